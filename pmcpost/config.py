@@ -1,0 +1,553 @@
+"""config.yaml: finding it, reading it with positions, and the typed settings every command works from."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pmcpost import yamlnodes
+from pmcpost.diagnostics import Diagnostic, has_errors
+from pmcpost.errors import ConfigError, RepositoryNotFound
+from pmcpost.yamlnodes import Node, Reader
+
+CONFIG_NAME = "config.yaml"
+MAX_CONFIG_BYTES = 2 * 1024 * 1024
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+PERSON_ID_RE = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+GITHUB_RE = re.compile(r"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+LANG_RE = re.compile(r"^[a-z]{2,3}$")
+ENV_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+KINDS = ("alert", "notice", "scheme", "project", "event")
+
+# Built-in platforms: their default API hosts, credentials (role -> environment variable) and the settings
+# each understands. Platforms added through entry points may use any settings.
+BUILTIN_PLATFORMS: dict[str, dict[str, Any]] = {
+    "twitter": {
+        "api_url": "https://api.twitter.com",
+        "credentials": {
+            "consumer_key": "PMCPOST_TWITTER_CONSUMER_KEY",
+            "consumer_secret": "PMCPOST_TWITTER_CONSUMER_SECRET",
+            "access_token": "PMCPOST_TWITTER_ACCESS_TOKEN",
+            "access_token_secret": "PMCPOST_TWITTER_ACCESS_TOKEN_SECRET",
+        },
+        "options": {"account": str, "layout": str, "upload_url": str},
+    },
+    "facebook": {
+        "api_url": "https://graph.facebook.com",
+        "credentials": {"page_token": "PMCPOST_FACEBOOK_PAGE_TOKEN"},
+        "options": {"page_id": str, "page_name": str, "api_version": str},
+    },
+    "website": {
+        "api_url": "",
+        "credentials": {},
+        "options": {"output": str, "base_url": str, "title": str},
+    },
+}
+COMMON_PLATFORM_KEYS = {"enabled", "api_url", "credentials", "daily_quota", "timeout"}
+TWITTER_LAYOUTS = ("combined", "separate")
+
+
+@dataclass(frozen=True)
+class Person:
+    """A coordinator or a cell member: someone who can be answerable for a post."""
+
+    id: str
+    name: str
+    email: str
+    github: str | None = None
+
+
+@dataclass(frozen=True)
+class Department:
+    slug: str
+    name: Mapping[str, str]
+    coordinators: tuple[Person, ...]
+    hashtags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: Mapping[str, str]
+    short_name: Mapping[str, str]
+    website: str
+    timezone: str
+    languages: tuple[str, ...]
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def primary_language(self) -> str:
+        return self.languages[0]
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    """One platform's settings; ``credentials`` maps a role to the *name* of an environment variable."""
+
+    name: str
+    enabled: bool
+    api_url: str
+    credentials: Mapping[str, str]
+    options: Mapping[str, Any] = field(default_factory=dict)
+    daily_quota: int | None = None
+    timeout: float = 20.0
+
+
+@dataclass(frozen=True)
+class Policy:
+    approval_required: bool = True
+    default_platforms: tuple[str, ...] = ("twitter", "facebook", "website")
+    dormancy_days: int = 14
+    freeze: bool = False
+    freeze_file: str = "FREEZE"
+    max_media_bytes: int = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Paths:
+    content: str = "content"
+    templates: str = "templates"
+    audit: str = "audit"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything config.yaml says, checked; ``root`` is the repository folder that holds it."""
+
+    root: Path
+    organisation: Organisation
+    cell_name: Mapping[str, str]
+    cell_members: tuple[Person, ...]
+    departments: Mapping[str, Department]
+    platforms: Mapping[str, PlatformConfig]
+    policy: Policy
+    paths: Paths
+
+    @property
+    def path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / self.paths.content
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / self.paths.templates
+
+    @property
+    def audit_dir(self) -> Path:
+        return self.root / self.paths.audit
+
+    def person(self, person_id: str) -> Person | None:
+        for dept in self.departments.values():
+            for p in dept.coordinators:
+                if p.id == person_id:
+                    return p
+        for p in self.cell_members:
+            if p.id == person_id:
+                return p
+        return None
+
+    def approvers_for(self, department: str) -> set[str]:
+        """Who may approve a department's post: its coordinators and every cell member."""
+        dept = self.departments.get(department)
+        ids = {p.id for p in self.cell_members}
+        if dept is not None:
+            ids.update(p.id for p in dept.coordinators)
+        return ids
+
+    def enabled_platforms(self) -> list[str]:
+        return [name for name, p in self.platforms.items() if p.enabled]
+
+    def freeze_active(self) -> bool:
+        return self.policy.freeze or (self.root / self.policy.freeze_file).exists()
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above ``start`` holding config.yaml, as git finds .git."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise RepositoryNotFound(
+        f"no {CONFIG_NAME} in {start.name or start} or any folder above it; "
+        "run pmcpost inside a content repository or pass --root DIR"
+    )
+
+
+def load_config(root: Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Read and check ``root/config.yaml``; raise ConfigError carrying every problem found."""
+    environ = os.environ if environ is None else environ
+    config, diagnostics = read_config(root, environ)
+    if config is None or has_errors(diagnostics):
+        raise ConfigError(f"{CONFIG_NAME} has problems", diagnostics)
+    return config
+
+
+def read_config(root: Path, environ: Mapping[str, str]) -> tuple[Config | None, list[Diagnostic]]:
+    path = root / CONFIG_NAME
+    label = CONFIG_NAME
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Diagnostic(label, 0, 0, "error", f"cannot read: {exc.strerror}")]
+    loaded = yamlnodes.load(data, label, max_bytes=MAX_CONFIG_BYTES, what="config file")
+    if loaded.root is None:
+        return None, loaded.diagnostics
+    reader = Reader(label)
+    config = _ConfigReader(reader, root, environ).read(loaded.root)
+    return config, loaded.diagnostics + reader.diagnostics
+
+
+class _ConfigReader:
+    def __init__(self, reader: Reader, root: Path, environ: Mapping[str, str]) -> None:
+        self.r = reader
+        self.root = root
+        self.environ = environ
+        self.people: dict[str, tuple[Person, Node]] = {}
+        self.languages: tuple[str, ...] = ("mr", "en")
+
+    def read(self, root: Node) -> Config | None:
+        r = self.r
+        top = r.mapping(root, "config.yaml")
+        if top is None:
+            return None
+        r.check_keys(
+            top,
+            {"organisation", "cell", "departments", "platforms", "policy", "paths"},
+            ("organisation", "departments", "platforms"),
+            "config.yaml",
+            root,
+        )
+        org = self.organisation(top["organisation"][1]) if "organisation" in top else None
+        cell_name: Mapping[str, str] = {}
+        members: tuple[Person, ...] = ()
+        if "cell" in top:
+            cell_name, members = self.cell(top["cell"][1])
+        departments = self.departments(top["departments"][1]) if "departments" in top else {}
+        platforms = self.platforms(top["platforms"][1]) if "platforms" in top else {}
+        policy = (
+            self.policy(top["policy"][1], platforms)
+            if "policy" in top
+            else Policy(default_platforms=tuple(n for n, p in platforms.items() if p.enabled))
+        )
+        paths = self.paths(top["paths"][1]) if "paths" in top else Paths()
+        if org is None or r.failed:
+            return None
+        return Config(self.root, org, cell_name, members, departments, platforms, policy, paths)
+
+    # -- sections --------------------------------------------------------------------------------
+    def names(self, node: Node, what: str, languages: tuple[str, ...] | None = None) -> dict[str, str]:
+        languages = languages or self.languages
+        entries = self.r.mapping(node, what)
+        if entries is None:
+            return {}
+        self.r.check_keys(entries, languages, languages, what, node)
+        out = {}
+        for lang, (_, value) in entries.items():
+            text = self.r.string(value, f"{what}.{lang}")
+            if text is not None:
+                out[lang] = text
+        return out
+
+    def organisation(self, node: Node) -> Organisation | None:
+        r = self.r
+        e = r.mapping(node, "organisation")
+        if e is None:
+            return None
+        r.check_keys(
+            e,
+            {"name", "short_name", "website", "timezone", "languages"},
+            ("name", "timezone", "languages"),
+            "organisation",
+            node,
+        )
+        if "languages" in e:
+            langs = r.string_list(e["languages"][1], "organisation.languages") or []
+            for lnode, lang in langs:
+                if not LANG_RE.match(lang):
+                    r.error(lnode, f"language {lang!r} must be a two- or three-letter code such as 'mr'")
+            if langs:
+                self.languages = tuple(lang for _, lang in langs)
+            else:
+                r.error(e["languages"][1], "organisation.languages must name at least one language")
+        tz = "Asia/Kolkata"
+        if "timezone" in e:
+            value = r.string(e["timezone"][1], "organisation.timezone")
+            if value is not None:
+                try:
+                    ZoneInfo(value)
+                    tz = value
+                except (ZoneInfoNotFoundError, ValueError):
+                    r.error(e["timezone"][1], f"unknown timezone {value!r} (for Pune use 'Asia/Kolkata')")
+        name = self.names(e["name"][1], "organisation.name") if "name" in e else {}
+        short = self.names(e["short_name"][1], "organisation.short_name") if "short_name" in e else name
+        website = ""
+        if "website" in e:
+            website = self.https_url(e["website"][1], "organisation.website") or ""
+        return Organisation(name, short, website, tz, self.languages)
+
+    def https_url(self, node: Node, what: str) -> str | None:
+        value = self.r.string(node, what)
+        if value is None:
+            return None
+        if not re.match(r"^https://[^\s/]+\.[^\s]+$", value):
+            self.r.error(node, f"{what} must be an https:// address, found {value!r}")
+            return None
+        return value
+
+    def person(self, node: Node, what: str) -> Person | None:
+        r = self.r
+        e = r.mapping(node, what)
+        if e is None:
+            return None
+        r.check_keys(e, {"id", "name", "email", "github"}, ("id", "name", "email"), what, node)
+        pid = r.string(e["id"][1], f"{what}.id") if "id" in e else None
+        name = r.string(e["name"][1], f"{what}.name") if "name" in e else None
+        email = r.string(e["email"][1], f"{what}.email") if "email" in e else None
+        github = r.string(e["github"][1], f"{what}.github") if "github" in e else None
+        if pid is not None and not PERSON_ID_RE.match(pid):
+            r.error(e["id"][1], f"{what}.id {pid!r} must be lower-case letters, digits, '.', '-' or '_'")
+            pid = None
+        if email is not None and not EMAIL_RE.match(email):
+            r.error(e["email"][1], f"{what}.email {email!r} is not an email address")
+        if github is not None:
+            if not GITHUB_RE.match(github):
+                r.error(e["github"][1], f"{what}.github {github!r} is not a GitHub user name")
+            github = github.lstrip("@")
+        if pid is None or name is None or email is None:
+            return None
+        person = Person(pid, name, email, github)
+        if pid in self.people:
+            earlier, earlier_node = self.people[pid]
+            if earlier != person:
+                r.error(
+                    e["id"][1],
+                    f"person id {pid!r} is already used for someone else at line "
+                    f"{earlier_node.start_mark.line + 1}; ids must be unique",
+                )
+        else:
+            self.people[pid] = (person, e["id"][1])
+        return person
+
+    def cell(self, node: Node) -> tuple[Mapping[str, str], tuple[Person, ...]]:
+        r = self.r
+        e = r.mapping(node, "cell")
+        if e is None:
+            return {}, ()
+        r.check_keys(e, {"name", "members"}, ("name", "members"), "cell", node)
+        name = self.names(e["name"][1], "cell.name") if "name" in e else {}
+        members: list[Person] = []
+        if "members" in e:
+            for i, item in enumerate(r.sequence(e["members"][1], "cell.members") or []):
+                p = self.person(item, f"cell.members[{i}]")
+                if p:
+                    members.append(p)
+        return name, tuple(members)
+
+    def departments(self, node: Node) -> dict[str, Department]:
+        r = self.r
+        e = r.mapping(node, "departments")
+        if e is None:
+            return {}
+        if not e:
+            r.error(node, "departments must register at least one department")
+        out = {}
+        for slug, (key_node, value) in e.items():
+            what = f"departments.{slug}"
+            if not SLUG_RE.match(slug):
+                r.error(
+                    key_node,
+                    f"department {slug!r} must be lower-case words joined by '-', "
+                    "as its folder under content/ is named",
+                )
+                continue
+            d = r.mapping(value, what)
+            if d is None:
+                continue
+            r.check_keys(d, {"name", "coordinators", "hashtags"}, ("name", "coordinators"), what, value)
+            name = self.names(d["name"][1], f"{what}.name") if "name" in d else {}
+            coordinators: list[Person] = []
+            if "coordinators" in d:
+                items = r.sequence(d["coordinators"][1], f"{what}.coordinators") or []
+                for i, item in enumerate(items):
+                    p = self.person(item, f"{what}.coordinators[{i}]")
+                    if p:
+                        coordinators.append(p)
+                if len(items) != 2 and isinstance(d["coordinators"][1], yamlnodes.SequenceNode):
+                    r.error(d["coordinators"][1], f"{what} must name exactly two coordinators, found {len(items)}")
+            hashtags: list[str] = []
+            if "hashtags" in d:
+                for hnode, tag in r.string_list(d["hashtags"][1], f"{what}.hashtags") or []:
+                    norm = normalise_hashtag(tag)
+                    if norm is None:
+                        r.error(hnode, f"hashtag {tag!r} must be letters, digits or '_' (without '#')")
+                    else:
+                        hashtags.append(norm)
+            out[slug] = Department(slug, name, tuple(coordinators), tuple(hashtags))
+        return out
+
+    def platforms(self, node: Node) -> dict[str, PlatformConfig]:
+        from pmcpost.platforms.registry import available_platforms
+
+        r = self.r
+        e = r.mapping(node, "platforms")
+        if e is None:
+            return {}
+        out = {}
+        for name, (key_node, value) in e.items():
+            what = f"platforms.{name}"
+            builtin = BUILTIN_PLATFORMS.get(name)
+            if builtin is None and name not in available_platforms():
+                known = sorted(set(BUILTIN_PLATFORMS) | set(available_platforms()))
+                r.error(key_node, f"unknown platform {name!r} (known: {', '.join(known)})")
+                continue
+            p = r.mapping(value, what)
+            if p is None:
+                continue
+            option_types: dict[str, type] = builtin["options"] if builtin else {}
+            if builtin is not None:
+                r.check_keys(p, COMMON_PLATFORM_KEYS | set(option_types), ("enabled",), what, value)
+            enabled = r.boolean(p["enabled"][1], f"{what}.enabled") if "enabled" in p else False
+            api_url = builtin["api_url"] if builtin else ""
+            if "api_url" in p:
+                api_url = self.api_url(p["api_url"][1], f"{what}.api_url") or api_url
+            env_url = self.environ.get(f"PMCPOST_{name.upper()}_API_URL")
+            if env_url:
+                api_url = env_url.rstrip("/")
+            credentials = dict(builtin["credentials"]) if builtin else {}
+            if "credentials" in p:
+                c = r.mapping(p["credentials"][1], f"{what}.credentials")
+                for role, (rnode, vnode) in (c or {}).items():
+                    if builtin is not None and role not in credentials:
+                        r.error(
+                            rnode,
+                            f"unknown credential {role!r} for {name} (known: {', '.join(credentials) or 'none'})",
+                        )
+                        continue
+                    var = r.string(vnode, f"{what}.credentials.{role}")
+                    if var is not None and not ENV_NAME_RE.match(var):
+                        r.error(
+                            vnode,
+                            f"{what}.credentials.{role} must name an environment variable "
+                            f"(such as PMCPOST_TWITTER_CONSUMER_KEY), not hold a secret",
+                        )
+                    elif var is not None:
+                        credentials[role] = var
+            quota = None
+            if "daily_quota" in p:
+                quota = r.integer(p["daily_quota"][1], f"{what}.daily_quota", minimum=0)
+            timeout = 20.0
+            if "timeout" in p:
+                t = r.integer(p["timeout"][1], f"{what}.timeout", minimum=1)
+                timeout = float(t) if t else timeout
+            options: dict[str, Any] = {}
+            for key, (_knode, vnode) in p.items():
+                if key in COMMON_PLATFORM_KEYS:
+                    continue
+                expected = option_types.get(key, str)
+                if expected is str:
+                    v = r.string(vnode, f"{what}.{key}")
+                    if v is not None:
+                        options[key] = v
+            if name == "twitter" and options.get("layout", "combined") not in TWITTER_LAYOUTS:
+                r.error(p["layout"][1], f"{what}.layout must be one of {', '.join(TWITTER_LAYOUTS)}")
+            if name == "facebook" and "api_version" in options and not re.match(r"^v\d+\.\d+$", options["api_version"]):
+                r.error(p["api_version"][1], f"{what}.api_version must look like 'v25.0'")
+            if name == "facebook" and enabled and "page_id" not in options:
+                r.error(value, f"{what} needs page_id, the numeric id of the Page to post to")
+            out[name] = PlatformConfig(name, bool(enabled), api_url, credentials, options, quota, timeout)
+        return out
+
+    def api_url(self, node: Node, what: str) -> str | None:
+        value = self.r.string(node, what)
+        if value is None:
+            return None
+        if not re.match(r"^https?://[^\s/]+(:\d+)?(/[^\s]*)?$", value):
+            self.r.error(node, f"{what} must be an http(s):// base address, found {value!r}")
+            return None
+        return value.rstrip("/")
+
+    def policy(self, node: Node, platforms: dict[str, PlatformConfig]) -> Policy:
+        r = self.r
+        e = r.mapping(node, "policy")
+        if e is None:
+            return Policy()
+        r.check_keys(
+            e,
+            {
+                "approval_required",
+                "default_platforms",
+                "dormancy_days",
+                "freeze",
+                "freeze_file",
+                "max_media_bytes",
+            },
+            (),
+            "policy",
+            node,
+        )
+        kwargs: dict[str, Any] = {}
+        if "approval_required" in e:
+            kwargs["approval_required"] = r.boolean(e["approval_required"][1], "policy.approval_required")
+        if "freeze" in e:
+            kwargs["freeze"] = r.boolean(e["freeze"][1], "policy.freeze")
+        if "freeze_file" in e:
+            kwargs["freeze_file"] = r.string(e["freeze_file"][1], "policy.freeze_file")
+        if "dormancy_days" in e:
+            kwargs["dormancy_days"] = r.integer(e["dormancy_days"][1], "policy.dormancy_days", minimum=1)
+        if "max_media_bytes" in e:
+            kwargs["max_media_bytes"] = r.integer(e["max_media_bytes"][1], "policy.max_media_bytes", minimum=1)
+        if "default_platforms" in e:
+            names = []
+            for pnode, pname in r.string_list(e["default_platforms"][1], "policy.default_platforms") or []:
+                if pname not in platforms:
+                    r.error(pnode, f"default platform {pname!r} is not configured under platforms")
+                else:
+                    names.append(pname)
+            kwargs["default_platforms"] = tuple(names)
+        else:
+            kwargs["default_platforms"] = tuple(n for n, p in platforms.items() if p.enabled)
+        return Policy(**{k: v for k, v in kwargs.items() if v is not None})
+
+    def paths(self, node: Node) -> Paths:
+        r = self.r
+        e = r.mapping(node, "paths")
+        if e is None:
+            return Paths()
+        r.check_keys(e, {"content", "templates", "audit"}, (), "paths", node)
+        kwargs = {}
+        for key, (_, value) in e.items():
+            if key not in ("content", "templates", "audit"):
+                continue
+            v = r.string(value, f"paths.{key}")
+            if v is None:
+                continue
+            if Path(v).is_absolute() or ".." in Path(v).parts:
+                r.error(value, f"paths.{key} must be a folder inside the repository, found {v!r}")
+                continue
+            kwargs[key] = v
+        return Paths(**kwargs)
+
+
+def normalise_hashtag(tag: str) -> str | None:
+    """'#PuneWater ' -> 'PuneWater'; None when unusable as a hashtag (spaces, punctuation, digits only)."""
+    import unicodedata
+
+    import regex  # its \w includes combining marks, so Marathi hashtags such as पुणे are words
+
+    tag = unicodedata.normalize("NFC", tag.strip()).lstrip("#")
+    if not tag or not regex.fullmatch(r"\w+", tag) or tag.isdigit():
+        return None
+    return tag

@@ -1,0 +1,551 @@
+"""Announcement files: the typed model, discovery under content/, and checking every rule with positions."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from pmcpost import yamlnodes
+from pmcpost.config import KINDS, Config, normalise_hashtag
+from pmcpost.diagnostics import Diagnostic
+from pmcpost.yamlnodes import Node, Reader
+
+MAX_ANNOUNCEMENT_BYTES = 64 * 1024
+FILE_NAME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
+YAML_SUFFIXES = (".yaml", ".yml")
+SCHEMA_COMMENT_PREFIX = "# yaml-language-server: $schema="
+
+# Images both X and Facebook accept, by their leading bytes; the file name's suffix must agree.
+IMAGE_SIGNATURES: tuple[tuple[bytes, str, tuple[str, ...]], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "image/png", (".png",)),
+    (b"\xff\xd8\xff", "image/jpeg", (".jpg", ".jpeg")),
+    (b"GIF87a", "image/gif", (".gif",)),
+    (b"GIF89a", "image/gif", (".gif",)),
+    (b"RIFF", "image/webp", (".webp",)),
+)
+# X accepts images up to 5 MB; Facebook more. The policy may lower this.
+PLATFORM_MEDIA_LIMIT = 5 * 1024 * 1024
+MAX_MEDIA_ITEMS = 4  # X's limit per post
+
+KEYS = {
+    "coordinator": "who is answerable for the post: one of the department's two coordinators (their id)",
+    "approved_by": "who approved it: the department's other coordinator or a social media cell member",
+    "kind": "alert, notice, scheme, project or event (alerts go first when the daily quota is tight)",
+    "title": "optional short heading per language",
+    "text": "the message per language; the primary language is required",
+    "link": "optional https:// link for more details",
+    "hashtags": "optional list of hashtags without '#'",
+    "media": "optional images: each with path (inside the repository) and alt text per language",
+    "publish_at": "when to post, e.g. '2026-12-03 09:00' (India time unless an offset is given)",
+    "expires_at": "optional: never post after this time",
+    "platforms": "optional list of platforms; the policy's default_platforms otherwise",
+    "overrides": "optional per-platform text, title, hashtags or link",
+    "department": "optional; when given it must equal the folder the file is in",
+    "freeze_exempt": "optional: true lets the post go out during a freeze (needs a cell member's approval)",
+}
+REQUIRED_KEYS = ("coordinator", "kind", "text", "publish_at")
+OVERRIDE_KEYS = ("text", "title", "hashtags", "link")
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """An image to post, with its alt text per language."""
+
+    path: str  # relative to the repository root, with '/'
+    alt: Mapping[str, str]
+    mime: str = "image/png"
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """One checked announcement file."""
+
+    id: str
+    department: str
+    path: str  # relative to the repository root, with '/'
+    coordinator: str
+    approved_by: str | None
+    kind: str
+    title: Mapping[str, str]
+    text: Mapping[str, str]
+    link: str | None
+    hashtags: tuple[str, ...]
+    media: tuple[MediaFile, ...]
+    publish_at: datetime
+    expires_at: datetime | None
+    platforms: tuple[str, ...]
+    overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    freeze_exempt: bool = False
+    source_sha256: str = ""
+
+    def for_platform(self, platform: str) -> Announcement:
+        """This announcement with the platform's overrides applied."""
+        o = self.overrides.get(platform)
+        if not o:
+            return self
+        from dataclasses import replace
+
+        changes: dict[str, Any] = {}
+        if "text" in o:
+            changes["text"] = {**self.text, **o["text"]}
+        if "title" in o:
+            changes["title"] = {**self.title, **o["title"]}
+        if "hashtags" in o:
+            changes["hashtags"] = tuple(o["hashtags"])
+        if "link" in o:
+            changes["link"] = o["link"]
+        return replace(self, **changes)
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
+
+    def is_due(self, now: datetime) -> bool:
+        return self.publish_at <= now
+
+
+@dataclass
+class LoadResult:
+    """What loading a set of files gave: the good announcements and every problem found."""
+
+    announcements: list[Announcement] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: int = 0
+
+
+def discover(config: Config, paths: Sequence[Path] = ()) -> list[Path]:
+    """Announcement files under content/ (or under the given files and folders), sorted."""
+    roots = list(paths) or [config.content_dir]
+    found: set[Path] = set()
+    for p in roots:
+        p = p if p.is_absolute() else (Path.cwd() / p)
+        if p.is_dir():
+            for suffix in YAML_SUFFIXES:
+                found.update(x for x in p.rglob(f"*{suffix}") if x.is_file())
+        else:
+            found.add(p)
+    return sorted(found)
+
+
+def relative_label(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def load_announcements(config: Config, files: Iterable[Path]) -> LoadResult:
+    """Load and check each file; duplicate ids across files are reported too."""
+    result = LoadResult()
+    seen: dict[str, str] = {}
+    for path in files:
+        result.files += 1
+        announcement, diags = load_file(config, path)
+        result.diagnostics.extend(diags)
+        if announcement is None:
+            continue
+        other = seen.get(announcement.id)
+        if other is not None:
+            result.diagnostics.append(
+                Diagnostic(announcement.path, 0, 0, "error", f"duplicate id {announcement.id!r}: {other} has it too")
+            )
+            continue
+        seen[announcement.id] = announcement.path
+        result.announcements.append(announcement)
+    return result
+
+
+def load_file(config: Config, path: Path) -> tuple[Announcement | None, list[Diagnostic]]:
+    """Read and check one announcement file."""
+    label = relative_label(config.root, path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Diagnostic(label, 0, 0, "error", f"cannot read: {exc.strerror}")]
+    return parse_announcement(config, path, label, data)
+
+
+def parse_announcement(
+    config: Config, path: Path, label: str, data: bytes
+) -> tuple[Announcement | None, list[Diagnostic]]:
+    loaded = yamlnodes.load(data, label, max_bytes=MAX_ANNOUNCEMENT_BYTES, what="announcement file")
+    if loaded.root is None:
+        return None, loaded.diagnostics
+    reader = Reader(label)
+    announcement = _AnnouncementReader(config, reader, path, label, data).read(loaded.root)
+    diags = loaded.diagnostics + reader.diagnostics
+    if reader.failed:
+        return None, diags
+    return announcement, diags
+
+
+def parse_time(text: str, config: Config) -> datetime | None:
+    """'2026-12-03 09:00', '2026-12-03T09:00:00+05:30' or '...Z'; no offset means the config timezone."""
+    text = text.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return None
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    text = re.sub(r"\s+", " ", text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=config.organisation.tz)
+    return moment
+
+
+class _AnnouncementReader:
+    def __init__(self, config: Config, reader: Reader, path: Path, label: str, data: bytes) -> None:
+        self.c = config
+        self.r = reader
+        self.path = path
+        self.label = label
+        self.data = data
+        self.languages = config.organisation.languages
+
+    def read(self, root: Node) -> Announcement | None:
+        r, c = self.r, self.c
+        e = r.mapping(root, "an announcement file (its top level)")
+        if e is None:
+            return None
+        r.check_keys(e, KEYS, REQUIRED_KEYS, "the announcement", root)
+
+        department, stem, file_date = self.location(root)
+        dept = c.departments.get(department) if department else None
+        if "department" in e:
+            value = r.string(e["department"][1], "department")
+            if value is not None and department and value != department:
+                r.error(
+                    e["department"][1],
+                    f"department {value!r} disagrees with the folder {department!r}; move the file or correct the key",
+                )
+
+        coordinator = None
+        if "coordinator" in e:
+            coordinator = r.string(e["coordinator"][1], "coordinator")
+            if coordinator is not None and dept is not None:
+                ids = [p.id for p in dept.coordinators]
+                if coordinator not in ids:
+                    r.error(
+                        e["coordinator"][1],
+                        f"{coordinator!r} is not a registered coordinator of "
+                        f"{department} (its coordinators: {', '.join(ids)})",
+                    )
+        approved_by = None
+        if "approved_by" in e:
+            node = e["approved_by"][1]
+            approved_by = r.string(node, "approved_by")
+            if approved_by is not None and department:
+                if approved_by == coordinator:
+                    r.error(
+                        node,
+                        f"{approved_by!r} cannot approve their own post; ask the department's "
+                        "other coordinator or a cell member",
+                    )
+                elif approved_by not in c.approvers_for(department):
+                    r.error(
+                        node,
+                        f"{approved_by!r} may not approve for {department}: only its "
+                        "coordinators and social media cell members may",
+                    )
+        elif c.policy.approval_required:
+            r.error(
+                root,
+                "missing required key 'approved_by': policy requires a second person's "
+                "approval (the department's other coordinator or a cell member)",
+            )
+
+        kind = "notice"
+        if "kind" in e:
+            value = r.string(e["kind"][1], "kind")
+            if value is not None and value not in KINDS:
+                r.error(e["kind"][1], f"kind must be one of {', '.join(KINDS)}, found {value!r}")
+            elif value is not None:
+                kind = value
+
+        text = self.lang_texts(e["text"][1], "text", required=True) if "text" in e else {}
+        title = self.lang_texts(e["title"][1], "title", required=False) if "title" in e else {}
+        link = self.link(e["link"][1], "link") if "link" in e else None
+        hashtags = self.hashtags(e["hashtags"][1], "hashtags") if "hashtags" in e else ()
+        media = self.media(e["media"][1]) if "media" in e else ()
+
+        publish_at = self.time(e["publish_at"][1], "publish_at") if "publish_at" in e else None
+        expires_at = self.time(e["expires_at"][1], "expires_at") if "expires_at" in e else None
+        if publish_at and expires_at and expires_at <= publish_at:
+            r.error(e["expires_at"][1], "expires_at is not after publish_at; the post could never go out")
+        if publish_at and file_date:
+            local_day = publish_at.astimezone(c.organisation.tz).date()
+            if local_day != file_date:
+                r.error(
+                    e["publish_at"][1],
+                    f"publish_at is on {local_day.isoformat()} but the file name "
+                    f"says {file_date.isoformat()}; rename the file or fix the date",
+                )
+
+        platforms = self.platform_list(e["platforms"][1]) if "platforms" in e else c.policy.default_platforms
+        overrides = self.overrides(e["overrides"][1], platforms) if "overrides" in e else {}
+
+        freeze_exempt = False
+        if "freeze_exempt" in e:
+            freeze_exempt = bool(r.boolean(e["freeze_exempt"][1], "freeze_exempt"))
+            cell_ids = {p.id for p in c.cell_members}
+            if freeze_exempt and approved_by not in cell_ids:
+                r.error(
+                    e["freeze_exempt"][1],
+                    "freeze_exempt needs approval by a social media cell member (approved_by)",
+                )
+
+        if r.failed or not department or publish_at is None or coordinator is None:
+            return None
+        return Announcement(
+            id=f"{department}/{stem}",
+            department=department,
+            path=self.label,
+            coordinator=coordinator,
+            approved_by=approved_by,
+            kind=kind,
+            title=title,
+            text=text,
+            link=link,
+            hashtags=hashtags,
+            media=media,
+            publish_at=publish_at,
+            expires_at=expires_at,
+            platforms=tuple(platforms),
+            overrides=overrides,
+            freeze_exempt=freeze_exempt,
+            source_sha256=hashlib.sha256(self.data).hexdigest(),
+        )
+
+    # -- pieces ----------------------------------------------------------------------------------
+    def location(self, root: Node) -> tuple[str | None, str, date | None]:
+        """Department (from the folder), the file stem, and the date in the file name."""
+        r, c = self.r, self.c
+        stem = self.path.stem
+        try:
+            rel = self.path.resolve().relative_to(c.content_dir.resolve())
+        except ValueError:
+            r.error(None, f"announcement files belong under {c.paths.content}/<department>/")
+            return None, stem, None
+        if len(rel.parts) != 2:
+            r.error(
+                None,
+                f"announcement files belong directly in {c.paths.content}/<department>/, "
+                f"not in {rel.parent.as_posix() or 'the content folder itself'}",
+            )
+            return None, stem, None
+        department = rel.parts[0]
+        if department not in c.departments:
+            close = [d for d in c.departments if d.startswith(department[:4])]
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            r.error(None, f"folder {department!r} is not a department registered in config.yaml{hint}")
+            department_ok = None
+        else:
+            department_ok = department
+        m = FILE_NAME_RE.match(stem)
+        if self.path.suffix not in YAML_SUFFIXES:
+            r.error(None, "announcement files end in .yaml")
+        if not m:
+            r.error(
+                None,
+                f"file name {self.path.name!r} must be <YYYY-MM-DD>-<slug>.yaml, with a "
+                "lower-case slug such as 2026-12-03-water-cut-kothrud.yaml",
+            )
+            return department_ok, stem, None
+        try:
+            file_date = date.fromisoformat(m.group(1))
+        except ValueError:
+            r.error(None, f"the file name's date {m.group(1)!r} is not a real date")
+            return department_ok, stem, None
+        return department_ok, stem, file_date
+
+    def lang_texts(self, node: Node, what: str, *, required: bool) -> dict[str, str]:
+        r = self.r
+        e = r.mapping(node, what)
+        if e is None:
+            return {}
+        out: dict[str, str] = {}
+        for lang, (knode, vnode) in e.items():
+            if lang not in self.languages:
+                r.error(knode, f"language {lang!r} is not configured (configured: {', '.join(self.languages)})")
+                continue
+            value = r.string(vnode, f"{what}.{lang}")
+            if value is not None:
+                out[lang] = value.strip()
+        primary = self.languages[0]
+        if required and primary not in e:
+            r.error(node, f"{what} needs the primary language {primary!r}")
+        return out
+
+    def link(self, node: Node, what: str) -> str | None:
+        value = self.r.string(node, what)
+        if value is None:
+            return None
+        if not value.startswith("https://"):
+            self.r.error(node, f"{what} must start with https:// (found {value!r})")
+            return None
+        if re.search(r"\s", value) or not re.match(r"^https://[^/\s]+\.[^/\s]+", value):
+            self.r.error(node, f"{what} is not a valid address: {value!r}")
+            return None
+        return value
+
+    def hashtags(self, node: Node, what: str) -> tuple[str, ...]:
+        out: list[str] = []
+        for hnode, tag in self.r.string_list(node, what) or []:
+            norm = normalise_hashtag(tag)
+            if norm is None:
+                self.r.error(hnode, f"hashtag {tag!r} must be one word of letters, digits or '_'")
+            elif norm.casefold() in (t.casefold() for t in out):
+                self.r.warning(hnode, f"hashtag {norm!r} is listed twice")
+            else:
+                out.append(norm)
+        return tuple(out)
+
+    def media(self, node: Node) -> tuple[MediaFile, ...]:
+        r, c = self.r, self.c
+        items = r.sequence(node, "media")
+        if items is None:
+            return ()
+        if len(items) > MAX_MEDIA_ITEMS:
+            r.error(node, f"at most {MAX_MEDIA_ITEMS} images per announcement (X's limit), found {len(items)}")
+        limit = min(c.policy.max_media_bytes, PLATFORM_MEDIA_LIMIT)
+        out = []
+        for i, item in enumerate(items):
+            what = f"media[{i}]"
+            e = r.mapping(item, what)
+            if e is None:
+                continue
+            r.check_keys(e, ("path", "alt"), ("path", "alt"), what, item)
+            alt = {}
+            if "alt" in e:
+                alt = self.lang_texts(e["alt"][1], f"{what}.alt", required=False)
+                missing = [lang for lang in self.languages if lang not in alt]
+                if missing and isinstance(e["alt"][1], yamlnodes.MappingNode):
+                    r.error(
+                        e["alt"][1],
+                        f"{what}.alt needs alt text in every language; missing: {', '.join(missing)}",
+                    )
+            if "path" not in e:
+                continue
+            pnode = e["path"][1]
+            rel = r.string(pnode, f"{what}.path")
+            if rel is None:
+                continue
+            target = (c.root / rel).resolve() if not Path(rel).is_absolute() else Path(rel)
+            try:
+                target.relative_to(c.root.resolve())
+            except ValueError:
+                r.error(pnode, f"{what}.path {rel!r} is outside the repository; keep images in it")
+                continue
+            try:
+                size = target.stat().st_size
+                with target.open("rb") as fh:
+                    head = fh.read(16)
+            except OSError:
+                r.error(pnode, f"{what}.path {rel!r}: no such file in the repository")
+                continue
+            mime = None
+            for signature, kind, suffixes in IMAGE_SIGNATURES:
+                if head.startswith(signature) and (kind != "image/webp" or head[8:12] == b"WEBP"):
+                    mime = kind
+                    if target.suffix.lower() not in suffixes:
+                        r.error(
+                            pnode,
+                            f"{what}.path {rel!r} holds a {kind} image but is named "
+                            f"{target.suffix or 'without a suffix'}",
+                        )
+                    break
+            if mime is None:
+                r.error(pnode, f"{what}.path {rel!r} is not a PNG, JPEG, GIF or WebP image")
+                continue
+            if size > limit:
+                r.error(
+                    pnode,
+                    f"{what}.path {rel!r} is {size / 1048576:.1f} MB; the platforms take at most "
+                    f"{limit / 1048576:.1f} MB",
+                )
+                continue
+            out.append(MediaFile(target.relative_to(c.root.resolve()).as_posix(), alt, mime, size))
+        return tuple(out)
+
+    def time(self, node: Node, what: str) -> datetime | None:
+        raw = self.r.scalar_text(node, what)
+        if raw is None:
+            return None
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw.strip()):
+            self.r.error(node, f"{what} needs a time as well as a date, e.g. '{raw.strip()} 09:00'")
+            return None
+        moment = parse_time(raw, self.c)
+        if moment is None:
+            self.r.error(
+                node,
+                f"{what} {raw!r} is not a date and time; write it as 'YYYY-MM-DD HH:MM' "
+                "(India time) or with an offset, e.g. '2026-12-03T09:00+05:30'",
+            )
+        return moment
+
+    def platform_list(self, node: Node) -> tuple[str, ...]:
+        r, c = self.r, self.c
+        out: list[str] = []
+        items = r.string_list(node, "platforms")
+        if items is None:
+            return ()
+        if not items and isinstance(node, yamlnodes.SequenceNode):
+            r.error(node, "platforms is empty; leave it out to use the default platforms")
+        for pnode, name in items:
+            if name not in c.platforms:
+                close = [p for p in c.platforms if p.startswith(name[:2])]
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                r.error(pnode, f"unknown platform {name!r}{hint}")
+            elif not c.platforms[name].enabled:
+                r.error(pnode, f"platform {name!r} is disabled in config.yaml")
+            elif name in out:
+                r.warning(pnode, f"platform {name!r} is listed twice")
+            else:
+                out.append(name)
+        return tuple(out)
+
+    def overrides(self, node: Node, platforms: Sequence[str]) -> dict[str, dict[str, Any]]:
+        r = self.r
+        e = r.mapping(node, "overrides")
+        if e is None:
+            return {}
+        out: dict[str, dict[str, Any]] = {}
+        for pname, (knode, vnode) in e.items():
+            if pname not in self.c.platforms:
+                r.error(knode, f"overrides for unknown platform {pname!r}")
+                continue
+            if pname not in platforms:
+                r.warning(knode, f"overrides for {pname!r}, which this announcement is not posted to")
+            what = f"overrides.{pname}"
+            o = r.mapping(vnode, what)
+            if o is None:
+                continue
+            r.check_keys(o, OVERRIDE_KEYS, (), what, vnode)
+            values: dict[str, Any] = {}
+            if "text" in o:
+                values["text"] = self.lang_texts(o["text"][1], f"{what}.text", required=False)
+            if "title" in o:
+                values["title"] = self.lang_texts(o["title"][1], f"{what}.title", required=False)
+            if "hashtags" in o:
+                values["hashtags"] = self.hashtags(o["hashtags"][1], f"{what}.hashtags")
+            if "link" in o:
+                values["link"] = self.link(o["link"][1], f"{what}.link")
+            out[pname] = values
+        return out
+
+
+def iter_schema_keys() -> Iterator[str]:
+    """The keys an announcement may have (the JSON Schema is tested against this list)."""
+    yield from KEYS
+
+
+def local_now(config: Config) -> datetime:
+    return datetime.now(config.organisation.tz)

@@ -1,0 +1,52 @@
+"""All terminal output: one rich console, plain when not on a terminal or when NO_COLOR is set."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from pmcpost.diagnostics import Diagnostic
+
+
+def is_interactive(stream: TextIO | None = None) -> bool:
+    stream = stream or sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def console(stderr: bool = False) -> Console:
+    """A console that writes to the current sys.stdout/stderr (so click's test runner captures it)."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    plain = not is_interactive(stream) or "NO_COLOR" in os.environ
+    return Console(
+        file=stream,
+        no_color=plain,
+        force_terminal=None if not plain else False,
+        highlight=False,
+        soft_wrap=True,
+        emoji=False,
+        width=None if not plain else 120,
+    )
+
+
+def print_diagnostics(diagnostics: list[Diagnostic], stream: TextIO | None = None) -> None:
+    """``path:line:col: severity: message`` lines; coloured on a terminal."""
+    stream = stream or sys.stdout
+    if not is_interactive(stream) or "NO_COLOR" in os.environ:
+        for d in diagnostics:
+            stream.write(f"{d}\n")
+        return
+    from rich.markup import escape
+
+    con = console()
+    for d in diagnostics:
+        colour = "red" if d.severity == "error" else "yellow"
+        con.print(
+            f"[bold]{escape(f'{d.path}:{d.line}:{d.column}:')}[/bold] "
+            f"[{colour}]{d.severity}:[/{colour}] {escape(d.message)}"
+        )

@@ -1,0 +1,94 @@
+"""The interface every platform adapter implements, and the plain data that crosses it.
+
+Adapters import their network clients (tweepy, facebook-sdk, requests) inside their own modules, which are
+only imported when something is really posted or checked, so commands that do not post stay fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Protocol
+
+if TYPE_CHECKING:
+    from pmcpost.config import Config, PlatformConfig
+    from pmcpost.content import Announcement
+
+
+@dataclass(frozen=True)
+class Media:
+    """An image attached to a post, with the alt text in the post's language."""
+
+    path: Path  # absolute
+    alt: str
+    mime: str
+
+
+@dataclass(frozen=True)
+class Part:
+    """One post of a message: a single post, or one part of a thread (each part replies to the one before)."""
+
+    text: str
+    language: str  # the language of this part ("mr", "en", or "mr+en" when combined)
+    media: tuple[Media, ...] = ()
+    link: str | None = None  # attached as a link where the platform supports it (Facebook)
+
+
+@dataclass(frozen=True)
+class Message:
+    """Everything one announcement becomes on one platform."""
+
+    platform: str
+    announcement: Announcement
+    parts: tuple[Part, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RemotePost:
+    """A post the platform holds: its id and public address."""
+
+    id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """What a cheap authenticated call says about the account we post as."""
+
+    name: str
+    details: Mapping[str, str] = field(default_factory=dict)
+
+
+class Platform(Protocol):
+    """A place we post to. Adapters raise pmcpost.errors.PlatformError (or a subclass) on failure."""
+
+    name: ClassVar[str]
+    #: Whether this platform needs credentials from the environment (the website does not).
+    needs_credentials: ClassVar[bool]
+
+    def check_credentials(self) -> AccountInfo:
+        """One cheap authenticated call; raises CredentialsError naming the variable at fault."""
+
+    def post(self, message: Message, index: int, reply_to: RemotePost | None) -> RemotePost:
+        """Post part ``index`` of ``message``, as a reply to ``reply_to`` when it is given."""
+
+    def delete(self, remote_id: str, reason: str) -> None:
+        """Delete (retract) a post we made; ``reason`` is for platforms that keep a public record."""
+
+    def find_existing(self, message: Message, index: int, since: datetime) -> RemotePost | None:
+        """Look for part ``index`` among our recent posts (made at or after ``since``); None when absent."""
+
+    def close(self) -> None:
+        """Release network sessions and files."""
+
+
+class PlatformFactory(Protocol):
+    """What an entry point in the ``pmcpost.platforms`` group must be: usually the adapter class."""
+
+    name: ClassVar[str]
+    needs_credentials: ClassVar[bool]
+
+    def __call__(self, settings: PlatformConfig, config: Config, environ: Mapping[str, str]) -> Platform: ...

@@ -1,0 +1,273 @@
+"""Loading YAML into position-carrying nodes with libyaml, and reading them with precise diagnostics.
+
+We never construct Python objects with PyYAML's constructor: we read composed nodes, so every value keeps
+its line and column, duplicate keys and YAML 1.1 surprises (``no`` as false, ``10:30`` as 630) can be
+reported instead of silently accepted, and anchors/aliases are refused before anything is expanded.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+
+import yaml
+
+from pmcpost.diagnostics import Diagnostic, Severity
+
+try:  # libyaml's C loader; the pure-Python one is a slow fallback for unusual builds.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - every supported wheel ships libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+Node = yaml.Node
+ScalarNode = yaml.ScalarNode
+MappingNode = yaml.MappingNode
+SequenceNode = yaml.SequenceNode
+
+TAG = "tag:yaml.org,2002:"
+STR, BOOL, INT, FLOAT, NULL, TIMESTAMP = (TAG + t for t in ("str", "bool", "int", "float", "null", "timestamp"))
+
+_TRAP_HINTS = {
+    BOOL: "YAML reads {v!r} as the boolean {b}",
+    INT: "YAML reads {v!r} as a number",
+    FLOAT: "YAML reads {v!r} as a number",
+    NULL: "YAML reads {v!r} as 'nothing' (null)",
+    TIMESTAMP: "YAML reads {v!r} as a date",
+}
+
+
+@dataclass
+class Loaded:
+    """The result of loading one YAML file: its root node (None when unusable) and the problems found."""
+
+    root: Node | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def _position_of_offset(data: bytes, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[start:offset].decode("utf-8", errors="replace")) + 1
+    return line, column
+
+
+def load(data: bytes, path: str, *, max_bytes: int, what: str = "file") -> Loaded:
+    """Parse ``data`` into a node tree, refusing what an announcement or config file must never hold."""
+    diags: list[Diagnostic] = []
+
+    def fail(line: int, column: int, message: str) -> Loaded:
+        diags.append(Diagnostic(path, line, column, "error", message))
+        return Loaded(None, diags)
+
+    if len(data) > max_bytes:
+        return fail(0, 0, f"{what} is {len(data):,} bytes; the most allowed is {max_bytes:,}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _position_of_offset(data, exc.start)
+        return fail(line, column, f"byte 0x{data[exc.start]:02x} is not valid UTF-8; save the file as UTF-8")
+    text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        line, column = _position_of_offset(data, data.index(b"\x00"))
+        return fail(line, column, "the file holds a NUL character; it is not a text file")
+    # Anchors and aliases could expand into enormous documents (alias bombs); refuse them outright.
+    # The cheap test keeps the event scan off the common path.
+    if "&" in text or "*" in text:
+        alias_problems = _anchor_problems(text, path)
+        if alias_problems is None:
+            pass  # a syntax error: compose below reports it with its position
+        elif alias_problems:
+            diags.extend(alias_problems)
+            return Loaded(None, diags)
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if mark is None:
+            return fail(0, 0, f"YAML syntax error: {problem}")
+        return fail(mark.line + 1, mark.column + 1, f"YAML syntax error: {problem}")
+    except yaml.YAMLError as exc:
+        return fail(0, 0, f"YAML error: {exc}")
+    except (ValueError, RecursionError) as exc:  # e.g. absurd nesting depth
+        return fail(0, 0, f"YAML could not be read: {type(exc).__name__}")
+    if root is None:
+        return fail(1, 1, f"the {what} is empty")
+    return Loaded(root, diags)
+
+
+def _anchor_problems(text: str, path: str) -> list[Diagnostic] | None:
+    problems: list[Diagnostic] = []
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            anchor = getattr(event, "anchor", None)
+            mark = event.start_mark
+            if not anchor or mark is None:
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                message = f"alias '*{anchor}' is not allowed; write the value out in full"
+            else:
+                message = f"anchor '&{anchor}' is not allowed; write the value out in full"
+            problems.append(Diagnostic(path, mark.line + 1, mark.column + 1, "error", message))
+    except yaml.YAMLError:
+        return None
+    return problems
+
+
+def describe(node: Node) -> str:
+    """A short human name for what a node holds, for 'expected X, found Y' messages."""
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    tag = node.tag
+    if tag == STR:
+        return "text"
+    return {
+        BOOL: "a boolean",
+        INT: "a number",
+        FLOAT: "a number",
+        NULL: "nothing (null)",
+        TIMESTAMP: "a date",
+    }.get(tag, f"a value tagged {tag}")
+
+
+class Reader:
+    """Reads values out of nodes for one file, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.diagnostics: list[Diagnostic] = []
+
+    # -- reporting -------------------------------------------------------------------------------
+    def report(self, node: Node | None, message: str, severity: Severity = "error") -> None:
+        if node is None:
+            self.diagnostics.append(Diagnostic(self.path, 0, 0, severity, message))
+        else:
+            mark = node.start_mark
+            self.diagnostics.append(Diagnostic(self.path, mark.line + 1, mark.column + 1, severity, message))
+
+    def error(self, node: Node | None, message: str) -> None:
+        self.report(node, message, "error")
+
+    def warning(self, node: Node | None, message: str) -> None:
+        self.report(node, message, "warning")
+
+    @property
+    def failed(self) -> bool:
+        return any(d.severity == "error" for d in self.diagnostics)
+
+    # -- structure -------------------------------------------------------------------------------
+    def mapping(self, node: Node, what: str) -> dict[str, tuple[Node, Node]] | None:
+        """A mapping's entries by key, as (key node, value node); duplicates and odd keys reported."""
+        if not isinstance(node, MappingNode):
+            self.error(node, f"{what} must be a mapping (key: value), found {describe(node)}")
+            return None
+        entries: dict[str, tuple[Node, Node]] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode) or key_node.tag not in (STR, INT, BOOL, NULL, FLOAT):
+                self.error(key_node, f"keys in {what} must be plain words, found {describe(key_node)}")
+                continue
+            key = key_node.value
+            if key_node.tag == BOOL:
+                self.error(key_node, f"key {key!r} is read by YAML as a boolean; put it in quotes")
+                continue
+            if key in entries:
+                first = entries[key][0].start_mark
+                self.error(
+                    key_node,
+                    f"duplicate key {key!r} (first at line {first.line + 1}); "
+                    "YAML would silently keep only the last one",
+                )
+                continue
+            entries[key] = (key_node, value_node)
+        return entries
+
+    def check_keys(
+        self,
+        entries: dict[str, tuple[Node, Node]],
+        allowed: Collection[str],
+        required: Iterable[str],
+        what: str,
+        parent: Node | None,
+    ) -> None:
+        """Report unknown keys (with a did-you-mean hint) and missing required ones."""
+        for key, (key_node, _) in entries.items():
+            if key not in allowed:
+                close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]!r}?)" if close else f" (allowed: {', '.join(sorted(allowed))})"
+                self.error(key_node, f"unknown key {key!r} in {what}{hint}")
+        for key in required:
+            if key not in entries:
+                self.error(parent, f"missing required key {key!r} in {what}")
+
+    def sequence(self, node: Node, what: str) -> list[Node] | None:
+        if not isinstance(node, SequenceNode):
+            self.error(node, f"{what} must be a list, found {describe(node)}")
+            return None
+        return list(node.value)
+
+    # -- scalars ---------------------------------------------------------------------------------
+    def string(self, node: Node, what: str, *, allow_empty: bool = False) -> str | None:
+        """Text; a plain scalar that YAML 1.1 would read as something else is an error with a hint."""
+        if not isinstance(node, ScalarNode):
+            self.error(node, f"{what} must be text, found {describe(node)}")
+            return None
+        if node.tag != STR:
+            hint = _TRAP_HINTS.get(node.tag)
+            if hint is None:
+                self.error(node, f"{what} must be text, found {describe(node)}")
+                return None
+            boolean = "true" if node.value.lower() in ("yes", "on", "true", "y") else "false"
+            first = hint.format(v=node.value, b=boolean)
+            self.error(node, f'{what} must be text: {first}; put it in quotes: "{node.value}"')
+            return None
+        value: str = node.value
+        if not allow_empty and not value.strip():
+            self.error(node, f"{what} is empty")
+            return None
+        return value
+
+    def boolean(self, node: Node, what: str) -> bool | None:
+        if isinstance(node, ScalarNode) and node.tag == BOOL:
+            low = node.value.lower()
+            if low not in ("true", "false"):
+                self.error(node, f"{what}: write true or false, not {node.value!r}")
+                return None
+            return bool(low == "true")
+        self.error(node, f"{what} must be true or false, found {describe(node)}")
+        return None
+
+    def integer(self, node: Node, what: str, *, minimum: int | None = None) -> int | None:
+        if isinstance(node, ScalarNode) and node.tag == INT:
+            try:
+                value = int(node.value.replace("_", ""), 10)
+            except ValueError:
+                self.error(node, f"{what} must be a whole number written in decimal, found {node.value!r}")
+                return None
+            if minimum is not None and value < minimum:
+                self.error(node, f"{what} must be at least {minimum}, found {value}")
+                return None
+            return value
+        self.error(node, f"{what} must be a whole number, found {describe(node)}")
+        return None
+
+    def scalar_text(self, node: Node, what: str) -> str | None:
+        """The raw text of a scalar of any tag (dates, times): we parse it ourselves."""
+        if not isinstance(node, ScalarNode) or node.tag == NULL:
+            self.error(node, f"{what} must be a value, found {describe(node)}")
+            return None
+        value: str = node.value
+        return value
+
+    def string_list(self, node: Node, what: str) -> list[tuple[Node, str]] | None:
+        items = self.sequence(node, what)
+        if items is None:
+            return None
+        out = []
+        for item in items:
+            value = self.string(item, f"each item of {what}")
+            if value is not None:
+                out.append((item, value))
+        return out
