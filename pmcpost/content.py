@@ -6,7 +6,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +198,10 @@ def parse_time(text: str, config: Config) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=config.organisation.tz)
+    try:  # near year 1 or 9999 an offset pushes the moment out of range; comparisons would then fail
+        moment.astimezone(timezone.utc)
+    except OverflowError:
+        return None
     return moment
 
 
@@ -338,7 +342,8 @@ class _AnnouncementReader:
             r.error(
                 None,
                 f"announcement files belong directly in {c.paths.content}/<department>/, "
-                f"not in {rel.parent.as_posix() or 'the content folder itself'}",
+                # Path('.').as_posix() is '.', never empty: name the content folder itself in words
+                f"not in {'the content folder itself' if len(rel.parts) < 2 else rel.parent.as_posix()}",
             )
             return None, stem, None
         department = rel.parts[0]
@@ -438,6 +443,9 @@ class _AnnouncementReader:
             rel = r.string(pnode, f"{what}.path")
             if rel is None:
                 continue
+            if "\x00" in rel:  # a YAML escape can smuggle NUL in; the OS refuses such names outright
+                r.error(pnode, f"{what}.path {rel!r} is not a usable file name")
+                continue
             target = (c.root / rel).resolve() if not Path(rel).is_absolute() else Path(rel)
             try:
                 target.relative_to(c.root.resolve())
@@ -468,8 +476,8 @@ class _AnnouncementReader:
             if size > limit:
                 r.error(
                     pnode,
-                    f"{what}.path {rel!r} is {size / 1048576:.1f} MB; the platforms take at most "
-                    f"{limit / 1048576:.1f} MB",
+                    # Exact bytes: rounded MB would print "5.0 MB; at most 5.0 MB" for a file just over
+                    f"{what}.path {rel!r} is {size:,} bytes; the most allowed is {limit:,} bytes",
                 )
                 continue
             out.append(MediaFile(target.relative_to(c.root.resolve()).as_posix(), alt, mime, size))
@@ -549,3 +557,23 @@ def iter_schema_keys() -> Iterator[str]:
 
 def local_now(config: Config) -> datetime:
     return datetime.now(config.organisation.tz)
+
+
+def resolve_targets(config: Config, args: Sequence[str]) -> list[Path]:
+    """Files and folders from the command line, where an argument may also be an announcement id
+    (``water-supply/2026-12-01-shutdown-parvati-zone``)."""
+    from pmcpost.errors import UsageError
+
+    out: list[Path] = []
+    for arg in args:
+        path = Path(arg)
+        if path.exists():
+            out.append(path.resolve())
+            continue
+        found = [config.content_dir / f"{arg}{suffix}" for suffix in YAML_SUFFIXES]
+        found = [p for p in found if p.is_file()]
+        if not found:
+            raise UsageError(f"{arg!r} is neither a file nor an announcement id (such as "
+                             "water-supply/2026-12-01-shutdown-parvati-zone)")
+        out.append(found[0])
+    return out

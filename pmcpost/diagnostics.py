@@ -21,7 +21,13 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}"
+        # Editors and CI jump to path:line:col; a whole-file problem has no position to give.
+        where = self.path
+        if self.line:
+            where += f":{self.line}"
+            if self.column:
+                where += f":{self.column}"
+        return f"{where}: {self.severity}: {self.message}"
 
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:

@@ -40,7 +40,19 @@ class ConfigError(PmcpostError):
 
 
 class TemplateError(PmcpostError):
-    """A Jinja template failed to load or render."""
+    """A Jinja template failed to load or render; says which template, line and announcement."""
+
+    def __init__(
+        self, template: str, line: int, problem: str, announcement: str | None = None, platform: str | None = None
+    ) -> None:
+        where = f"{template}:{line}" if line else template
+        during = f" (rendering {announcement} for {platform})" if announcement else ""
+        super().__init__(f"{where}: {problem}{during}")
+        self.template = template
+        self.line = line
+        self.problem = problem
+        self.announcement = announcement
+        self.platform = platform
 
 
 class CredentialsError(PmcpostError):
@@ -73,9 +85,17 @@ class DuplicateContent(PlatformError):
     """The platform says this exact text was already posted (X's 403 on a repeat)."""
 
 
+class OutcomeUnknown(PlatformError):
+    """The request may or may not have taken effect (a timeout or lost response on a create)."""
+
+
 class LockBusy(PmcpostError):
     """Another publish holds the repository lock."""
 
 
 class AuditError(PmcpostError):
     """The audit log is damaged or cannot be written."""
+
+
+class GitError(PmcpostError):
+    """A git command failed (commit, push, log); the message carries git's own words."""

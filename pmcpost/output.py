@@ -43,10 +43,8 @@ def print_diagnostics(diagnostics: list[Diagnostic], stream: TextIO | None = Non
         return
     from rich.markup import escape
 
-    con = console()
+    con = console(stderr=stream is sys.stderr)
     for d in diagnostics:
         colour = "red" if d.severity == "error" else "yellow"
-        con.print(
-            f"[bold]{escape(f'{d.path}:{d.line}:{d.column}:')}[/bold] "
-            f"[{colour}]{d.severity}:[/{colour}] {escape(d.message)}"
-        )
+        where = str(d).partition(f": {d.severity}: ")[0]
+        con.print(f"[bold]{escape(where)}:[/bold] [{colour}]{d.severity}:[/{colour}] {escape(d.message)}")

@@ -1,0 +1,126 @@
+"""`pmcpost doctor`: says what is wrong with the set-up, in plain words, without revealing a secret."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pmcpost.errors import EXIT_OK, EXIT_PROBLEMS, ConfigError, PmcpostError
+
+
+@dataclass
+class Check:
+    area: str
+    ok: bool | None  # None: a warning, not a failure
+    message: str
+
+
+def checks(root: Path | None, *, offline: bool, environ: Mapping[str, str] | None = None) -> list[Check]:
+    from pmcpost.config import find_root, load_config
+
+    environ = os.environ if environ is None else environ
+    out: list[Check] = []
+    try:
+        root = root.resolve() if root else find_root(Path.cwd())
+        config = load_config(root, environ)
+    except ConfigError as exc:
+        out.append(Check("config", False, f"config.yaml has {len(exc.diagnostics)} problem(s); run pmcpost validate"))
+        return out
+    except PmcpostError as exc:
+        out.append(Check("config", False, str(exc)))
+        return out
+    out.append(
+        Check(
+            "config", True, f"{len(config.departments)} departments, platforms: {', '.join(config.enabled_platforms())}"
+        )
+    )
+
+    from pmcpost.validate import load_all
+
+    loaded = load_all(config)
+    errors = sum(1 for d in loaded.diagnostics if d.severity == "error")
+    out.append(
+        Check(
+            "content",
+            errors == 0,
+            f"{loaded.files} files, {errors} with problems" + ("; run pmcpost validate" if errors else ""),
+        )
+    )
+
+    for name in config.enabled_platforms():
+        settings = config.platforms[name]
+        missing = [var for var in settings.credentials.values() if not environ.get(var)]
+        if missing:
+            out.append(Check(name, False, f"not set: {', '.join(missing)}"))
+            continue
+        if offline:
+            present = ", ".join(settings.credentials.values()) or "none needed"
+            out.append(Check(name, None, f"credentials set ({present}); not checked (--offline)"))
+            continue
+        from pmcpost.platforms.registry import create_platform
+
+        try:
+            adapter = create_platform(name, config, environ)
+            try:
+                info = adapter.check_credentials()
+            finally:
+                adapter.close()
+            out.append(Check(name, True, f"signed in as {info.name} via {settings.api_url or 'local files'}"))
+        except PmcpostError as exc:
+            out.append(Check(name, False, str(exc)))
+
+    from pmcpost import gitutil
+
+    if not gitutil.is_repo(config.root):
+        out.append(Check("git", None, "not a git repository: audit entries will not name commits"))
+    else:
+        clean = gitutil.status_clean(config.root)
+        out.append(
+            Check(
+                "git",
+                True if clean else None,
+                f"branch {gitutil.current_branch(config.root)}, "
+                + ("clean" if clean else "uncommitted changes (commit them so the audit log names them)"),
+            )
+        )
+    out.extend(_audit_check(config))
+    if config.freeze_active():
+        out.append(Check("freeze", None, "a freeze is on: publish posts nothing unless exempted"))
+    from pmcpost.lock import lock_path
+
+    out.append(Check("lock", True, f"lock file {lock_path(config.root).relative_to(config.root).as_posix()}"))
+    return out
+
+
+def _audit_check(config: object) -> list[Check]:
+    try:
+        from pmcpost.audit import verify_chain  # type: ignore[attr-defined]
+    except ImportError:
+        return []
+    problems = list(verify_chain(config.audit_dir, config.root))  # type: ignore[attr-defined]
+    if problems:
+        return [Check("audit", False, f"{len(problems)} problem(s) in the audit log; run pmcpost audit verify")]
+    return [Check("audit", True, "hash chain intact")]
+
+
+def run(root: Path | None, *, offline: bool) -> int:
+    from rich.table import Table
+    from rich.text import Text
+
+    from pmcpost.output import console
+
+    results = checks(root, offline=offline)
+    table = Table(show_header=False, box=None)
+    for c in results:
+        mark = (
+            Text("ok", style="green")
+            if c.ok
+            else Text("!!", style="red")
+            if c.ok is False
+            else Text("--", style="yellow")
+        )
+        table.add_row(mark, Text(c.area, style="bold"), Text(c.message))
+    console().print(table)
+    return EXIT_PROBLEMS if any(c.ok is False for c in results) else EXIT_OK

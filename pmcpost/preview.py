@@ -1,0 +1,200 @@
+"""What each platform will show, as text panels, markdown (pull requests, job summaries) or JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from pmcpost.config import Config
+from pmcpost.plan import PlanItem
+from pmcpost.render import platform_limit
+
+# X's pay-per-use prices (published February 2026): worth knowing before posting.
+X_PRICE_POST = 0.015
+X_PRICE_POST_WITH_URL = 0.20
+
+STATUS_WORDS = {
+    "due": "due now",
+    "resume": "due now (finishing an earlier run)",
+    "retry": "due now (retrying)",
+    "scheduled": "scheduled",
+    "held": "held back",
+    "frozen": "frozen",
+    "unapproved": "not approved",
+    "error": "cannot render",
+    "posted": "posted",
+    "changed": "changed after posting",
+    "expired": "expired",
+    "retracted": "retracted",
+}
+
+
+def _person(config: Config, pid: str | None) -> dict[str, str] | None:
+    if pid is None:
+        return None
+    p = config.person(pid)
+    return {"id": pid, "name": p.name if p else pid}
+
+
+def preview_record(config: Config, item: PlanItem) -> dict[str, Any]:
+    """One announcement on one platform as plain data (the JSON form)."""
+    a = item.announcement
+    tz = config.organisation.tz
+    limit, measure = platform_limit(item.platform)
+    parts = []
+    media: list[dict[str, str]] = []
+    warnings: list[str] = []
+    if item.message is not None:
+        for part in item.message.parts:
+            parts.append({"text": part.text, "length": measure(part.text), "limit": limit, "language": part.language})
+            media.extend({"path": m.path.relative_to(config.root).as_posix(), "alt": m.alt} for m in part.media)
+        warnings.extend(item.message.warnings)
+    record: dict[str, Any] = {
+        "id": a.id,
+        "path": a.path,
+        "platform": item.platform,
+        "status": item.status,
+        "reason": item.reason,
+        "kind": a.kind,
+        "publish_at": a.publish_at.astimezone(tz).isoformat(),
+        "expires_at": a.expires_at.astimezone(tz).isoformat() if a.expires_at else None,
+        "coordinator": _person(config, a.coordinator),
+        "approved_by": _person(config, a.approved_by),
+        "parts": parts,
+        "media": media,
+        "warnings": warnings,
+        "posted": item.record.urls,
+    }
+    if item.platform == "twitter" and parts:
+        record["estimated_cost_usd"] = round(
+            sum(X_PRICE_POST_WITH_URL if "http" in p["text"] or "www." in p["text"] else X_PRICE_POST for p in parts), 3
+        )
+    return record
+
+
+def as_json(config: Config, items: Iterable[PlanItem]) -> str:
+    return json.dumps([preview_record(config, i) for i in items], ensure_ascii=False, indent=2)
+
+
+def _when(config: Config, record: dict[str, Any]) -> str:
+    from datetime import datetime
+
+    moment = datetime.fromisoformat(record["publish_at"])
+    return (
+        f"{moment:%a %d %b %Y, %H:%M} IST"
+        if config.organisation.timezone == "Asia/Kolkata"
+        else f"{moment:%a %d %b %Y, %H:%M %Z}"
+    )
+
+
+def _who(record: dict[str, Any]) -> str:
+    c = record["coordinator"]
+    text = f"{c['name']} ({c['id']})"
+    a = record["approved_by"]
+    return text + (f", approved by {a['name']} ({a['id']})" if a else ", not approved")
+
+
+def as_markdown(config: Config, items: Iterable[PlanItem], title: str = "pmcpost preview") -> str:
+    """For pull-request comments and CI job summaries."""
+    records = [preview_record(config, i) for i in items]
+    out = [f"## {title}", ""]
+    if not records:
+        out.append("Nothing to post.")
+        return "\n".join(out) + "\n"
+    out += [
+        "| announcement | platform | status | goes out | posts | answerable |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in records:
+        out.append(
+            f"| `{r['id']}` | {r['platform']} | {STATUS_WORDS.get(r['status'], r['status'])} | "
+            f"{_when(config, r)} | {len(r['parts'])} | {_who(r)} |"
+        )
+    out.append("")
+    for r in records:
+        out.append(f"### `{r['id']}` on {r['platform']}")
+        out.append("")
+        if r["reason"]:
+            out.append(f"**{STATUS_WORDS.get(r['status'], r['status'])}**: {r['reason']}")
+            out.append("")
+        for n, p in enumerate(r["parts"], start=1):
+            over = " **over the limit**" if p["length"] > p["limit"] else ""
+            out.append(f"Post {n} of {len(r['parts'])} · {p['length']:,}/{p['limit']:,}{over}")
+            out.append("")
+            out.append("```text")
+            out.append(p["text"].replace("```", "ʼʼʼ"))
+            out.append("```")
+            out.append("")
+        for m in r["media"]:
+            out.append(f"- image `{m['path']}`, alt text: {m['alt']}")
+        for w in r["warnings"]:
+            out.append(f"- ⚠ {w}")
+        if r.get("estimated_cost_usd"):
+            out.append(f"- X pay-per-use estimate: ${r['estimated_cost_usd']:.3f}")
+        if r["media"] or r["warnings"] or r.get("estimated_cost_usd"):
+            out.append("")
+    return "\n".join(out) + "\n"
+
+
+def print_text(config: Config, items: Iterable[PlanItem]) -> None:
+    """Rich panels on a terminal, the same content as plain text elsewhere."""
+    from rich.panel import Panel
+    from rich.text import Text
+
+    from pmcpost.output import console
+
+    con = console()
+    records = [preview_record(config, i) for i in items]
+    if not records:
+        con.print("Nothing to post.")
+        return
+    if not con.is_terminal:
+        # Plain text keeps every character of every post (a panel would wrap or crop long lines).
+        con.print(_plain_text(config, records), markup=False, highlight=False, crop=False, soft_wrap=True)
+        return
+    for r in records:
+        body = Text()
+        status = STATUS_WORDS.get(r["status"], r["status"])
+        body.append(f"{status}", style="bold")
+        if r["reason"]:
+            body.append(f": {r['reason']}")
+        body.append(f"\ngoes out: {_when(config, r)}\nanswerable: {_who(r)}\n")
+        for n, p in enumerate(r["parts"], start=1):
+            style = "red bold" if p["length"] > p["limit"] else "green"
+            body.append(f"\n── post {n}/{len(r['parts'])} ", style="dim")
+            body.append(f"{p['length']:,}/{p['limit']:,}", style=style)
+            body.append(" ──\n", style="dim")
+            body.append(p["text"] + "\n")
+        for m in r["media"]:
+            body.append(f"\nimage {m['path']}\n  alt: {m['alt']}", style="cyan")
+        for w in r["warnings"]:
+            body.append(f"\n⚠ {w}", style="yellow")
+        if r.get("estimated_cost_usd"):
+            body.append(f"\nX pay-per-use estimate: ${r['estimated_cost_usd']:.3f}", style="dim")
+        for url in r["posted"]:
+            body.append(f"\nposted: {url}")
+        con.print(Panel(body, title=f"{r['id']} → {r['platform']}", title_align="left", expand=False))
+
+
+def _plain_text(config: Config, records: list[dict[str, Any]]) -> str:
+    out: list[str] = []
+    for r in records:
+        out.append(
+            f"=== {r['id']} → {r['platform']}: {STATUS_WORDS.get(r['status'], r['status'])}"
+            + (f" ({r['reason']})" if r["reason"] else "")
+        )
+        out.append(f"goes out: {_when(config, r)}")
+        out.append(f"answerable: {_who(r)}")
+        for n, p in enumerate(r["parts"], start=1):
+            over = "  OVER THE LIMIT" if p["length"] > p["limit"] else ""
+            out.append(f"--- post {n}/{len(r['parts'])}: {p['length']:,}/{p['limit']:,}{over}")
+            out.append(p["text"])
+        for m in r["media"]:
+            out.append(f"image {m['path']} (alt: {m['alt']})")
+        out.extend(f"warning: {w}" for w in r["warnings"])
+        if r.get("estimated_cost_usd"):
+            out.append(f"X pay-per-use estimate: ${r['estimated_cost_usd']:.3f}")
+        out.extend(f"posted: {url}" for url in r["posted"])
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,319 @@
+"""Posting exactly once: an fsynced intent before every network call, the outcome after it, and
+reconciliation (looking the post up on the platform) for any intent an earlier run left without an outcome.
+
+The ledger (pmcpost.audit) is the single source of truth for what went out. Retries happen only where they
+cannot double-post: after a timeout or lost response on a create, the post is looked up first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import random
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from pmcpost.audit import AuditLog, log_files, parse_time
+from pmcpost.config import Config, Person
+from pmcpost.errors import (
+    CredentialsError,
+    DuplicateContent,
+    OutcomeUnknown,
+    PlatformError,
+    PmcpostError,
+    RateLimited,
+)
+from pmcpost.plan import Plan, PlanItem
+from pmcpost.platforms import Message, Platform, RemotePost
+
+MAX_ATTEMPTS = 4
+# Wait for a rate-limit reset only when it is this near; otherwise leave the platform for a later run.
+MAX_RATE_LIMIT_WAIT = 90.0
+# How far before an old intent to look for the post it announced (clocks differ a little).
+RECONCILE_MARGIN = timedelta(minutes=10)
+
+
+@dataclass
+class Outcome:
+    """What happened to one plan item in this run."""
+
+    item: PlanItem
+    status: str  # posted, reconciled, failed, skipped, held
+    remotes: list[RemotePost] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("posted", "reconciled")
+
+
+@dataclass
+class PublishContext:
+    """What a publish run needs besides the plan; tests pass their own clock, sleep and environment."""
+
+    config: Config
+    log: AuditLog
+    environ: Mapping[str, str]
+    actor: Mapping[str, str]
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    commits: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)  # content path -> sha, name, email
+    skip_without_credentials: bool = False
+    sleep: Callable[[float], None] = time.sleep
+    wall_clock: Callable[[], float] = time.time
+    factory: Callable[[str], Platform] | None = None
+    on_progress: Callable[[Outcome], None] | None = None
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _person(config: Config, person_id: str | None) -> dict[str, str] | None:
+    if person_id is None:
+        return None
+    p: Person | None = config.person(person_id)
+    return {"id": person_id, "name": p.name if p else person_id}
+
+
+class Publisher:
+    """Runs a plan against the platforms, writing the ledger as it goes."""
+
+    def __init__(self, ctx: PublishContext) -> None:
+        self.ctx = ctx
+        self.adapters: dict[str, Platform] = {}
+        self.stopped: dict[str, tuple[str, str]] = {}  # platform -> (status, reason) for the rest of the run
+
+    # -- audit entries ---------------------------------------------------------------------------
+    def entry(self, event: str, item: PlanItem, message: Message | None, part: int | None, **extra: Any) -> None:
+        a = item.announcement
+        config = self.ctx.config
+        commit = self.ctx.commits.get(a.path)
+        record: dict[str, Any] = {
+            "event": event,
+            "run": self.ctx.run_id,
+            "announcement": a.id,
+            "department": a.department,
+            "kind": a.kind,
+            "coordinator": _person(config, a.coordinator),
+            "approver": _person(config, a.approved_by),
+            "platform": item.platform,
+            "content_sha256": a.source_sha256,
+            "actor": dict(self.ctx.actor),
+        }
+        if commit:
+            record["commit"], record["author"] = commit[0], {"name": commit[1], "email": commit[2]}
+        if message is not None and part is not None:
+            record["part"] = part
+            record["parts"] = len(message.parts)
+            record["text_sha256"] = sha256_text(message.parts[part].text)
+        record.update({k: v for k, v in extra.items() if v is not None})
+        self.ctx.log.append(record)
+
+    # -- adapters --------------------------------------------------------------------------------
+    def adapter(self, platform: str) -> Platform:
+        if platform not in self.adapters:
+            if self.ctx.factory is not None:
+                self.adapters[platform] = self.ctx.factory(platform)
+            else:
+                from pmcpost.platforms.registry import create_platform
+
+                self.adapters[platform] = create_platform(platform, self.ctx.config, self.ctx.environ)
+        return self.adapters[platform]
+
+    def close(self) -> None:
+        for adapter in self.adapters.values():
+            with contextlib.suppress(Exception):  # closing must never hide the run's real outcome
+                adapter.close()
+
+    def missing_credentials(self, platform: str) -> list[str]:
+        settings = self.ctx.config.platforms[platform]
+        return [var for var in settings.credentials.values() if not self.ctx.environ.get(var)]
+
+    # -- the run ---------------------------------------------------------------------------------
+    def write_intents(self, plan: Plan) -> int:
+        """Record an intent for every part this run will post (for --git-push: pushed before any post)."""
+        count = 0
+        for item in plan.to_post:
+            if item.message is None or self._skip_reason(item.platform):
+                continue
+            for i in range(len(item.message.parts)):
+                if i in item.record.posted or i in item.record.pending:
+                    continue
+                self.entry("intent", item, item.message, i)
+                item.record.pending[i] = {"run": self.ctx.run_id}
+                count += 1
+        return count
+
+    def run(self, plan: Plan) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        if plan.frozen:
+            frozen = plan.with_status("frozen")
+            self.ctx.log.append(
+                {
+                    "event": "freeze",
+                    "run": self.ctx.run_id,
+                    "actor": dict(self.ctx.actor),
+                    "reason": f"freeze on: {len(frozen)} post(s) not made",
+                }
+            )
+        try:
+            for item in plan.to_post:
+                outcome = self.publish_item(item)
+                outcomes.append(outcome)
+                if self.ctx.on_progress:
+                    self.ctx.on_progress(outcome)
+        finally:
+            self.close()
+        return outcomes
+
+    def _skip_reason(self, platform: str) -> str | None:
+        if platform in self.stopped:
+            return self.stopped[platform][1]
+        missing = self.missing_credentials(platform)
+        if missing and self.ctx.skip_without_credentials:
+            reason = f"no credentials: set {', '.join(missing)} to post to {platform}"
+            self.stopped[platform] = ("skipped", reason)
+            return reason
+        return None
+
+    def publish_item(self, item: PlanItem) -> Outcome:
+        message = item.message
+        assert message is not None
+        reason = self._skip_reason(item.platform)
+        if reason:
+            return Outcome(item, self.stopped[item.platform][0], error=reason)
+        try:
+            adapter = self.adapter(item.platform)
+        except PmcpostError as exc:
+            self.stopped[item.platform] = ("failed", str(exc))
+            self.entry("failed", item, None, None, error=str(exc))
+            return Outcome(item, "failed", error=str(exc))
+
+        remotes: list[RemotePost] = []
+        reconciled = False
+        reply_to: RemotePost | None = None
+        for i in range(len(message.parts)):
+            if i in item.record.posted:
+                done = item.record.posted[i]
+                reply_to = RemotePost(done["id"], done.get("url", ""))
+                remotes.append(reply_to)
+                continue
+            try:
+                remote, how = self.post_part(adapter, item, message, i, reply_to)
+            except _StopItem as stop:
+                return Outcome(item, stop.status, remotes, stop.reason)
+            reconciled = reconciled or how == "reconciled"
+            remotes.append(remote)
+            reply_to = remote
+        return Outcome(item, "reconciled" if reconciled else "posted", remotes)
+
+    def post_part(
+        self, adapter: Platform, item: PlanItem, message: Message, i: int, reply_to: RemotePost | None
+    ) -> tuple[RemotePost, str]:
+        pending = item.record.pending.get(i)
+        if pending is not None and pending.get("run") != self.ctx.run_id:
+            # An earlier run announced this post and never recorded the outcome: look before posting.
+            found = self.look_up(adapter, item, message, i, pending)
+            if found is not None:
+                return found, "reconciled"
+            pending = None
+        if pending is None:
+            self.entry("intent", item, message, i)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                remote = adapter.post(message, i, reply_to)
+            except RateLimited as exc:
+                wait = None if exc.reset_at is None else exc.reset_at - self.ctx.wall_clock()
+                if wait is not None and wait <= MAX_RATE_LIMIT_WAIT and attempt < MAX_ATTEMPTS:
+                    self.ctx.sleep(max(wait, 0) + 1)
+                    continue
+                when = ""
+                if exc.reset_at is not None:
+                    when = f" until {datetime.fromtimestamp(exc.reset_at, timezone.utc):%H:%M} UTC"
+                reason = f"{item.platform} rate limit reached{when}; the rest waits for a later run"
+                self.entry("failed", item, message, i, error=reason)
+                self.stopped[item.platform] = ("held", reason)
+                raise _StopItem("held", reason) from None
+            except OutcomeUnknown as exc:
+                found = self.look_up(adapter, item, message, i, None)
+                if found is not None:
+                    return found, "reconciled"
+                if attempt >= MAX_ATTEMPTS:
+                    self.fail(item, message, i, f"{exc} (gave up after {attempt} attempts)")
+                self.backoff(attempt)
+            except DuplicateContent as exc:
+                found = self.look_up(adapter, item, message, i, None)
+                if found is not None:
+                    return found, "reconciled"
+                self.fail(
+                    item,
+                    message,
+                    i,
+                    f"{exc}; it was not found among the account's recent posts, so "
+                    "check the account and record the post by hand",
+                )
+            except CredentialsError as exc:
+                self.stopped[item.platform] = ("failed", str(exc))
+                self.fail(item, message, i, str(exc))
+            except PlatformError as exc:
+                if exc.stop_platform:
+                    self.stopped[item.platform] = ("failed", str(exc))
+                if exc.retryable and attempt < MAX_ATTEMPTS and not exc.stop_platform:
+                    self.backoff(attempt)
+                    continue
+                self.fail(item, message, i, str(exc))
+            else:
+                self.entry(
+                    "posted",
+                    item,
+                    message,
+                    i,
+                    remote={"id": remote.id, "url": remote.url},
+                    reply_to=reply_to.id if reply_to else None,
+                )
+                return remote, "posted"
+
+    def look_up(
+        self, adapter: Platform, item: PlanItem, message: Message, i: int, pending: Mapping[str, Any] | None
+    ) -> RemotePost | None:
+        start = datetime.fromtimestamp(self.ctx.wall_clock(), timezone.utc) - timedelta(days=1)
+        if pending and isinstance(pending.get("time"), str):
+            start = parse_time(pending["time"]) - RECONCILE_MARGIN
+        try:
+            found = adapter.find_existing(message, i, start)
+        except PmcpostError as exc:
+            reason = (
+                f"could not check whether part {i + 1} was already posted ({exc}); not posting, to "
+                "avoid a double post; the next run checks again"
+            )
+            self.entry("failed", item, message, i, error=reason)
+            raise _StopItem("failed", reason) from None
+        if found is not None:
+            self.entry("reconciled", item, message, i, remote={"id": found.id, "url": found.url})
+        return found
+
+    def fail(self, item: PlanItem, message: Message, i: int, reason: str) -> None:
+        self.entry("failed", item, message, i, error=reason)
+        raise _StopItem("failed", reason)
+
+    def backoff(self, attempt: int) -> None:
+        # Exponential backoff with full jitter: spreads retries when several jobs hit the same outage.
+        self.ctx.sleep(random.uniform(0, min(2.0**attempt, 30.0)))
+
+
+class _StopItem(Exception):
+    def __init__(self, status: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def audit_paths(config: Config) -> list[Path]:
+    return log_files(config.audit_dir)

@@ -1,0 +1,234 @@
+"""One `pmcpost publish` run: plan under the lock, show the plan, confirm, post, summarise, push the ledger."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from pmcpost.config import Config
+from pmcpost.errors import EXIT_OK, EXIT_PROBLEMS, UsageError
+from pmcpost.output import console, is_interactive
+from pmcpost.plan import Plan
+from pmcpost.publish import Outcome, PublishContext, Publisher
+
+
+def run(
+    config: Config,
+    targets: Sequence[str],
+    *,
+    platforms: Sequence[str] | None,
+    now: datetime,
+    dry_run: bool,
+    assume_yes: bool,
+    wait: float,
+    git_push: bool,
+    skip_unconfigured: bool,
+    moment_given: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> int:
+    """Returns the exit code: 0 when everything planned was posted (or skipped for lack of credentials)."""
+    from pmcpost.content import resolve_targets
+    from pmcpost.plan import build_plan
+
+    environ = os.environ if environ is None else environ
+    files = resolve_targets(config, targets)
+    con = console()
+    if dry_run:
+        from pmcpost import preview
+
+        plan, problems = build_plan(config, files, now, platforms=platforms)
+        _show_problems(problems)
+        con.print(
+            f"Dry run as of {now:%Y-%m-%d %H:%M %Z}: {len(plan.to_post)} post(s) would be made; nothing is posted."
+        )
+        preview.print_text(config, plan.to_post)
+        _show_not_posted(config, plan)
+        return EXIT_PROBLEMS if _has_errors(problems) else EXIT_OK
+
+    if not assume_yes and not is_interactive(sys.stdin):
+        raise UsageError("not on a terminal, so nothing is posted without --yes (or use --dry-run to look first)")
+
+    from pmcpost.lock import publish_lock
+
+    with publish_lock(config.root, wait):
+        # Plan inside the lock: another run may have just posted.
+        plan, problems = build_plan(config, files, now, platforms=platforms)
+        _show_problems(problems)
+        _show_not_posted(config, plan)
+        if not plan.to_post:
+            con.print("Nothing is due to be posted.")
+            return EXIT_PROBLEMS if _has_errors(problems) else EXIT_OK
+        _show_plan(config, plan)
+        if not assume_yes:
+            from rich.prompt import Confirm
+
+            if not Confirm.ask(f"Post {len(plan.to_post)} item(s) now?", console=con, default=False):
+                con.print("Nothing was posted.")
+                return EXIT_OK
+        ctx = _context(config, plan, environ, skip_unconfigured)
+        publisher = Publisher(ctx)
+        if git_push:
+            from pmcpost.gitutil import commit_and_push
+
+            if publisher.write_intents(plan):
+                commit_and_push(config.root, [config.audit_dir], f"pmcpost: intents of run {ctx.run_id} [skip ci]")
+        outcomes = _run_with_progress(publisher, plan)
+        _summary(config, outcomes)
+        _show_skipped(config, outcomes)
+        if git_push:
+            from pmcpost.gitutil import commit_and_push
+
+            paths = [config.audit_dir]
+            site = _website_output(config)
+            if site is not None and site.exists():
+                paths.append(site)
+            commit_and_push(config.root, paths, f"pmcpost: outcomes of run {ctx.run_id} [skip ci]")
+    failed = [o for o in outcomes if o.status in ("failed", "held")]
+    return EXIT_PROBLEMS if failed or _has_errors(problems) else EXIT_OK
+
+
+def _has_errors(problems: Sequence[object]) -> bool:
+    return any(getattr(d, "severity", "") == "error" for d in problems)
+
+
+def _website_output(config: Config) -> Path | None:
+    site = config.platforms.get("website")
+    if site is None or not site.enabled:
+        return None
+    return config.root / str(site.options.get("output", "public"))
+
+
+def _context(config: Config, plan: Plan, environ: Mapping[str, str], skip_unconfigured: bool) -> PublishContext:
+    from pmcpost.audit import AuditLog
+
+    commits: dict[str, tuple[str, str, str]] = {}
+    actor: dict[str, str] = {}
+    try:
+        from pmcpost import gitutil
+
+        actor = gitutil.actor(environ)
+        if gitutil.is_repo(config.root):
+            paths = sorted({config.root / i.announcement.path for i in plan.to_post})
+            for path, info in gitutil.last_commits(config.root, paths).items():
+                rel = Path(path).resolve().relative_to(config.root.resolve()).as_posix()
+                commits[rel] = (info.sha, info.author, info.email)
+    except Exception as exc:  # git trouble must not stop posting; the entries just lack the commit
+        console(stderr=True).print(
+            f"warning: could not read git history ({type(exc).__name__}); audit entries will not name the commit"
+        )
+    _warn_authors(config, plan, commits)
+    return PublishContext(
+        config=config,
+        log=AuditLog(config.audit_dir),
+        environ=environ,
+        actor=actor,
+        commits=commits,
+        skip_without_credentials=skip_unconfigured,
+    )
+
+
+def _warn_authors(config: Config, plan: Plan, commits: Mapping[str, tuple[str, str, str]]) -> None:
+    """The person who last changed a file should be its coordinator or approver; say so when not."""
+    err = console(stderr=True)
+    seen: set[str] = set()
+    for item in plan.to_post:
+        a = item.announcement
+        if a.path in seen or a.path not in commits:
+            continue
+        seen.add(a.path)
+        _, name, email = commits[a.path]
+        people = [config.person(p) for p in (a.coordinator, a.approved_by) if p]
+        if not any(p and (p.email.lower() == email.lower() or p.name == name) for p in people):
+            err.print(
+                f"warning: {a.path} was last changed by {name} <{email}>, who is neither its coordinator "
+                "nor its approver"
+            )
+
+
+def _show_problems(problems: Sequence[object]) -> None:
+    from pmcpost.output import print_diagnostics
+
+    errors = [d for d in problems if getattr(d, "severity", "") == "error"]
+    if errors:
+        print_diagnostics(errors, sys.stderr)  # type: ignore[arg-type]
+        console(stderr=True).print(
+            f"{len(errors)} problem(s) in content: those files are left out; run pmcpost validate"
+        )
+
+
+def _show_not_posted(config: Config, plan: Plan) -> None:
+    """Say why due things are not going out (held by quota, frozen, changed after posting ...)."""
+    con = console(stderr=True)
+    if plan.frozen:
+        con.print(
+            "[bold yellow]A freeze is on[/bold yellow]: nothing is posted unless it is exempted "
+            f"(remove {config.policy.freeze_file} or set policy.freeze: false to lift it)."
+        )
+    for item in plan.with_status("held", "frozen", "unapproved", "changed", "error"):
+        con.print(f"{item.status}: {item.id} on {item.platform}: {item.reason}", markup=False)
+
+
+def _show_plan(config: Config, plan: Plan) -> None:
+    from rich.table import Table
+
+    table = Table(title="To post now", title_justify="left")
+    for col in ("announcement", "platform", "posts", "kind", "answerable"):
+        table.add_column(col)
+    for item in plan.to_post:
+        a = item.announcement
+        person = config.person(a.coordinator)
+        parts = len(item.message.parts) if item.message else 0
+        table.add_row(a.id, item.platform, str(parts), a.kind, person.name if person else a.coordinator)
+    console().print(table)
+
+
+def _run_with_progress(publisher: Publisher, plan: Plan) -> list[Outcome]:
+    con = console()
+    if is_interactive(sys.stdout) and "NO_COLOR" not in os.environ:
+        from rich.progress import Progress
+
+        with Progress(console=con, transient=True) as progress:
+            task = progress.add_task("Posting", total=len(plan.to_post))
+            publisher.ctx.on_progress = lambda o: progress.advance(task)
+            return publisher.run(plan)
+
+    def line(o: Outcome) -> None:
+        where = o.remotes[-1].url if o.remotes and o.ok else (o.error or "")
+        con.print(f"{o.status}: {o.item.id} on {o.item.platform} {where}".rstrip(), markup=False)
+
+    publisher.ctx.on_progress = line
+    return publisher.run(plan)
+
+
+def _show_skipped(config: Config, outcomes: Sequence[Outcome]) -> None:
+    """For platforms skipped for lack of credentials, show what they would have got (a dry run)."""
+    skipped = [o.item for o in outcomes if o.status == "skipped"]
+    if not skipped:
+        return
+    from pmcpost import preview
+
+    names = sorted({i.platform for i in skipped})
+    console().print(f"\nDry run for {', '.join(names)} (no credentials set, nothing posted there):")
+    preview.print_text(config, skipped)
+
+
+def _summary(config: Config, outcomes: Sequence[Outcome]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="Summary", title_justify="left")
+    for col in ("announcement", "platform", "result", "link or error"):
+        table.add_column(col, overflow="fold")
+    for o in outcomes:
+        detail = ", ".join(r.url for r in o.remotes) if o.ok else (o.error or "")
+        colour = {"posted": "green", "reconciled": "green", "skipped": "yellow", "held": "yellow"}.get(o.status, "red")
+        table.add_row(o.item.id, o.item.platform, Text(o.status, style=colour), Text(detail))
+    con = console()
+    con.print(table)
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    con.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing done")

@@ -1,0 +1,289 @@
+"""Rendering announcements into the exact posts each platform will get.
+
+Templates are Jinja, rendered in the immutable sandbox with StrictUndefined, so a typo is an error rather
+than silently empty text and a template cannot reach Python internals. Lookup order for platform P of
+department D: ``<templates>/<D>/<P>.j2``, ``<templates>/<P>.j2``, then the packaged default (``default.j2``
+for platforms without one).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from pmcpost import xtext
+from pmcpost.config import Config, Person
+from pmcpost.content import Announcement
+from pmcpost.diagnostics import Diagnostic
+from pmcpost.errors import TemplateError
+from pmcpost.platforms import Media, Message, Part
+
+PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
+PACKAGE_LABEL = "pmcpost/templates"
+MAX_THREAD_PARTS = 25
+
+_DEVANAGARI_DIGITS = str.maketrans("0123456789", "०१२३४५६७८९")
+
+
+def platform_limit(platform: str) -> tuple[int, Callable[[str], int]]:
+    """The platform's limit and its own way of measuring text."""
+    if platform == "twitter":
+        return xtext.X_LIMIT, xtext.weighted_length
+    if platform == "facebook":
+        return xtext.FACEBOOK_LIMIT, xtext.facebook_length
+    return 1_000_000, len
+
+
+# -- filters ------------------------------------------------------------------------------------------
+def _hashtags(tags: Iterable[str]) -> str:
+    return " ".join(f"#{t}" for t in tags)
+
+
+def _devanagari_digits(value: Any) -> str:
+    return str(value).translate(_DEVANAGARI_DIGITS)
+
+
+def _babel_locale(lang: str) -> str:
+    # Indian English formats dates as "3 December 2026" and groups numbers as 12,34,567.
+    return "en_IN" if lang == "en" else lang
+
+
+class _Filters:
+    """Filters that need the configuration (timezone)."""
+
+    def __init__(self, config: Config) -> None:
+        self.tz = config.organisation.tz
+
+    def date(self, moment: datetime, lang: str = "en", digits: str = "latin") -> str:
+        from babel.dates import format_date
+
+        text = str(format_date(moment.astimezone(self.tz), "d MMMM y", locale=_babel_locale(lang)))
+        return _devanagari_digits(text) if digits == "devanagari" else text
+
+    def time(self, moment: datetime, lang: str = "en", digits: str = "latin") -> str:
+        from babel.dates import format_time
+
+        text = str(format_time(moment.astimezone(self.tz), "h:mm a", locale=_babel_locale(lang)))
+        return _devanagari_digits(text) if digits == "devanagari" else text
+
+    def datetime(self, moment: datetime, lang: str = "en", digits: str = "latin") -> str:
+        from babel.dates import format_datetime
+
+        text = str(format_datetime(moment.astimezone(self.tz), "d MMMM y, h:mm a", locale=_babel_locale(lang)))
+        return _devanagari_digits(text) if digits == "devanagari" else text
+
+    @staticmethod
+    def number(value: float, lang: str = "en", digits: str = "latin") -> str:
+        from babel.numbers import format_decimal
+
+        text = str(format_decimal(value, locale=_babel_locale(lang)))
+        return _devanagari_digits(text) if digits == "devanagari" else text
+
+
+def _person(p: Person | None) -> dict[str, Any] | None:
+    if p is None:
+        return None
+    return {"id": p.id, "name": p.name, "email": p.email, "github": p.github}
+
+
+def _template_position(exc: BaseException, fallback: str) -> tuple[str, int]:
+    """The template file and line an exception was raised from (Jinja rewrites tracebacks to point there)."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return exc.filename or exc.name or fallback, exc.lineno or 0
+    filename, line = fallback, 0
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code.co_filename
+        if code.endswith(".j2") or "templates" in code:
+            filename, line = code, tb.tb_lineno
+        tb = tb.tb_next
+    return filename, line
+
+
+class Renderer:
+    """Builds the Message for an announcement on a platform. One per process: templates are compiled once."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        search = [str(config.templates_dir), str(PACKAGE_TEMPLATES)]
+        self.env = ImmutableSandboxedEnvironment(
+            loader=jinja2.FileSystemLoader(search),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,  # posts are plain text; the website's HTML templates escape
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+            auto_reload=False,
+        )
+        filters = _Filters(config)
+        self.env.filters.update(
+            hashtags=_hashtags,
+            devanagari_digits=_devanagari_digits,
+            local_date=filters.date,
+            local_time=filters.time,
+            local_datetime=filters.datetime,
+            number=filters.number,
+        )
+        self.env.globals.update(
+            organisation={
+                "name": dict(config.organisation.name),
+                "short_name": dict(config.organisation.short_name),
+                "website": config.organisation.website,
+            },
+            primary=config.organisation.primary_language,
+        )
+        self._templates: dict[tuple[str, str], jinja2.Template] = {}
+
+    # -- templates -------------------------------------------------------------------------------
+    def template_label(self, filename: str) -> str:
+        path = Path(filename)
+        try:
+            return path.resolve().relative_to(self.config.root.resolve()).as_posix()
+        except ValueError:
+            pass
+        try:
+            return f"{PACKAGE_LABEL}/{path.resolve().relative_to(PACKAGE_TEMPLATES.resolve()).as_posix()}"
+        except ValueError:
+            return filename
+
+    def template(self, department: str, platform: str) -> jinja2.Template:
+        key = (department, platform)
+        cached = self._templates.get(key)
+        if cached is not None:
+            return cached
+        names = [f"{department}/{platform}.j2", f"{platform}.j2", "default.j2"]
+        try:
+            tmpl = self.env.select_template(names)
+        except jinja2.TemplateSyntaxError as exc:
+            filename, line = _template_position(exc, names[1])
+            raise TemplateError(self.template_label(filename), line, exc.message or "syntax error") from None
+        self._templates[key] = tmpl
+        return tmpl
+
+    # -- rendering -------------------------------------------------------------------------------
+    def _context(self, a: Announcement, platform: str, languages: list[str]) -> dict[str, Any]:
+        c = self.config
+        dept = c.departments[a.department]
+        link = xtext.encode_url(a.link) if a.link else None
+        return {
+            "announcement": a,
+            "id": a.id,
+            "kind": a.kind,
+            "text": dict(a.text),
+            "title": dict(a.title),
+            "link": link,
+            "hashtags": list(a.hashtags),
+            "publish_at": a.publish_at,
+            "expires_at": a.expires_at,
+            "languages": languages,
+            "lang": languages[0],
+            "platform": platform,
+            "department": {"slug": dept.slug, "name": dict(dept.name), "hashtags": list(dept.hashtags)},
+            "coordinator": _person(c.person(a.coordinator)),
+            "approver": _person(c.person(a.approved_by)) if a.approved_by else None,
+        }
+
+    def render_text(self, a: Announcement, platform: str, languages: list[str]) -> str:
+        """The template's output for these languages, NFC-normalised, blank runs tidied."""
+        tmpl = self.template(a.department, platform)
+        try:
+            raw = tmpl.render(self._context(a, platform, languages))
+        except (jinja2.TemplateError, SecurityError, TypeError, ValueError, AttributeError) as exc:
+            filename, line = _template_position(exc, tmpl.filename or platform)
+            message = getattr(exc, "message", None) or str(exc)
+            raise TemplateError(self.template_label(filename), line, message, a.id, platform) from None
+        return _tidy(raw)
+
+    def render(self, announcement: Announcement, platform: str) -> Message:
+        """The posts ``announcement`` becomes on ``platform``."""
+        a = announcement.for_platform(platform)
+        languages = [lang for lang in self.config.organisation.languages if lang in a.text]
+        primary = languages[0]
+        warnings: list[str] = []
+        limit, measure = platform_limit(platform)
+        parts: list[Part] = []
+        if platform == "twitter":
+            layout = self.config.platforms[platform].options.get("layout", "combined")
+            combined = self.render_text(a, platform, languages) if layout == "combined" else None
+            if combined is not None and measure(combined) <= limit:
+                parts.append(Part(combined, "+".join(languages)))
+            else:
+                for lang in languages:
+                    text = self.render_text(a, platform, [lang])
+                    parts.extend(Part(t, lang) for t in xtext.thread_parts(text, limit))
+            media = tuple(Media(self.config.root / m.path, m.alt.get(primary, ""), m.mime) for m in a.media)
+            if media:
+                parts[0] = Part(parts[0].text, parts[0].language, media, parts[0].link)
+            if len(parts) > MAX_THREAD_PARTS:
+                warnings.append(f"the thread on X has {len(parts)} posts; consider a shorter text for X")
+        else:
+            text = self.render_text(a, platform, languages)
+            alt_joined = tuple(
+                Media(self.config.root / m.path, " / ".join(m.alt[lang] for lang in languages if lang in m.alt), m.mime)
+                for m in a.media
+            )
+            parts.append(Part(text, "+".join(languages), alt_joined, xtext.encode_url(a.link) if a.link else None))
+            if measure(text) > limit:
+                warnings.append(f"{measure(text):,} characters; {platform} allows {limit:,}")
+        missing = [lang for lang in self.config.organisation.languages if lang not in a.text]
+        if missing:
+            warnings.append(f"no text in {', '.join(missing)}")
+        return Message(platform, announcement, tuple(parts), tuple(warnings))
+
+
+def _tidy(text: str) -> str:
+    """NFC (keeping ZWJ/ZWNJ, which NFC never removes), no trailing spaces, at most one blank line."""
+    text = unicodedata.normalize("NFC", text)
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if not line and out and not out[-1]:
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def render_problems(
+    config: Config, announcements: Iterable[Announcement], renderer: Renderer | None = None
+) -> list[Diagnostic]:
+    """Render every announcement for each of its platforms; report template errors and limits.
+
+    A broken template is reported once (with the first announcement it broke and how many it affects),
+    not once per announcement.
+    """
+    renderer = renderer or Renderer(config)
+    problems: list[Diagnostic] = []
+    template_errors: dict[tuple[str, int, str], list[Any]] = {}
+    for a in announcements:
+        for platform in a.platforms:
+            try:
+                message = renderer.render(a, platform)
+            except TemplateError as exc:
+                key = (exc.template, exc.line, exc.problem)
+                if key in template_errors:
+                    template_errors[key][1] += 1
+                else:
+                    template_errors[key] = [f"{a.id} for {platform}", 1]
+                continue
+            limit, measure = platform_limit(platform)
+            for i, part in enumerate(message.parts):
+                length = measure(part.text)
+                if length > limit:
+                    problems.append(
+                        Diagnostic(
+                            a.path, 0, 0, "error", f"{platform} post {i + 1} is {length:,} long; the limit is {limit:,}"
+                        )
+                    )
+            for w in message.warnings:
+                problems.append(Diagnostic(a.path, 0, 0, "warning", f"{platform}: {w}"))
+    for (template, line, problem), (first, count) in template_errors.items():
+        more = f" and {count - 1} more" if count > 1 else ""
+        problems.append(Diagnostic(template, line, 0, "error", f"{problem} (rendering {first}{more})"))
+    return problems

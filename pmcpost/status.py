@@ -1,0 +1,100 @@
+"""`pmcpost status`: per department, what is scheduled, due, posted, failed, expired or changed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pmcpost.config import Config
+from pmcpost.plan import PlanItem, build_plan
+
+GROUPS = ("scheduled", "due", "posted", "failed", "expired", "changed", "retracted", "held", "frozen")
+
+
+@dataclass
+class DepartmentStatus:
+    slug: str
+    name: str
+    items: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {g: [] for g in GROUPS})
+    dormant: str | None = None  # why the department counts as dormant, when it does
+
+
+def _group(item: PlanItem) -> str:
+    if item.status in ("due", "resume"):
+        return "due"
+    if item.status == "retry" or (item.record.failed and not item.record.complete):
+        return "failed"
+    if item.status in ("unapproved", "error"):
+        return "due"
+    return item.status
+
+
+def collect(config: Config, now: datetime) -> list[DepartmentStatus]:
+    plan, _ = build_plan(config, [], now)
+    out = {slug: DepartmentStatus(slug, d.name.get("en", slug)) for slug, d in config.departments.items()}
+    for item in plan.items:
+        dept = out.get(item.announcement.department)
+        if dept is None:
+            continue
+        entry: dict[str, Any] = {
+            "id": item.id,
+            "platform": item.platform,
+            "status": item.status,
+            "publish_at": item.announcement.publish_at.isoformat(),
+        }
+        if item.record.urls:
+            entry["urls"] = item.record.urls
+        if item.reason:
+            entry["reason"] = item.reason
+        if item.record.failed:
+            entry["error"] = item.record.failed
+        dept.items[_group(item)].append(entry)
+    try:
+        from pmcpost.report import dormant_departments_now
+    except ImportError:  # the report module is optional for status
+        dormant_departments_now = None  # type: ignore[assignment]
+    if dormant_departments_now is not None:
+        for slug, why in dormant_departments_now(config, now).items():
+            if slug in out:
+                out[slug].dormant = why
+    return list(out.values())
+
+
+def as_json(report: list[DepartmentStatus]) -> str:
+    return json.dumps(
+        [{"department": d.slug, "name": d.name, "dormant": d.dormant, **d.items} for d in report],
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+def print_text(config: Config, report: list[DepartmentStatus]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from pmcpost.output import console
+
+    table = Table(title="pmcpost status", title_justify="left")
+    table.add_column("department")
+    for g in ("scheduled", "due", "posted", "failed", "expired", "changed"):
+        table.add_column(g, justify="right")
+    table.add_column("note")
+    for d in report:
+        note = Text(f"dormant: {d.dormant}", style="yellow") if d.dormant else Text("")
+        table.add_row(
+            d.slug,
+            *(str(len(d.items[g])) or "" for g in ("scheduled", "due", "posted", "failed", "expired", "changed")),
+            note,
+        )
+    con = console()
+    con.print(table)
+    for d in report:
+        for g in ("due", "failed", "changed", "held", "frozen"):
+            for e in d.items[g]:
+                detail = e.get("error") or e.get("reason") or ""
+                con.print(Text(f"{g}: {e['id']} on {e['platform']}" + (f": {detail}" if detail else "")))
+        for e in d.items["posted"]:
+            for url in e.get("urls", []):
+                con.print(Text(f"posted: {e['id']} on {e['platform']}: {url}"))
