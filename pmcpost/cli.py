@@ -130,8 +130,13 @@ def _paths(values: tuple[str, ...]) -> list[Path]:
     default=None,
     help="Processes to use for large sets (default: the machine's cores).",
 )
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Check only what changed since this git ref (all when config.yaml or a template changed).",
+)
 @pass_state
-def validate(state: State, paths: tuple[str, ...], fmt: str, jobs: int | None) -> None:
+def validate(state: State, paths: tuple[str, ...], fmt: str, jobs: int | None, changed_since: str | None) -> None:
     """Check announcement files (all under content/ by default) and config.yaml.
 
     Every problem in every file is reported as path:line:col: severity: message.
@@ -144,12 +149,24 @@ def validate(state: State, paths: tuple[str, ...], fmt: str, jobs: int | None) -
     config, config_diags = read_config(root, os.environ)
     diagnostics = list(config_diags)
     files = 0
+    if paths and changed_since:
+        raise click.UsageError("give either PATHs or --changed-since, not both")
     if config is not None and not has_errors(config_diags):
         from pmcpost.validate import validate as run_validation
 
-        report = run_validation(config, _paths(paths), jobs=jobs)
-        diagnostics.extend(report.diagnostics)
-        files = report.files
+        selected = _paths(paths)
+        # config.yaml itself among the paths (pre-commit passes it): every announcement depends on it
+        targets: list[Path] | None = [] if any(p.resolve() == config.path.resolve() for p in selected) else selected
+        if changed_since:
+            from pmcpost.gitutil import files_affected_by_change
+
+            targets = files_affected_by_change(config, changed_since)  # None: everything
+        if targets == [] and changed_since:
+            click.echo(f"pmcpost: no announcement changed since {changed_since}; checked {CONFIG_NAME} only", err=True)
+        else:
+            report = run_validation(config, targets or [], jobs=jobs)
+            diagnostics.extend(report.diagnostics)
+            files = report.files
     if fmt == "json":
         click.echo(as_json(diagnostics))
     elif fmt == "github":
@@ -204,6 +221,395 @@ def new(state: State, department: str, coordinator: str | None, slug: str | None
     path = create_announcement(state.config, department, coordinator=coordinator, slug=slug, day=day, kind=kind)
     click.echo(f"created {path}")
     click.echo("Edit the text, then run: pmcpost validate " + path)
+
+
+@cli.group()
+def audit() -> None:
+    """Check and search the audit log (audit/YYYY-MM.jsonl, hash-chained)."""
+
+
+@audit.command("verify")
+@pass_state
+def audit_verify(state: State) -> None:
+    """Check the hash chain and every entry; name the file and line of any edit, deletion, insertion,
+    reordering or truncation and exit 1."""
+    from pmcpost.audit_verify import ChainVerifier
+
+    config = state.config
+    verifier = ChainVerifier(config.audit_dir, root=config.root)
+    problems = 0
+    for problem in verifier.problems():
+        problems += 1
+        click.echo(str(problem))
+    files = f"{verifier.files} file{'s' if verifier.files != 1 else ''}"
+    entries = f"{verifier.entries} entr{'ies' if verifier.entries != 1 else 'y'}"
+    if problems:
+        click.echo(f"{problems} problem{'s' if problems != 1 else ''} in the audit log ({files}, {entries})", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    click.echo(f"audit log intact: {files}, {entries}; head {verifier.head}", err=True)
+
+
+@audit.command("show")
+@click.option("--department", multiple=True, help="Only this department (repeat for several).")
+@click.option("--coordinator", multiple=True, help="Only posts this coordinator (id) is answerable for.")
+@click.option("--platform", multiple=True, help="Only this platform.")
+@click.option("--announcement", multiple=True, help="Only this announcement id (department/file-name).")
+@click.option("--event", multiple=True, help="Only these events (default: posted, reconciled, retracted, failed).")
+@click.option("--since", help="From this day (YYYY-MM-DD, local time) or date-time.")
+@click.option("--until", help="Up to and including this day or date-time.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "csv"]),
+    default="text",
+    show_default=True,
+    help="text for people; json: JSON Lines, each entry exactly as stored; csv with a header.",
+)
+@pass_state
+def audit_show(
+    state: State,
+    department: tuple[str, ...],
+    coordinator: tuple[str, ...],
+    platform: tuple[str, ...],
+    announcement: tuple[str, ...],
+    event: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    fmt: str,
+) -> None:
+    """Who posted what, where and when, with links; streamed, so a log of millions of entries is fine."""
+    from pmcpost.audit import EVENTS
+    from pmcpost.auditquery import DEFAULT_EVENTS, Query, iter_matches, parse_bound, write_entries
+
+    for name in event:
+        if name not in EVENTS:
+            raise click.BadParameter(f"{name!r} is not one of {', '.join(EVENTS)}", param_hint="--event")
+    config = state.config
+    tz = config.organisation.tz
+    query = Query(
+        departments=department,
+        coordinators=coordinator,
+        platforms=platform,
+        announcements=announcement,
+        events=event or DEFAULT_EVENTS,
+        since=parse_bound(since, tz, end=False) if since else None,
+        until=parse_bound(until, tz, end=True) if until else None,
+    )
+    write_entries(iter_matches(config.audit_dir, query), fmt, sys.stdout, tz)
+
+
+@cli.command()
+@click.option("--month", help="A calendar month, YYYY-MM (default: the current month).")
+@click.option("--since", help="From this day (YYYY-MM-DD); with --until instead of --month.")
+@click.option("--until", help="Up to and including this day.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "csv", "json"]),
+    default="text",
+    show_default=True,
+    help="text for the terminal, markdown for the monthly report to the commissioner's office.",
+)
+@click.option("--dormant", is_flag=True, help="Only the dormant departments; exit 1 when there is any.")
+@click.option("--now", "now_text", help="Take this date-time as now (for reproducible reports).")
+@pass_state
+def report(
+    state: State,
+    month: str | None,
+    since: str | None,
+    until: str | None,
+    fmt: str,
+    dormant: bool,
+    now_text: str | None,
+) -> None:
+    """Posts per department, platform and kind; failures, retractions, last post, who posted and approved;
+    and the departments that fell silent (policy.dormancy_days) with nothing scheduled."""
+    from datetime import datetime, timezone
+
+    from pmcpost.auditquery import parse_bound
+    from pmcpost.report import (
+        dormancy_json,
+        period,
+        render_csv,
+        render_json,
+        render_markdown,
+        render_text,
+        report_from_repository,
+    )
+
+    config = state.config
+    tz = config.organisation.tz
+    now = parse_bound(now_text, tz, end=False) if now_text else datetime.now(timezone.utc)
+    start, end, label = period(tz, now, month=month, since=since, until=until)
+    result = report_from_repository(config, since=start, until=end, now=now, label=label)
+    if dormant:
+        if fmt == "json":
+            import json
+
+            click.echo(json.dumps(dormancy_json(result.dormant), ensure_ascii=False, indent=2))
+        else:
+            for d in result.dormant:
+                click.echo(("- " if fmt == "markdown" else "") + d.describe())
+            if not result.dormant and fmt != "csv":
+                click.echo("no dormant department", err=True)
+        if result.dormant:
+            sys.exit(EXIT_PROBLEMS)
+        return
+    if fmt == "markdown":
+        click.echo(render_markdown(config, result, now), nl=False)
+    elif fmt == "csv":
+        click.echo(render_csv(result), nl=False)
+    elif fmt == "json":
+        click.echo(render_json(result))
+    else:
+        render_text(config, result)
+
+
+@cli.command()
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write it (default: .github/CODEOWNERS in the repository).",
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when the file is not what config.yaml gives (CI).")
+@pass_state
+def codeowners(state: State, output: Path | None, check: bool) -> None:
+    """Write a CODEOWNERS file from config.yaml: each department's folder owned by its coordinators."""
+    from pmcpost.codeowners import codeowners_path, is_current, write_codeowners
+
+    config = state.config
+    path = codeowners_path(config, output)
+    if check:
+        if not is_current(config, path):
+            click.echo(f"{path}: out of date with config.yaml; run pmcpost codeowners", err=True)
+            sys.exit(EXIT_PROBLEMS)
+        click.echo(f"{path}: up to date", err=True)
+        return
+    changed = write_codeowners(config, path)
+    click.echo(f"{'wrote' if changed else 'unchanged:'} {path}", err=True)
+
+
+def _parse_moment(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    """--now: 'YYYY-MM-DD HH:MM' in the config timezone, an ISO time with an offset, or 'now'."""
+    import re
+    from datetime import datetime
+
+    if value is None or value.strip().lower() == "now":
+        return None
+    text = value.strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?)?", text):
+        raise click.BadParameter(f"{value!r} is not a time; write it as 'YYYY-MM-DD HH:MM' (India time) or ISO 8601")
+    text = text.replace("Z", "+00:00")
+    if len(text) == 10:
+        text += " 00:00"
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a real date and time") from None
+
+
+def _now(config: Config, moment: Any) -> Any:
+    from datetime import datetime
+
+    if moment is None:
+        return datetime.now(config.organisation.tz)
+    return moment if moment.tzinfo else moment.replace(tzinfo=config.organisation.tz)
+
+
+def _platform_option(f: F) -> F:
+    return click.option(
+        "--platform",
+        "platforms",
+        multiple=True,
+        metavar="NAME",
+        help="Only this platform (twitter, facebook, website); may be repeated.",
+    )(f)
+
+
+def _check_platforms(config: Config, platforms: tuple[str, ...]) -> list[str] | None:
+    for p in platforms:
+        if p not in config.platforms:
+            raise click.BadParameter(
+                f"unknown platform {p!r}; configured: {', '.join(config.platforms)}", param_hint="--platform"
+            )
+    return list(platforms) or None
+
+
+def _show_load_problems(diagnostics: list[Any]) -> None:
+    from pmcpost.output import print_diagnostics
+
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if errors:
+        print_diagnostics(errors, sys.stderr)
+        click.echo(
+            f"pmcpost: {len(errors)} problem{'s' if len(errors) != 1 else ''} in content; those files are "
+            "left out (run pmcpost validate)",
+            err=True,
+        )
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, metavar="[PATH|ID]...")
+@_platform_option
+@click.option("--now", "moment", callback=_parse_moment, metavar="TIME", help="Preview as of this time (default: now).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--all", "show_all", is_flag=True, help="Also show what is already posted, expired or retracted.")
+@click.option("--changed-since", metavar="REF", help="Only announcements affected by changes since this git ref.")
+@pass_state
+def preview(
+    state: State,
+    targets: tuple[str, ...],
+    platforms: tuple[str, ...],
+    moment: Any,
+    fmt: str,
+    show_all: bool,
+    changed_since: str | None,
+) -> None:
+    """Show exactly what each platform will get: every post's text, its length, media, time, who is answerable.
+
+    By default everything not yet published.
+    """
+    from pmcpost import preview as previews
+    from pmcpost.content import resolve_targets
+    from pmcpost.plan import UNPOSTED, build_plan
+
+    config = state.config
+    files = resolve_targets(config, targets)
+    if changed_since:
+        if targets:
+            raise click.UsageError("give either PATH|ID arguments or --changed-since, not both")
+        from pmcpost.gitutil import files_affected_by_change
+
+        affected = files_affected_by_change(config, changed_since)
+        if affected == []:
+            files = []
+            if fmt == "markdown":
+                click.echo(previews.as_markdown(config, [], title="pmcpost preview"))
+            elif fmt == "json":
+                click.echo("[]")
+            else:
+                click.echo(f"No announcement changed since {changed_since}.")
+            return
+        files = affected or []
+    plan, problems = build_plan(
+        config, files, _now(config, moment), platforms=_check_platforms(config, platforms), render_all=True
+    )
+    _show_load_problems(problems)
+    items = plan.items if show_all or targets else [i for i in plan.items if i.status in UNPOSTED]
+    if fmt == "json":
+        click.echo(previews.as_json(config, items))
+    elif fmt == "markdown":
+        click.echo(previews.as_markdown(config, items), nl=False)
+    else:
+        previews.print_text(config, items)
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, metavar="[PATH|ID]...")
+@_platform_option
+@click.option("--yes", "-y", is_flag=True, help="Post without asking (needed when not on a terminal).")
+@click.option("--dry-run", is_flag=True, help="Show what would be posted now, and post nothing.")
+@click.option("--now", "moment", callback=_parse_moment, metavar="TIME", help="Publish as of this time (default: now).")
+@click.option(
+    "--wait", type=click.FloatRange(min=0), default=0, show_default=True, help="Seconds to wait for another publish."
+)
+@click.option(
+    "--git-push",
+    is_flag=True,
+    help="Commit and push the audit log: the intents before the first post, the outcomes after (for CI).",
+)
+@click.option(
+    "--skip-unconfigured/--fail-unconfigured",
+    default=None,
+    help="Skip platforms whose credentials are not set (default: skip on a workstation, fail in CI).",
+)
+@pass_state
+def publish(
+    state: State,
+    targets: tuple[str, ...],
+    platforms: tuple[str, ...],
+    yes: bool,
+    dry_run: bool,
+    moment: Any,
+    wait: float,
+    git_push: bool,
+    skip_unconfigured: bool | None,
+) -> None:
+    """Post what is due, exactly once, and record it in the audit log.
+
+    Plans announcements that are valid, approved, due, not expired and not yet posted to each platform.
+    """
+    from pmcpost import publish_run
+
+    config = state.config
+    if skip_unconfigured is None:
+        skip_unconfigured = os.environ.get("CI", "").lower() not in ("true", "1")
+    code = publish_run.run(
+        config,
+        targets,
+        platforms=_check_platforms(config, platforms),
+        now=_now(config, moment),
+        dry_run=dry_run,
+        assume_yes=yes,
+        wait=wait,
+        git_push=git_push,
+        skip_unconfigured=skip_unconfigured,
+        moment_given=moment is not None,
+    )
+    sys.exit(code)
+
+
+@cli.command()
+@click.option("--now", "moment", callback=_parse_moment, metavar="TIME", help="Status as of this time (default: now).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_state
+def status(state: State, moment: Any, fmt: str) -> None:
+    """Per department: scheduled, due, posted (with links), failed, expired, changed after posting, dormant."""
+    from pmcpost import status as status_mod
+
+    config = state.config
+    report = status_mod.collect(config, _now(config, moment))
+    if fmt == "json":
+        click.echo(status_mod.as_json(report))
+    else:
+        status_mod.print_text(config, report)
+
+
+@cli.command()
+@click.argument("announcement_id", metavar="ID")
+@_platform_option
+@click.option("--reason", required=True, help="Why it is retracted (kept in the audit log and on the website).")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--wait", type=click.FloatRange(min=0), default=0, help="Seconds to wait for another publish.")
+@pass_state
+def retract(
+    state: State, announcement_id: str, platforms: tuple[str, ...], reason: str, yes: bool, wait: float
+) -> None:
+    """Delete an announcement's posts and record the retraction."""
+    from pmcpost import retraction
+
+    config = state.config
+    if not reason.strip():
+        raise click.BadParameter("give the reason in words", param_hint="--reason")
+    code = retraction.run(
+        config,
+        announcement_id,
+        platforms=_check_platforms(config, platforms),
+        reason=reason.strip(),
+        assume_yes=yes,
+        wait=wait,
+    )
+    sys.exit(code)
+
+
+@cli.command()
+@click.option("--offline", is_flag=True, help="Do not contact the platforms (config, git and audit only).")
+@pass_state
+def doctor(state: State, offline: bool) -> None:
+    """Check config, credentials (one cheap call per platform), git state and the audit log."""
+    from pmcpost import doctor as doctor_mod
+
+    sys.exit(doctor_mod.run(state.root_option, offline=offline))
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from pmcpost import xtext
 from pmcpost.config import Config
 from pmcpost.plan import PlanItem
 from pmcpost.render import platform_limit
@@ -42,7 +43,7 @@ def preview_record(config: Config, item: PlanItem) -> dict[str, Any]:
     a = item.announcement
     tz = config.organisation.tz
     limit, measure = platform_limit(item.platform)
-    parts = []
+    parts: list[dict[str, Any]] = []
     media: list[dict[str, str]] = []
     warnings: list[str] = []
     if item.message is not None:
@@ -68,7 +69,7 @@ def preview_record(config: Config, item: PlanItem) -> dict[str, Any]:
     }
     if item.platform == "twitter" and parts:
         record["estimated_cost_usd"] = round(
-            sum(X_PRICE_POST_WITH_URL if "http" in p["text"] or "www." in p["text"] else X_PRICE_POST for p in parts), 3
+            sum(X_PRICE_POST_WITH_URL if xtext.find_urls(p["text"]) else X_PRICE_POST for p in parts), 3
         )
     return record
 

@@ -8,14 +8,15 @@ for platforms without one).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from pmcpost import xtext
@@ -50,6 +51,18 @@ def _devanagari_digits(value: Any) -> str:
     return str(value).translate(_DEVANAGARI_DIGITS)
 
 
+def _kind(value: Any) -> str:
+    return "text" if isinstance(value, str) else f"a {type(value).__name__}"
+
+
+def _moment(value: Any, name: str) -> datetime:
+    # A clear message for the template's author instead of "'str' object has no attribute 'astimezone'";
+    # a naive time would silently take the machine's time zone.
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValueError(f"{name} needs a date and time such as publish_at, not {_kind(value)}")
+    return value
+
+
 def _babel_locale(lang: str) -> str:
     # Indian English formats dates as "3 December 2026" and groups numbers as 12,34,567.
     return "en_IN" if lang == "en" else lang
@@ -62,18 +75,21 @@ class _Filters:
         self.tz = config.organisation.tz
 
     def date(self, moment: datetime, lang: str = "en", digits: str = "latin") -> str:
+        moment = _moment(moment, "local_date")
         from babel.dates import format_date
 
         text = str(format_date(moment.astimezone(self.tz), "d MMMM y", locale=_babel_locale(lang)))
         return _devanagari_digits(text) if digits == "devanagari" else text
 
     def time(self, moment: datetime, lang: str = "en", digits: str = "latin") -> str:
+        moment = _moment(moment, "local_time")
         from babel.dates import format_time
 
         text = str(format_time(moment.astimezone(self.tz), "h:mm a", locale=_babel_locale(lang)))
         return _devanagari_digits(text) if digits == "devanagari" else text
 
     def datetime(self, moment: datetime, lang: str = "en", digits: str = "latin") -> str:
+        moment = _moment(moment, "local_datetime")
         from babel.dates import format_datetime
 
         text = str(format_datetime(moment.astimezone(self.tz), "d MMMM y, h:mm a", locale=_babel_locale(lang)))
@@ -83,6 +99,8 @@ class _Filters:
     def number(value: float, lang: str = "en", digits: str = "latin") -> str:
         from babel.numbers import format_decimal
 
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+            raise ValueError(f"number needs a number, not {_kind(value)}")
         text = str(format_decimal(value, locale=_babel_locale(lang)))
         return _devanagari_digits(text) if digits == "devanagari" else text
 
@@ -140,6 +158,7 @@ class Renderer:
             primary=config.organisation.primary_language,
         )
         self._templates: dict[tuple[str, str], jinja2.Template] = {}
+        self._broken: dict[tuple[str, str], TemplateError] = {}
 
     # -- templates -------------------------------------------------------------------------------
     def template_label(self, filename: str) -> str:
@@ -158,12 +177,16 @@ class Renderer:
         cached = self._templates.get(key)
         if cached is not None:
             return cached
+        if key in self._broken:
+            raise self._broken[key]
         names = [f"{department}/{platform}.j2", f"{platform}.j2", "default.j2"]
         try:
             tmpl = self.env.select_template(names)
         except jinja2.TemplateSyntaxError as exc:
             filename, line = _template_position(exc, names[1])
-            raise TemplateError(self.template_label(filename), line, exc.message or "syntax error") from None
+            error = TemplateError(self.template_label(filename), line, exc.message or "syntax error")
+            self._broken[key] = error
+            raise error from None
         self._templates[key] = tmpl
         return tmpl
 
@@ -195,9 +218,11 @@ class Renderer:
         tmpl = self.template(a.department, platform)
         try:
             raw = tmpl.render(self._context(a, platform, languages))
-        except (jinja2.TemplateError, SecurityError, TypeError, ValueError, AttributeError) as exc:
+        except Exception as exc:  # a template is code: whatever it (or a filter) raises is the template's problem
             filename, line = _template_position(exc, tmpl.filename or platform)
-            message = getattr(exc, "message", None) or str(exc)
+            message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+            if isinstance(exc, jinja2.TemplateNotFound):  # Jinja's message lists this machine's search paths
+                message = f"no template named {exc.name!r} (looked in {self.config.paths.templates}/ and pmcpost's)"
             raise TemplateError(self.template_label(filename), line, message, a.id, platform) from None
         return _tidy(raw)
 
@@ -217,7 +242,7 @@ class Renderer:
             else:
                 for lang in languages:
                     text = self.render_text(a, platform, [lang])
-                    parts.extend(Part(t, lang) for t in xtext.thread_parts(text, limit))
+                    parts.extend(Part(t, lang) for t in _thread(text, limit))
             media = tuple(Media(self.config.root / m.path, m.alt.get(primary, ""), m.mime) for m in a.media)
             if media:
                 parts[0] = Part(parts[0].text, parts[0].language, media, parts[0].link)
@@ -236,6 +261,40 @@ class Renderer:
         if missing:
             warnings.append(f"no text in {', '.join(missing)}")
         return Message(platform, announcement, tuple(parts), tuple(warnings))
+
+
+_NUMBERING = re.compile(r" \(\d+/\d+\)$")
+
+
+def _only_links_and_hashtags(text: str) -> bool:
+    words = text.split()
+    return bool(words) and all(w.startswith("#") or xtext.find_urls(w) == [(0, len(w))] for w in words)
+
+
+def _thread(text: str, limit: int) -> list[str]:
+    """The X posts of one language's text. A closing paragraph of links and hashtags stays with the post
+    before it: a post holding nothing but "#PMCWater (2/2)" tells a reader nothing."""
+    try:
+        parts = xtext.thread_parts(text, limit)
+    except ValueError:  # one unbreakable piece is longer than a post: validate reports it
+        return [text]
+    if len(parts) < 2 or not _only_links_and_hashtags(_NUMBERING.sub("", parts[-1])):
+        return parts
+    paragraphs = text.split("\n\n")
+    cut = len(paragraphs)
+    while cut > 1 and _only_links_and_hashtags(paragraphs[cut - 1]):
+        cut -= 1
+    body, trailer = "\n\n".join(paragraphs[:cut]), "\n\n".join(paragraphs[cut:])
+    try:
+        # Every post keeps room for the trailer; only the last one gets it.
+        pieces = xtext.thread_parts(body, limit - xtext.weighted_length("\n\n" + trailer))
+    except ValueError:  # the trailer alone nearly fills a post: keep the plain split
+        return parts
+    last = pieces[-1]
+    suffix = _NUMBERING.search(last)
+    at = suffix.start() if suffix and len(pieces) > 1 else len(last)
+    pieces[-1] = f"{last[:at]}\n\n{trailer}{last[at:]}"
+    return pieces if all(xtext.weighted_length(p) <= limit for p in pieces) else parts
 
 
 def _tidy(text: str) -> str:

@@ -1,0 +1,245 @@
+"""The website channel: Atom and JSON feeds and a static HTML archive, written into a folder (``public/``).
+
+Posting keeps a small JSON record per announcement under ``<output>/.records/`` and rebuilds, from all
+records, the outputs that announcement touches (``pmcpost.site`` makes the bytes). Every file is written
+atomically and only when its bytes change, so a reader never sees half a feed and a rerun rewrites nothing.
+It needs no credentials.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from pmcpost import site
+from pmcpost.errors import PlatformError
+from pmcpost.platforms import AccountInfo, Message, RemotePost
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from pmcpost.config import Config, PlatformConfig
+    from pmcpost.content import Announcement
+
+DEFAULT_OUTPUT = "public"
+# Where else an announcement was posted, by the audit log's platform names (the publisher posts there first).
+LINKED_PLATFORMS = ("twitter", "facebook")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically (temp file in the same folder, fsync, rename) unless the file
+    already holds exactly these bytes. Returns whether it wrote."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; a web server must be able to read them
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return True
+
+
+class WebsitePlatform:
+    """Publishes to the static site in ``platforms.website.output`` (``public/`` by default)."""
+
+    name: ClassVar[str] = "website"
+    needs_credentials: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        settings: PlatformConfig,
+        config: Config,
+        environ: Mapping[str, str],
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.config = config
+        self.clock = clock
+        self.output = config.root / str(settings.options.get("output") or DEFAULT_OUTPUT)
+        self.site = site.site_from_config(config, settings)
+        self._env: Environment | None = None
+
+    # -- the Platform protocol ---------------------------------------------------------------------------
+    def check_credentials(self) -> AccountInfo:
+        """Nothing to check: says where the site goes."""
+        root = self.config.root
+        where = self.output.relative_to(root).as_posix() if self.output.is_relative_to(root) else str(self.output)
+        return AccountInfo(name=self.site.base_url or where, details={"output": where})
+
+    def post(self, message: Message, index: int, reply_to: RemotePost | None) -> RemotePost:
+        """Record the announcement and rebuild what it touches. The site takes the whole announcement at once,
+        so every part index gives the same page."""
+        announcement = message.announcement.for_platform(self.name)
+        existing = self._read_record(announcement.id)
+        record = self._record(announcement, existing)
+        self._write_record(record)
+        self._rebuild(only=record.id)
+        return self._remote(record)
+
+    def delete(self, remote_id: str, reason: str) -> None:
+        """Retract: the entry leaves the feeds and its page says it was retracted, when and why."""
+        existing = self._read_record(remote_id)
+        if existing is None:
+            raise PlatformError(f"the website has no announcement {remote_id!r} to retract")
+        if existing.retracted is None:  # retracting twice keeps the first time and reason
+            when = self.clock().astimezone(self.config.organisation.tz).isoformat(timespec="seconds")
+            self._write_record(replace(existing, retracted=when, retract_reason=reason))
+        self._rebuild(only=remote_id)
+
+    def find_existing(self, message: Message, index: int, since: datetime) -> RemotePost | None:
+        """The announcement's page when the site holds it (and it is not retracted)."""
+        record = self._read_record(message.announcement.id)
+        if record is None or record.retracted is not None:
+            return None
+        return self._remote(record)
+
+    def close(self) -> None:
+        """Nothing is held open between calls."""
+
+    # -- more than the protocol ------------------------------------------------------------------------
+    def rebuild(self) -> list[str]:
+        """Rebuild every output from the records (after a template or config change), refreshing the links
+        to X and Facebook from the audit log. Returns the paths written (unchanged files are not)."""
+        links = _posted_links_all(self.config)
+        for record in self._all_records():
+            fresh = links.get(record.id, {})
+            if dict(record.posted) != fresh:
+                self._write_record(replace(record, posted=fresh))
+        return self._rebuild(only=None)
+
+    # -- records -----------------------------------------------------------------------------------------
+    def _remote(self, record: site.Record) -> RemotePost:
+        return RemotePost(id=record.id, url=self.site.url(record.page))
+
+    def _record_file(self, announcement_id: str) -> Path:
+        if not site.ANNOUNCEMENT_ID_RE.match(announcement_id):
+            raise PlatformError(f"{announcement_id!r} is not an announcement id (department/YYYY-MM-DD-slug)")
+        return self.output / site.record_path(announcement_id)
+
+    def _read_record(self, announcement_id: str) -> site.Record | None:
+        path = self._record_file(announcement_id)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        return _parse_record(path, data)
+
+    def _all_records(self) -> list[site.Record]:
+        folder = self.output / site.RECORDS_DIR
+        if not folder.is_dir():
+            return []
+        return [_parse_record(p, p.read_bytes()) for p in sorted(folder.glob("*/*.json"))]
+
+    def _write_record(self, record: site.Record) -> None:
+        write_if_changed(self.output / site.record_path(record.id), site.record_bytes(record))
+
+    def _record(self, a: Announcement, existing: site.Record | None) -> site.Record:
+        """The record for ``a``: its images copied into the site, its links from the audit log."""
+        tz = self.config.organisation.tz
+        images = []
+        for number, media in enumerate(a.media, start=1):
+            source = self.config.root / media.path
+            target = site.media_file(a.id, number, media.path)
+            try:
+                data = source.read_bytes()
+            except OSError as exc:
+                raise PlatformError(f"cannot read the image {media.path}: {exc.strerror}") from None
+            write_if_changed(self.output / target, data)
+            images.append(site.ImageRef(media.path, target, media.mime, len(data), dict(media.alt)))
+        published = a.publish_at.astimezone(tz).isoformat(timespec="seconds")
+        coordinator = self.config.person(a.coordinator)
+        approver = self.config.person(a.approved_by) if a.approved_by else None
+        record = site.Record(
+            id=a.id,
+            department=a.department,
+            kind=a.kind,
+            title=dict(a.title),
+            text=dict(a.text),
+            link=a.link,
+            hashtags=tuple(a.hashtags),
+            images=tuple(images),
+            published=published,
+            updated=published,
+            coordinator=site.PersonRef(a.coordinator, coordinator.name if coordinator else a.coordinator),
+            approver=site.PersonRef(a.approved_by, approver.name if approver else a.approved_by)
+            if a.approved_by
+            else None,
+            posted=_posted_links(self.config, a.id),
+        )
+        if existing is not None:
+            if existing.content_key() == record.content_key():
+                record = replace(record, updated=existing.updated)
+            else:  # the announcement changed since the site last had it: an update, dated now
+                now = max(self.clock().astimezone(tz), datetime.fromisoformat(published))
+                record = replace(record, updated=now.isoformat(timespec="seconds"))
+        return record
+
+    # -- outputs -----------------------------------------------------------------------------------------
+    def _environment(self) -> Environment:
+        if self._env is None:
+            self._env = site.template_environment(self.config)
+        return self._env
+
+    def _rebuild(self, only: str | None) -> list[str]:
+        outputs = site.build(self.site, self._environment(), self._all_records(), only=only)
+        written = []
+        for rel, data in sorted(outputs.items()):
+            try:
+                if write_if_changed(self.output / rel, data):
+                    written.append(rel)
+            except OSError as exc:
+                raise PlatformError(f"cannot write {rel} in the website folder: {exc.strerror}") from None
+        return written
+
+
+def _parse_record(path: Path, data: bytes) -> site.Record:
+    try:
+        return site.Record.from_json(json.loads(data))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PlatformError(f"the website record {path.name} is damaged ({exc}); restore it from git") from None
+
+
+def _posted_links(config: Config, announcement_id: str) -> dict[str, tuple[str, ...]]:
+    from pmcpost.audit import read_state
+
+    state = read_state(config.audit_dir)
+    out = {}
+    for platform in LINKED_PLATFORMS:
+        rec = state.get(announcement_id, platform)
+        if rec.urls and not rec.retracted:
+            out[platform] = tuple(rec.urls)
+    return out
+
+
+def _posted_links_all(config: Config) -> dict[str, dict[str, tuple[str, ...]]]:
+    from pmcpost.audit import read_state
+
+    state = read_state(config.audit_dir)
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for (announcement_id, platform), rec in state.records.items():
+        if platform in LINKED_PLATFORMS and rec.urls and not rec.retracted:
+            out.setdefault(announcement_id, {})[platform] = tuple(rec.urls)
+    return out
