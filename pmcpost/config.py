@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -424,7 +425,12 @@ class _ConfigReader:
             if "api_url" in p:
                 api_url = self.api_url(p["api_url"][1], f"{what}.api_url") or api_url
             env_url = self.environ.get(f"PMCPOST_{name.upper()}_API_URL")
-            if env_url:
+            if env_url and not re.match(r"^https?://[^\s/]+(:\d+)?(/[^\s]*)?$", env_url):
+                r.error(
+                    key_node,
+                    f"PMCPOST_{name.upper()}_API_URL must be an http(s):// base address, found {env_url!r}",
+                )
+            elif env_url:
                 api_url = env_url.rstrip("/")
             credentials = dict(builtin["credentials"]) if builtin else {}
             if "credentials" in p:
@@ -541,13 +547,18 @@ class _ConfigReader:
         return Paths(**kwargs)
 
 
+@functools.cache
+def _hashtag_word() -> Any:
+    import regex  # its \w includes combining marks, so Marathi hashtags such as पुणे are words
+
+    return regex.compile(r"\w+")  # compiled once: this runs for every hashtag of every file
+
+
 def normalise_hashtag(tag: str) -> str | None:
     """'#PuneWater ' -> 'PuneWater'; None when unusable as a hashtag (spaces, punctuation, digits only)."""
     import unicodedata
 
-    import regex  # its \w includes combining marks, so Marathi hashtags such as पुणे are words
-
     tag = unicodedata.normalize("NFC", tag.strip()).lstrip("#")
-    if not tag or not regex.fullmatch(r"\w+", tag) or tag.isdigit():
+    if not tag or not _hashtag_word().fullmatch(tag) or tag.isdigit():
         return None
     return tag

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -125,27 +127,67 @@ def discover(config: Config, paths: Sequence[Path] = ()) -> list[Path]:
     for p in roots:
         p = p if p.is_absolute() else (Path.cwd() / p)
         if p.is_dir():
-            for suffix in YAML_SUFFIXES:
-                found.update(x for x in p.rglob(f"*{suffix}") if x.is_file())
+            found.update(_yaml_files(p))
         else:
             found.add(p)
     return sorted(found)
 
 
-def relative_label(root: Path, path: Path) -> str:
+def _yaml_files(folder: Path) -> Iterator[Path]:
+    """YAML files below ``folder``, in one walk; the directory entry's type saves a stat per file."""
+    stack = [os.fspath(folder)]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):  # as rglob: no symlink loops
+                        stack.append(entry.path)
+                    elif entry.name.endswith(YAML_SUFFIXES) and entry.is_file():
+                        yield Path(entry.path)
+        except OSError:  # a folder that vanished or cannot be read holds nothing to check
+            continue
+
+
+@functools.lru_cache(maxsize=64)
+def _real_folder(absolute: str) -> str:
+    # Every file of a run sits under the same few folders: resolve them once, not once per file.
+    return os.path.realpath(absolute)
+
+
+def _real_dir(folder: Path) -> Path:
+    return Path(_real_folder(os.path.abspath(folder)))
+
+
+def relative_parts(path: Path, folder: Path) -> tuple[str, ...] | None:
+    """``path``'s parts below ``folder``, or None when it is not inside it.
+
+    Compared as plain strings first (no filesystem calls: this runs for every file), then through
+    symlinks like Path.resolve, so a path reached through a linked folder is still recognised.
+    """
+    lexical = os.path.abspath(path)
+    absolute = os.path.abspath(folder)
+    for base in (absolute, _real_folder(absolute)):
+        if lexical.startswith(base + os.sep):
+            return tuple(lexical[len(base) + 1 :].split(os.sep))
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return path.resolve().relative_to(_real_dir(folder)).parts
     except ValueError:
-        return str(path)
+        return None
+
+
+def relative_label(root: Path, path: Path) -> str:
+    parts = relative_parts(path, root)
+    return "/".join(parts) if parts else str(path)
 
 
 def load_announcements(config: Config, files: Iterable[Path]) -> LoadResult:
     """Load and check each file; duplicate ids across files are reported too."""
     result = LoadResult()
     seen: dict[str, str] = {}
+    media_cache: MediaCache = {}
     for path in files:
         result.files += 1
-        announcement, diags = load_file(config, path)
+        announcement, diags = load_file(config, path, media_cache)
         result.diagnostics.extend(diags)
         if announcement is None:
             continue
@@ -160,24 +202,30 @@ def load_announcements(config: Config, files: Iterable[Path]) -> LoadResult:
     return result
 
 
-def load_file(config: Config, path: Path) -> tuple[Announcement | None, list[Diagnostic]]:
+def load_file(
+    config: Config, path: Path, media_cache: MediaCache | None = None
+) -> tuple[Announcement | None, list[Diagnostic]]:
     """Read and check one announcement file."""
     label = relative_label(config.root, path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         return None, [Diagnostic(label, 0, 0, "error", f"cannot read: {exc.strerror}")]
-    return parse_announcement(config, path, label, data)
+    return parse_announcement(config, path, label, data, media_cache)
+
+
+MediaCache = dict[tuple[Path, str], tuple[str, str, str, int]]
 
 
 def parse_announcement(
-    config: Config, path: Path, label: str, data: bytes
+    config: Config, path: Path, label: str, data: bytes, media_cache: MediaCache | None = None
 ) -> tuple[Announcement | None, list[Diagnostic]]:
+    """Check one announcement's bytes; ``media_cache`` lets a run look at each shared image once."""
     loaded = yamlnodes.load(data, label, max_bytes=MAX_ANNOUNCEMENT_BYTES, what="announcement file")
     if loaded.root is None:
         return None, loaded.diagnostics
     reader = Reader(label)
-    announcement = _AnnouncementReader(config, reader, path, label, data).read(loaded.root)
+    announcement = _AnnouncementReader(config, reader, path, label, data, media_cache).read(loaded.root)
     diags = loaded.diagnostics + reader.diagnostics
     if reader.failed:
         return None, diags
@@ -205,8 +253,41 @@ def parse_time(text: str, config: Config) -> datetime | None:
     return moment
 
 
+def inspect_media(root: Path, rel: str) -> tuple[str, str, str, int]:
+    """(status, path in the repository, mime type, size) of an image named in an announcement.
+
+    status is "ok", "outside" (escapes the repository, also through a symlink), "missing", "not-image"
+    or "misnamed" (an image whose suffix names another kind).
+    """
+    target = (root / rel).resolve() if not Path(rel).is_absolute() else Path(rel)
+    try:
+        repo_path = target.relative_to(_real_dir(root)).as_posix()
+    except ValueError:
+        return "outside", "", "", 0
+    try:
+        size = target.stat().st_size
+        with target.open("rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return "missing", repo_path, "", 0
+    for signature, kind, suffixes in IMAGE_SIGNATURES:
+        if head.startswith(signature) and (kind != "image/webp" or head[8:12] == b"WEBP"):
+            status = "ok" if target.suffix.lower() in suffixes else "misnamed"
+            return status, repo_path, kind, size
+    return "not-image", repo_path, "", size
+
+
 class _AnnouncementReader:
-    def __init__(self, config: Config, reader: Reader, path: Path, label: str, data: bytes) -> None:
+    def __init__(
+        self,
+        config: Config,
+        reader: Reader,
+        path: Path,
+        label: str,
+        data: bytes,
+        media_cache: MediaCache | None = None,
+    ) -> None:
+        self.media_cache = {} if media_cache is None else media_cache
         self.c = config
         self.r = reader
         self.path = path
@@ -333,11 +414,11 @@ class _AnnouncementReader:
         """Department (from the folder), the file stem, and the date in the file name."""
         r, c = self.r, self.c
         stem = self.path.stem
-        try:
-            rel = self.path.resolve().relative_to(c.content_dir.resolve())
-        except ValueError:
+        parts = relative_parts(self.path, c.content_dir)
+        if parts is None:
             r.error(None, f"announcement files belong under {c.paths.content}/<department>/")
             return None, stem, None
+        rel = Path(*parts)
         if len(rel.parts) != 2:
             r.error(
                 None,
@@ -446,33 +527,26 @@ class _AnnouncementReader:
             if "\x00" in rel:  # a YAML escape can smuggle NUL in; the OS refuses such names outright
                 r.error(pnode, f"{what}.path {rel!r} is not a usable file name")
                 continue
-            target = (c.root / rel).resolve() if not Path(rel).is_absolute() else Path(rel)
-            try:
-                target.relative_to(c.root.resolve())
-            except ValueError:
+            key = (c.root, rel)
+            found = self.media_cache.get(key)
+            if found is None:  # announcements share images: look at each one once per run
+                found = self.media_cache[key] = inspect_media(c.root, rel)
+            status, repo_path, mime, size = found
+            if status == "outside":
                 r.error(pnode, f"{what}.path {rel!r} is outside the repository; keep images in it")
                 continue
-            try:
-                size = target.stat().st_size
-                with target.open("rb") as fh:
-                    head = fh.read(16)
-            except OSError:
+            if status == "missing":
                 r.error(pnode, f"{what}.path {rel!r}: no such file in the repository")
                 continue
-            mime = None
-            for signature, kind, suffixes in IMAGE_SIGNATURES:
-                if head.startswith(signature) and (kind != "image/webp" or head[8:12] == b"WEBP"):
-                    mime = kind
-                    if target.suffix.lower() not in suffixes:
-                        r.error(
-                            pnode,
-                            f"{what}.path {rel!r} holds a {kind} image but is named "
-                            f"{target.suffix or 'without a suffix'}",
-                        )
-                    break
-            if mime is None:
+            if status == "not-image":
                 r.error(pnode, f"{what}.path {rel!r} is not a PNG, JPEG, GIF or WebP image")
                 continue
+            if status == "misnamed":
+                suffix = Path(repo_path).suffix
+                r.error(
+                    pnode,
+                    f"{what}.path {rel!r} holds a {mime} image but is named {suffix or 'without a suffix'}",
+                )
             if size > limit:
                 r.error(
                     pnode,
@@ -480,7 +554,7 @@ class _AnnouncementReader:
                     f"{what}.path {rel!r} is {size:,} bytes; the most allowed is {limit:,} bytes",
                 )
                 continue
-            out.append(MediaFile(target.relative_to(c.root.resolve()).as_posix(), alt, mime, size))
+            out.append(MediaFile(repo_path, alt, mime, size))
         return tuple(out)
 
     def time(self, node: Node, what: str) -> datetime | None:
@@ -573,7 +647,9 @@ def resolve_targets(config: Config, args: Sequence[str]) -> list[Path]:
         found = [config.content_dir / f"{arg}{suffix}" for suffix in YAML_SUFFIXES]
         found = [p for p in found if p.is_file()]
         if not found:
-            raise UsageError(f"{arg!r} is neither a file nor an announcement id (such as "
-                             "water-supply/2026-12-01-shutdown-parvati-zone)")
+            raise UsageError(
+                f"{arg!r} is neither a file nor an announcement id (such as "
+                "water-supply/2026-12-01-shutdown-parvati-zone)"
+            )
         out.append(found[0])
     return out

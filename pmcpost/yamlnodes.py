@@ -52,6 +52,17 @@ def _position_of_offset(data: bytes, offset: int) -> tuple[int, int]:
     return line, column
 
 
+def _sexagesimal(value: str) -> int | None:
+    """YAML 1.1's reading of '10:30' (630): base-60 digits, as a time of day is silently turned into."""
+    sign = -1 if value.startswith("-") else 1
+    total = 0
+    for part in value.lstrip("+-").replace("_", "").split(":"):
+        if not part.isdigit():  # an explicit !!int tag on something else
+            return None
+        total = total * 60 + int(part)
+    return sign * total
+
+
 def load(data: bytes, path: str, *, max_bytes: int, what: str = "file") -> Loaded:
     """Parse ``data`` into a node tree, refusing what an announcement or config file must never hold."""
     diags: list[Diagnostic] = []
@@ -85,11 +96,27 @@ def load(data: bytes, path: str, *, max_bytes: int, what: str = "file") -> Loade
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
+        start = exc.context_mark
+        if exc.problem and exc.context and start and exc.problem_mark:
+            if not exc.context.startswith("while "):  # "expected a single document …, but found another …"
+                problem = f"{exc.context}, {problem}"
+            elif (start.line, start.column) != (exc.problem_mark.line, exc.problem_mark.column):
+                # libyaml often notices an unclosed bracket only at the end of the file: say where it opened.
+                problem += f" ({exc.context} started at line {start.line + 1}, column {start.column + 1})"
         if mark is None:
             return fail(0, 0, f"YAML syntax error: {problem}")
         return fail(mark.line + 1, mark.column + 1, f"YAML syntax error: {problem}")
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids; its message spans lines, so rebuild it
+        # libyaml counts the position in UTF-8 bytes of the text; the pure-Python reader in characters.
+        if _Loader.__name__.startswith("C"):
+            line, column = _position_of_offset(text.encode("utf-8"), exc.position)
+        else:
+            line = text.count("\n", 0, exc.position) + 1
+            column = exc.position - text.rfind("\n", 0, exc.position)
+        char = ord(exc.character) if isinstance(exc.character, str) else int(exc.character)
+        return fail(line, column, f"character U+{char:04X} is not allowed in YAML ({exc.reason})")
     except yaml.YAMLError as exc:
-        return fail(0, 0, f"YAML error: {exc}")
+        return fail(0, 0, "YAML error: " + " ".join(str(exc).split()))
     except (ValueError, RecursionError) as exc:  # e.g. absurd nesting depth
         return fail(0, 0, f"YAML could not be read: {type(exc).__name__}")
     if root is None:
@@ -221,6 +248,9 @@ class Reader:
                 return None
             boolean = "true" if node.value.lower() in ("yes", "on", "true", "y") else "false"
             first = hint.format(v=node.value, b=boolean)
+            base60 = _sexagesimal(node.value) if node.tag == INT and ":" in node.value else None
+            if base60 is not None:  # YAML 1.1 base 60: the trap people actually hit with times of day
+                first = f"YAML reads {node.value!r} as the number {base60}"
             self.error(node, f'{what} must be text: {first}; put it in quotes: "{node.value}"')
             return None
         value: str = node.value
