@@ -22,7 +22,7 @@ from pmcpost.errors import AuditError
 
 GENESIS = "0" * 64
 FILE_RE = re.compile(r"^(\d{4})-(\d{2})\.jsonl$")
-EVENTS = ("intent", "posted", "failed", "reconciled", "retract-intent", "retracted", "freeze", "held", "changed")
+EVENTS = ("intent", "posted", "failed", "reconciled", "retract-intent", "retracted", "freeze", "held")
 
 
 def canonical(entry: Mapping[str, Any]) -> bytes:
@@ -81,30 +81,47 @@ class AuditLog:
         self.directory = directory
         self.clock = clock
         self._prev: str | None = None
+        self._last_time = ""
+        self._newest: Path | None = None
 
-    def _previous_hash(self) -> str:
+    def _tail(self) -> tuple[str, str, Path | None]:
+        """The hash and time of the last entry, and the newest month file (read once per writer)."""
         if self._prev is None:
             files = log_files(self.directory)
-            last = None
+            last: bytes | None = None
             for path in reversed(files):
+                if _ends_torn(path):
+                    raise AuditError(
+                        f"{path.name} ends in a partly written line (a crash while writing?); run "
+                        "pmcpost audit verify, and remove that last line before publishing again"
+                    )
                 last = _last_line(path)
                 if last is not None:
                     break
             self._prev = line_hash(last) if last is not None else GENESIS
-        return self._prev
+            self._last_time = _time_of(last) if last is not None else ""
+            self._newest = files[-1] if files else None
+        return self._prev, self._last_time, self._newest
 
     def append(self, entry: Mapping[str, Any]) -> dict[str, Any]:
         """Write one entry durably (fsynced) and return it as written."""
         event = entry.get("event")
         if event not in EVENTS:
             raise AuditError(f"unknown audit event {event!r}")
+        prev, last_time, newest = self._tail()
         moment = self.clock()
+        stamp = format_time(moment)
+        if stamp < last_time:
+            # The clock went back (NTP step, another machine): keep the chain's times in order.
+            stamp, moment = last_time, parse_time(last_time)
         record = {k: v for k, v in entry.items() if v is not None}
-        record["time"] = format_time(moment)
+        record["time"] = stamp
         record["version"] = __version__
-        record["prev"] = self._previous_hash()
+        record["prev"] = prev
         line = canonical(record)
         path = self.directory / f"{moment.astimezone(timezone.utc):%Y-%m}.jsonl"
+        if newest is not None and newest.name > path.name:
+            path = newest
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             created = not path.exists()
@@ -123,7 +140,27 @@ class AuditLog:
         except OSError as exc:
             raise AuditError(f"cannot write the audit log {path.name}: {exc.strerror}") from None
         self._prev = line_hash(line)
+        self._last_time = stamp
+        self._newest = path
         return record
+
+
+def _ends_torn(path: Path) -> bool:
+    """Whether a non-empty file lacks its final newline."""
+    with path.open("rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        if fh.tell() == 0:
+            return False
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) != b"\n"
+
+
+def _time_of(line: bytes) -> str:
+    try:
+        value = json.loads(line).get("time", "")
+    except (ValueError, AttributeError):
+        return ""
+    return value if isinstance(value, str) else ""
 
 
 def iter_entries(directory: Path) -> Iterator[tuple[Path, int, dict[str, Any]]]:
@@ -156,6 +193,7 @@ class PlatformRecord:
     content_sha256: str | None = None  # the file's hash when first posted
     text_sha256: dict[int, str] = field(default_factory=dict)
     first_posted: str | None = None
+    last_posted: str | None = None
     last_event: str | None = None
     last_time: str | None = None
 
@@ -216,6 +254,7 @@ def read_state(directory: Path) -> LedgerState:
                     rec.content_sha256 = e.get("content_sha256")
                 if rec.first_posted is None:
                     rec.first_posted = e.get("time")
+                rec.last_posted = e.get("time")
         elif event == "failed":
             rec.pending.pop(part, None)
             rec.failed = e.get("error") or "failed"

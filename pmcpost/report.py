@@ -1,0 +1,459 @@
+"""`pmcpost report`: what each department posted in a period, who was answerable, and who fell silent.
+
+Every department in config.yaml appears, including those with nothing: a silent department is the finding.
+A post is one announcement on one platform (its first part posted or reconciled). The ledger does not carry
+an announcement's kind, so it comes from the files in content/ ("unknown" when the file is gone).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import Any
+
+from pmcpost.audit import LedgerState, parse_time
+from pmcpost.auditquery import DEFAULT_EVENTS, Query, iter_matches, parse_bound
+from pmcpost.config import KINDS, Config
+from pmcpost.content import Announcement
+from pmcpost.errors import UsageError
+
+REPORT_FORMATS = ("text", "markdown", "csv", "json")
+BAR_WIDTH = 24
+POST_EVENTS = ("posted", "reconciled")
+
+
+@dataclass
+class Activity:
+    """One department's (or the whole cell's) activity in the period."""
+
+    slug: str
+    posts: int = 0
+    by_platform: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, int] = field(default_factory=dict)
+    failures: int = 0
+    retractions: int = 0
+    last_post: datetime | None = None  # the latest post before the period's end, however long ago
+    coordinators: set[str] = field(default_factory=set)  # who posted
+    approvers: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Dormancy:
+    """A department with no post for longer than policy.dormancy_days and nothing scheduled."""
+
+    department: str
+    last_post: datetime | None
+    days: int | None  # whole days since the last post; None when it never posted
+    threshold: int
+
+    def describe(self) -> str:
+        if self.last_post is None:
+            return f"{self.department}: no post on record and nothing scheduled"
+        return (
+            f"{self.department}: no post for {self.days} days (since {self.last_post:%Y-%m-%d}; "
+            f"threshold {self.threshold}) and nothing scheduled"
+        )
+
+
+@dataclass
+class Report:
+    since: datetime
+    until: datetime  # exclusive
+    label: str
+    departments: list[Activity]
+    total: Activity
+    platforms: list[str]
+    kinds: list[str]
+    dormant: list[Dormancy]
+
+
+def period(
+    tz: tzinfo, now: datetime, *, month: str | None = None, since: str | None = None, until: str | None = None
+) -> tuple[datetime, datetime, str]:
+    """[start, end) and a label: a calendar month (local time), a since/until range, or the current month."""
+    if month is not None and (since or until):
+        raise UsageError("give either --month or --since/--until, not both")
+    if month is None and not since and not until:
+        month = f"{now.astimezone(tz):%Y-%m}"
+    if month is not None:
+        try:
+            start = datetime.strptime(month, "%Y-%m").replace(tzinfo=tz)
+        except ValueError:
+            raise UsageError(f"--month {month!r} must look like 2026-11") from None
+        end = start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
+        return start, end, f"{start:%B %Y}"
+    if not since or not until:
+        raise UsageError("--since and --until go together")
+    start, end = parse_bound(since, tz, end=False), parse_bound(until, tz, end=True)
+    if end <= start:
+        raise UsageError("--until is before --since")
+    return start, end, f"{since} to {until}"
+
+
+def _person(value: Any) -> str | None:
+    if isinstance(value, Mapping) and isinstance(value.get("id"), str):
+        return str(value["id"])
+    return None
+
+
+def _time(entry: Mapping[str, Any]) -> datetime | None:
+    try:
+        return parse_time(str(entry.get("time")))
+    except ValueError:
+        return None
+
+
+def _department(entry: Mapping[str, Any]) -> str | None:
+    dept = entry.get("department")
+    if isinstance(dept, str):
+        return dept
+    ann = entry.get("announcement")
+    return ann.split("/", 1)[0] if isinstance(ann, str) and "/" in ann else None
+
+
+def _is_first_post(entry: Mapping[str, Any]) -> bool:
+    return entry.get("event") in POST_EVENTS and bool(entry.get("remote")) and entry.get("part", 0) == 0
+
+
+def build_report(
+    config: Config,
+    entries: Iterable[Mapping[str, Any]],
+    announcements: Iterable[Announcement],
+    *,
+    since: datetime,
+    until: datetime,
+    now: datetime,
+    label: str = "",
+) -> Report:
+    """Fold the ledger entries (any order, any period: those after ``until`` are ignored) into the report."""
+    announcements = list(announcements)
+    kinds_by_id = {a.id: a.kind for a in announcements}
+    scheduled = _scheduled(announcements, min(until, now))
+    acts = {slug: Activity(slug) for slug in config.departments}
+    total = Activity("total")
+    platforms = list(config.platforms)
+    kinds = list(KINDS)
+    for e in entries:
+        moment = _time(e)
+        slug = _department(e)
+        if moment is None or slug is None or moment >= until:
+            continue
+        act = acts.setdefault(slug, Activity(slug))  # a department since removed from config still counts
+        event = e.get("event")
+        if _is_first_post(e) and (act.last_post is None or moment > act.last_post):
+            act.last_post = moment
+        if moment < since:
+            continue
+        if _is_first_post(e):
+            platform = str(e.get("platform") or "unknown")
+            kind = str(e.get("kind") or kinds_by_id.get(str(e.get("announcement")), "unknown"))
+            if platform not in platforms:
+                platforms.append(platform)
+            if kind not in kinds:
+                kinds.append(kind)
+            for a in (act, total):
+                a.posts += 1
+                a.by_platform[platform] = a.by_platform.get(platform, 0) + 1
+                a.by_kind[kind] = a.by_kind.get(kind, 0) + 1
+        if event in POST_EVENTS:
+            coordinator, approver = _person(e.get("coordinator")), _person(e.get("approver"))
+            for a in (act, total):
+                if coordinator:
+                    a.coordinators.add(coordinator)
+                if approver:
+                    a.approvers.add(approver)
+        elif event == "failed":
+            act.failures += 1
+            total.failures += 1
+        elif event == "retracted":
+            act.retractions += 1
+            total.retractions += 1
+    lasts = [a.last_post for a in acts.values() if a.last_post]
+    total.last_post = max(lasts) if lasts else None
+    dormant = _dormancy(config, {s: a.last_post for s, a in acts.items()}, scheduled, min(until, now))
+    ordered = [acts[s] for s in config.departments] + [a for s, a in acts.items() if s not in config.departments]
+    return Report(since, until, label, ordered, total, platforms, kinds, dormant)
+
+
+def _scheduled(announcements: Iterable[Announcement], moment: datetime) -> set[str]:
+    """Departments with an announcement still to go out after ``moment``."""
+    return {a.department for a in announcements if a.publish_at > moment and not a.is_expired(moment)}
+
+
+def _dormancy(
+    config: Config, last_posts: Mapping[str, datetime | None], scheduled: set[str], moment: datetime
+) -> list[Dormancy]:
+    threshold = config.policy.dormancy_days
+    out = []
+    for slug in config.departments:
+        last = last_posts.get(slug)
+        if slug in scheduled:
+            continue
+        if last is None:
+            out.append(Dormancy(slug, None, None, threshold))
+        elif moment - last > timedelta(days=threshold):
+            out.append(Dormancy(slug, last, (moment - last).days, threshold))
+    return out
+
+
+def last_posts(source: LedgerState | Iterable[Mapping[str, Any]] | Path, until: datetime) -> dict[str, datetime]:
+    """Each department's latest post before ``until``, from a folded ledger, entries, or the audit folder."""
+    out: dict[str, datetime] = {}
+
+    def note(slug: str | None, moment: datetime | None) -> None:
+        if slug and moment is not None and moment < until and (slug not in out or moment > out[slug]):
+            out[slug] = moment
+
+    if isinstance(source, LedgerState):
+        # The folded state keeps each announcement's first post: close enough, the parts follow in seconds.
+        for (announcement, _platform), rec in source.records.items():
+            if rec.first_posted:
+                note(announcement.split("/", 1)[0], _time({"time": rec.first_posted}))
+        return out
+    entries = iter_matches(source, Query(events=POST_EVENTS, until=until)) if isinstance(source, Path) else source
+    for item in entries:
+        e = item[1] if isinstance(item, tuple) else item
+        if _is_first_post(e):
+            note(_department(e), _time(e))
+    return out
+
+
+def dormant_departments(
+    config: Config,
+    state_or_entries: LedgerState | Iterable[Mapping[str, Any]] | Path,
+    announcements: Iterable[Announcement],
+    now: datetime,
+) -> list[Dormancy]:
+    """Departments with no post for longer than policy.dormancy_days before ``now`` and nothing scheduled
+    (no announcement in content/ still to go out); for `pmcpost status` and `report --dormant`."""
+    lasts = last_posts(state_or_entries, now)
+    return _dormancy(config, dict(lasts), _scheduled(announcements, now), now)
+
+
+def report_from_repository(
+    config: Config, *, since: datetime, until: datetime, now: datetime, label: str = ""
+) -> Report:
+    """The report from the audit folder and the announcement files of ``config``'s repository."""
+    from pmcpost.validate import load_all
+
+    announcements = load_all(config, jobs=1).announcements
+    entries = (e for _, e in iter_matches(config.audit_dir, Query(events=DEFAULT_EVENTS, until=until)))
+    return build_report(config, entries, announcements, since=since, until=until, now=now, label=label)
+
+
+# -- rendering ------------------------------------------------------------------------------------------
+
+
+def bar(value: int, largest: int, width: int = BAR_WIDTH) -> str:
+    """A row of █ blocks scaled to the largest value; any non-zero value shows at least one block."""
+    if value <= 0 or largest <= 0:
+        return ""
+    return "█" * max(1, round(value * width / largest))
+
+
+def _names(config: Config, slug: str, languages: Sequence[str]) -> str:
+    dept = config.departments.get(slug)
+    if dept is None:
+        return slug
+    names = [dept.name[lang] for lang in languages if lang in dept.name]
+    return " / ".join(names) or slug
+
+
+def _people(config: Config, ids: Iterable[str]) -> str:
+    out = []
+    for pid in sorted(ids):
+        person = config.person(pid)
+        out.append(person.name if person else pid)
+    return ", ".join(out)
+
+
+def _when(moment: datetime | None, tz: tzinfo) -> str:
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else "never"
+
+
+def _period_text(report: Report, tz: tzinfo) -> str:
+    last_day = (report.until - timedelta(microseconds=1)).astimezone(tz)
+    return f"{report.since.astimezone(tz):%Y-%m-%d} to {last_day:%Y-%m-%d}"
+
+
+def render_markdown(config: Config, report: Report, now: datetime) -> str:
+    """A report to send on: a table per department with a bar, posts by kind, people, dormancy."""
+    tz = config.organisation.tz
+    langs = config.organisation.languages
+    org = " / ".join(config.organisation.name[lang] for lang in langs if lang in config.organisation.name)
+    cell = " / ".join(config.cell_name[lang] for lang in langs if lang in config.cell_name)
+    largest = max((a.posts for a in report.departments), default=0)
+    lines = [
+        f"# Social media activity: {report.label or _period_text(report, tz)}",
+        "",
+        f"{org}" + (f" — {cell}" if cell else ""),
+        "",
+        f"Period {_period_text(report, tz)} ({config.organisation.timezone}); "
+        f"prepared {now.astimezone(tz):%Y-%m-%d %H:%M} by pmcpost from the audit log.",
+        "",
+        "| Department | Posts | " + " | ".join(report.platforms) + " | Failed | Retracted | Last post | |",
+        "| --- | ---: | " + " | ".join("---:" for _ in report.platforms) + " | ---: | ---: | --- | --- |",
+    ]
+    for a in [*report.departments, report.total]:
+        name = "**Total**" if a is report.total else _names(config, a.slug, langs)
+        cells = [name, str(a.posts), *(str(a.by_platform.get(p, 0)) for p in report.platforms)]
+        cells += [str(a.failures), str(a.retractions), _when(a.last_post, tz)]
+        cells.append("" if a is report.total else bar(a.posts, largest))
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "## Posts by kind", ""]
+    lines.append("| Department | " + " | ".join(report.kinds) + " |")
+    lines.append("| --- | " + " | ".join("---:" for _ in report.kinds) + " |")
+    for a in [*report.departments, report.total]:
+        name = "**Total**" if a is report.total else _names(config, a.slug, langs)
+        lines.append("| " + " | ".join([name, *(str(a.by_kind.get(k, 0)) for k in report.kinds)]) + " |")
+    lines += ["", "## Who posted and who approved", ""]
+    for a in report.departments:
+        if a.coordinators or a.approvers:
+            lines.append(
+                f"- {_names(config, a.slug, langs)}: posted by {_people(config, a.coordinators) or 'nobody'}; "
+                f"approved by {_people(config, a.approvers) or 'nobody'}"
+            )
+    if not any(a.coordinators or a.approvers for a in report.departments):
+        lines.append("- Nothing was posted in this period.")
+    lines += ["", "## Dormant departments", ""]
+    lines += [f"- {d.describe()}" for d in report.dormant] or ["- None."]
+    return "\n".join(lines) + "\n"
+
+
+def render_text(config: Config, report: Report) -> None:
+    """The report on the terminal: a rich table with a bar per department."""
+    from rich.table import Table
+
+    from pmcpost.output import console
+
+    tz = config.organisation.tz
+    largest = max((a.posts for a in report.departments), default=0)
+    table = Table(title=f"Posts, {report.label or _period_text(report, tz)}", title_justify="left")
+    table.add_column("Department")
+    table.add_column("Posts", justify="right")
+    table.add_column("", no_wrap=True)
+    for p in report.platforms:
+        table.add_column(p, justify="right")
+    for head in ("Failed", "Retracted"):
+        table.add_column(head, justify="right")
+    table.add_column("Last post")
+    dormant = {d.department for d in report.dormant}
+    for a in report.departments:
+        # Slugs, not names: they fit a terminal and are what --department takes.
+        table.add_row(
+            a.slug + (" [yellow](dormant)[/yellow]" if a.slug in dormant else ""),
+            str(a.posts),
+            f"[cyan]{bar(a.posts, largest, 16)}[/cyan]",
+            *(str(a.by_platform.get(p, 0)) for p in report.platforms),
+            str(a.failures),
+            str(a.retractions),
+            _when(a.last_post, tz),
+        )
+    t = report.total
+    table.add_section()
+    table.add_row(
+        "Total",
+        str(t.posts),
+        "",
+        *(str(t.by_platform.get(p, 0)) for p in report.platforms),
+        str(t.failures),
+        str(t.retractions),
+        _when(t.last_post, tz),
+    )
+    con = console()
+    con.print(table)
+    kinds = ", ".join(f"{k} {t.by_kind[k]}" for k in report.kinds if t.by_kind.get(k))
+    con.print(f"By kind: {kinds or 'nothing posted'}", markup=False)
+    for a in report.departments:
+        if a.coordinators or a.approvers:
+            con.print(
+                f"{a.slug}: posted by {_people(config, a.coordinators) or 'nobody'}; "
+                f"approved by {_people(config, a.approvers) or 'nobody'}",
+                markup=False,
+            )
+    for d in report.dormant:
+        con.print(f"[bold yellow]dormant[/bold yellow] {d.describe()}")
+
+
+def render_csv(report: Report) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(
+        [
+            "department",
+            "posts",
+            *(f"posts_{p}" for p in report.platforms),
+            *(f"kind_{k}" for k in report.kinds),
+            "failures",
+            "retractions",
+            "last_post",
+            "coordinators",
+            "approvers",
+            "dormant",
+        ]
+    )
+    dormant = {d.department for d in report.dormant}
+    for a in [*report.departments, report.total]:
+        w.writerow(
+            [
+                a.slug,
+                a.posts,
+                *(a.by_platform.get(p, 0) for p in report.platforms),
+                *(a.by_kind.get(k, 0) for k in report.kinds),
+                a.failures,
+                a.retractions,
+                _iso(a.last_post),
+                " ".join(sorted(a.coordinators)),
+                " ".join(sorted(a.approvers)),
+                "yes" if a.slug in dormant else ("" if a is report.total else "no"),
+            ]
+        )
+    return buf.getvalue()
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
+
+
+def _activity_json(a: Activity) -> dict[str, Any]:
+    return {
+        "posts": a.posts,
+        "by_platform": dict(sorted(a.by_platform.items())),
+        "by_kind": dict(sorted(a.by_kind.items())),
+        "failures": a.failures,
+        "retractions": a.retractions,
+        "last_post": _iso(a.last_post) or None,
+        "coordinators": sorted(a.coordinators),
+        "approvers": sorted(a.approvers),
+    }
+
+
+def dormancy_json(dormant: Sequence[Dormancy]) -> list[dict[str, Any]]:
+    return [
+        {"department": d.department, "last_post": _iso(d.last_post) or None, "days": d.days, "threshold": d.threshold}
+        for d in dormant
+    ]
+
+
+def render_json(report: Report) -> str:
+    data = {
+        "since": _iso(report.since),
+        "until": _iso(report.until),
+        "departments": {a.slug: _activity_json(a) for a in report.departments},
+        "total": _activity_json(report.total),
+        "dormant": dormancy_json(report.dormant),
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def dormant_departments_now(config: Config, now: datetime) -> dict[str, str]:
+    """For `pmcpost status`: dormant department -> why, from the repository's audit folder and content/."""
+    from pmcpost.validate import load_all
+
+    announcements = load_all(config, jobs=1).announcements
+    return {d.department: d.describe() for d in dormant_departments(config, config.audit_dir, announcements, now)}

@@ -1,0 +1,266 @@
+"""audit verify: an intact chain passes; every kind of tampering is named by file and line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from click.testing import CliRunner
+from helpers import make_repo
+
+from pmcpost.audit import AuditLog, canonical, line_hash
+from pmcpost.audit_verify import verify_chain
+from pmcpost.cli import cli
+from pmcpost.errors import AuditError
+
+
+def clock_from(start: datetime, step: timedelta) -> Iterator[datetime]:
+    moment = start
+    while True:
+        yield moment
+        moment += step
+
+
+def build_log(root: Path, months: int = 2, per_month: int = 4) -> Path:
+    """``per_month`` posted entries in each of ``months`` months from October 2026, through AuditLog."""
+    audit = root / "audit"
+    times = [
+        datetime(2026, 10 + m, 10, 9, 0, tzinfo=timezone.utc) + timedelta(hours=i)
+        for m in range(months)
+        for i in range(per_month)
+    ]
+    ticks = iter(times)
+    log = AuditLog(audit, clock=lambda: next(ticks))
+    for n in range(len(times)):
+        log.append(
+            {
+                "event": "posted",
+                "announcement": f"roads/2026-10-{n + 1:02d}-notice",
+                "department": "roads",
+                "platform": "twitter",
+                "part": 0,
+                "parts": 1,
+                "remote": {"id": str(1000 + n), "url": f"https://x.com/PMCPune/status/{1000 + n}"},
+            }
+        )
+    return audit
+
+
+def lines(path: Path) -> list[bytes]:
+    return path.read_bytes().splitlines()
+
+
+def write_lines(path: Path, rows: list[bytes]) -> None:
+    path.write_bytes(b"".join(r + b"\n" for r in rows))
+
+
+def problems(root: Path) -> list[str]:
+    return [str(p) for p in verify_chain(root / "audit", root=root).problems]
+
+
+def test_intact_log_across_two_month_files(tmp_path: Path) -> None:
+    audit = build_log(tmp_path)
+    result = verify_chain(audit, root=tmp_path)
+    assert (result.ok, result.files, result.entries) == (True, 2, 8)
+    assert result.head == line_hash(lines(audit / "2026-11.jsonl")[-1])
+    # the second file's first entry chains to the first file's last line
+    first_nov = json.loads(lines(audit / "2026-11.jsonl")[0])
+    assert first_nov["prev"] == line_hash(lines(audit / "2026-10.jsonl")[-1])
+
+
+def test_cli_intact_exit_0_with_summary(tmp_path: Path) -> None:
+    root = make_repo(tmp_path)
+    audit = build_log(root)
+    result = CliRunner().invoke(cli, ["--root", str(root), "audit", "verify"])
+    assert result.exit_code == 0, result.output
+    head = line_hash(lines(audit / "2026-11.jsonl")[-1])
+    assert result.stderr == f"audit log intact: 2 files, 8 entries; head {head}\n"
+    assert result.stdout == ""
+
+
+def test_edited_field_breaks_the_next_line(tmp_path: Path) -> None:
+    audit = build_log(tmp_path)
+    path = audit / "2026-10.jsonl"
+    rows = lines(path)
+    entry = json.loads(rows[1])
+    entry["platform"] = "facebook"  # re-serialised canonically: only the chain shows it
+    rows[1] = canonical(entry)
+    write_lines(path, rows)
+    assert problems(tmp_path) == [
+        "audit/2026-10.jsonl:3: prev does not match line 2: it was edited, or lines were deleted or reordered here"
+    ]
+
+
+def test_hand_edit_is_not_canonical(tmp_path: Path) -> None:
+    audit = build_log(tmp_path)
+    path = audit / "2026-10.jsonl"
+    rows = lines(path)
+    rows[1] = rows[1].replace(b'"platform":"twitter"', b'"platform": "twitter"')
+    write_lines(path, rows)
+    assert problems(tmp_path) == [
+        "audit/2026-10.jsonl:2: not written canonically (re-serialising it gives other bytes): edited by hand?",
+        "audit/2026-10.jsonl:3: prev does not match line 2: it was edited, or lines were deleted or reordered here",
+    ]
+
+
+def test_deleted_line(tmp_path: Path) -> None:
+    audit = build_log(tmp_path)
+    path = audit / "2026-10.jsonl"
+    rows = lines(path)
+    del rows[1]
+    write_lines(path, rows)
+    assert problems(tmp_path) == [
+        "audit/2026-10.jsonl:2: prev does not match line 1: it was edited, or lines were deleted or reordered here"
+    ]
+
+
+def test_deleted_first_line_ever(tmp_path: Path) -> None:
+    audit = build_log(tmp_path)
+    path = audit / "2026-10.jsonl"
+    write_lines(path, lines(path)[1:])
+    assert problems(tmp_path) == [
+        "audit/2026-10.jsonl:1: prev is not the genesis value (64 zeros) although this is the first entry: "
+        "earlier entries or month files were deleted"
+    ]
+
+
+def test_inserted_line(tmp_path: Path) -> None:
+    audit = build_log(tmp_path)
+    path = audit / "2026-10.jsonl"
+    rows = lines(path)
+    forged = json.loads(rows[1])  # a plausible copy of line 2, claiming the same predecessor
+    forged["remote"] = {"id": "666", "url": "https://x.com/PMCPune/status/666"}
+    rows.insert(2, canonical(forged))
+    write_lines(path, rows)
+    assert problems(tmp_path) == [
+        "audit/2026-10.jsonl:3: prev matches line 1, not line 2: a line was inserted or moved here",
+        "audit/2026-10.jsonl:4: prev matches line 2, not line 3: a line was inserted or moved here",
+    ]
+
+
+def test_reordered_lines(tmp_path: Path) -> None:
+    audit = build_log(tmp_path)
+    path = audit / "2026-10.jsonl"
+    rows = lines(path)
+    rows[1], rows[2] = rows[2], rows[1]
+    write_lines(path, rows)
+    assert problems(tmp_path) == [
+        "audit/2026-10.jsonl:2: prev does not match line 1: it was edited, or lines were deleted or reordered here",
+        "audit/2026-10.jsonl:3: prev matches line 1, not line 2: a line was inserted or moved here",
+        "audit/2026-10.jsonl:3: time 2026-10-10T10:00:00.000000Z is earlier than the previous entry's "
+        "(2026-10-10T11:00:00.000000Z): entries were reordered or the clock went back",
+        "audit/2026-10.jsonl:4: prev matches line 2, not line 3: a line was inserted or moved here",
+    ]
+
+
+def test_truncated_last_line(tmp_path: Path) -> None:
+    audit = build_log(tmp_path)
+    path = audit / "2026-11.jsonl"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 40])
+    assert problems(tmp_path) == [
+        "audit/2026-11.jsonl:4: truncated: the last line has no newline (an interrupted write?)"
+    ]
+
+
+def test_missing_newline_only(tmp_path: Path) -> None:
+    audit = build_log(tmp_path)
+    path = audit / "2026-11.jsonl"
+    path.write_bytes(path.read_bytes().rstrip(b"\n"))
+    result = verify_chain(audit, root=tmp_path)
+    assert [str(p) for p in result.problems] == [
+        "audit/2026-11.jsonl:4: truncated: the last line has no newline (an interrupted write?)"
+    ]
+    assert result.entries == 8
+
+
+def test_removed_middle_month_file(tmp_path: Path) -> None:
+    audit = build_log(tmp_path, months=3)
+    (audit / "2026-11.jsonl").unlink()
+    assert problems(tmp_path) == [
+        "audit/2026-12.jsonl:1: prev does not match the last entry of audit/2026-10.jsonl (line 4): an entry "
+        "was edited, deleted or reordered there, or a month file between them is missing"
+    ]
+
+
+def test_entry_in_the_wrong_month_file(tmp_path: Path) -> None:
+    audit = build_log(tmp_path)
+    (audit / "2026-11.jsonl").rename(audit / "2026-12.jsonl")
+    assert problems(tmp_path) == [
+        f"audit/2026-12.jsonl:{n}: time 2026-11-10T{8 + n:02d}:00:00.000000Z belongs in 2026-11.jsonl, "
+        "not 2026-12.jsonl"
+        for n in range(1, 5)
+    ]
+
+
+def test_malformed_entries(tmp_path: Path) -> None:
+    audit = build_log(tmp_path, months=1, per_month=1)
+    path = audit / "2026-10.jsonl"
+    good = lines(path)[0]
+    bad = {"event": "tweeted", "time": "yesterday", "prev": line_hash(good)}
+    write_lines(path, [good, b"", b"[1]", canonical(bad), b"{not json"])
+    assert problems(tmp_path) == [
+        "audit/2026-10.jsonl:2: empty line",
+        "audit/2026-10.jsonl:3: not a JSON object",
+        "audit/2026-10.jsonl:4: missing field version",
+        "audit/2026-10.jsonl:4: unknown event 'tweeted'",
+        "audit/2026-10.jsonl:4: time 'yesterday' is not UTC ISO 8601 (such as 2026-11-03T09:30:00.000000Z)",
+        "audit/2026-10.jsonl:4: prev matches line 1, not line 3: a line was inserted or moved here",
+        "audit/2026-10.jsonl:5: not a JSON object: Expecting property name enclosed in double quotes",
+    ]
+
+
+def test_cli_reports_problems_and_exits_1(tmp_path: Path) -> None:
+    root = make_repo(tmp_path)
+    audit = build_log(root)
+    path = audit / "2026-11.jsonl"
+    rows = lines(path)
+    del rows[2]
+    write_lines(path, rows)
+    result = CliRunner().invoke(cli, ["--root", str(root), "audit", "verify"])
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "audit/2026-11.jsonl:3: prev does not match line 2: it was edited, or lines were deleted or reordered here\n"
+    )
+    assert result.stderr == "1 problem in the audit log (2 files, 7 entries)\n"
+
+
+def test_empty_or_missing_log_is_intact(tmp_path: Path) -> None:
+    result = verify_chain(tmp_path / "audit")
+    assert (result.ok, result.files, result.entries) == (True, 0, 0)
+
+
+def test_append_refuses_after_a_torn_write(tmp_path: Path) -> None:
+    log_dir = tmp_path / "audit"
+    log = AuditLog(log_dir, clock=lambda: datetime(2026, 11, 2, tzinfo=timezone.utc))
+    log.append({"event": "freeze", "reason": "first"})
+    path = log_dir / "2026-11.jsonl"
+    with path.open("ab") as fh:
+        fh.write(b'{"event":"inte')  # a crash in the middle of a write
+    fresh = AuditLog(log_dir, clock=lambda: datetime(2026, 11, 3, tzinfo=timezone.utc))
+    try:
+        fresh.append({"event": "freeze", "reason": "second"})
+    except AuditError as exc:
+        assert str(exc) == (
+            "2026-11.jsonl ends in a partly written line (a crash while writing?); run pmcpost audit verify, "
+            "and remove that last line before publishing again"
+        )
+    else:
+        raise AssertionError("append went on after a torn line")
+    assert path.read_bytes().endswith(b'{"event":"inte')
+
+
+def test_clock_going_back_keeps_the_chain_in_order(tmp_path: Path) -> None:
+    log_dir = tmp_path / "audit"
+    times = iter(
+        [datetime(2026, 12, 1, 0, 0, 5, tzinfo=timezone.utc), datetime(2026, 11, 30, 23, 59, tzinfo=timezone.utc)]
+    )
+    log = AuditLog(log_dir, clock=lambda: next(times))
+    first = log.append({"event": "freeze", "reason": "a"})
+    second = log.append({"event": "freeze", "reason": "b"})
+    assert second["time"] == first["time"]
+    assert sorted(p.name for p in log_dir.iterdir()) == ["2026-12.jsonl"]
+    result = verify_chain(log_dir)
+    assert result.ok and result.entries == 2
