@@ -86,7 +86,7 @@ class DuplicateContent(PlatformError):
 
 
 class OutcomeUnknown(PlatformError):
-    """The request may or may not have taken effect (a timeout or lost response on a create)."""
+    """A create got no clear answer (timeout, lost connection, 5xx): look the post up before retrying."""
 
 
 class LockBusy(PmcpostError):
