@@ -278,6 +278,10 @@ class Publisher:
                     remote={"id": remote.id, "url": remote.url},
                     reply_to=reply_to.id if reply_to else None,
                 )
+                if getattr(adapter, "daily_remaining", None) == 0:
+                    # X's 24-hour allowance (x-user-limit-24hour-remaining) is used up: posting on would
+                    # only collect 429s, so leave the rest for a later run.
+                    self.stopped[item.platform] = ("held", f"{item.platform}'s 24-hour posting limit is used up")
                 return remote, "posted"
 
     def look_up(
