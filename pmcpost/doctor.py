@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pmcpost.config import Config
 from pmcpost.errors import EXIT_OK, EXIT_PROBLEMS, ConfigError, PmcpostError
 
 
@@ -94,15 +95,13 @@ def checks(root: Path | None, *, offline: bool, environ: Mapping[str, str] | Non
     return out
 
 
-def _audit_check(config: object) -> list[Check]:
-    try:
-        from pmcpost.audit import verify_chain  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    problems = list(verify_chain(config.audit_dir, config.root))  # type: ignore[attr-defined]
-    if problems:
-        return [Check("audit", False, f"{len(problems)} problem(s) in the audit log; run pmcpost audit verify")]
-    return [Check("audit", True, "hash chain intact")]
+def _audit_check(config: Config) -> list[Check]:
+    from pmcpost.audit_verify import verify_chain
+
+    result = verify_chain(config.audit_dir, root=config.root)
+    if result.problems:
+        return [Check("audit", False, f"{len(result.problems)} problem(s) in the audit log; run pmcpost audit verify")]
+    return [Check("audit", True, f"hash chain intact ({result.entries:,} entries in {result.files} file(s))")]
 
 
 def run(root: Path | None, *, offline: bool) -> int:

@@ -58,7 +58,7 @@ def collect(config: Config, now: datetime) -> list[DepartmentStatus]:
     if dormant_departments_now is not None:
         for slug, why in dormant_departments_now(config, now).items():
             if slug in out:
-                out[slug].dormant = why
+                out[slug].dormant = why.removeprefix(f"{slug}: ")
     return list(out.values())
 
 
