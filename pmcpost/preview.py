@@ -48,7 +48,16 @@ def preview_record(config: Config, item: PlanItem) -> dict[str, Any]:
     warnings: list[str] = []
     if item.message is not None:
         for part in item.message.parts:
-            parts.append({"text": part.text, "length": measure(part.text), "limit": limit, "language": part.language})
+            parts.append(
+                {
+                    "text": part.text,
+                    "length": measure(part.text),
+                    "limit": limit,
+                    "language": part.language,
+                    # Facebook attaches the link instead of printing it: without this the preview hides it.
+                    "link": part.link,
+                }
+            )
             media.extend({"path": m.path.relative_to(config.root).as_posix(), "alt": m.alt} for m in part.media)
         warnings.extend(item.message.warnings)
     record: dict[str, Any] = {
@@ -127,6 +136,9 @@ def as_markdown(config: Config, items: Iterable[PlanItem], title: str = "pmcpost
             out.append(p["text"].replace("```", "ʼʼʼ"))
             out.append("```")
             out.append("")
+            if p["link"] and p["link"] not in p["text"]:
+                out.append(f"Attached link: {p['link']}")
+                out.append("")
         for m in r["media"]:
             out.append(f"- image `{m['path']}`, alt text: {m['alt']}")
         for w in r["warnings"]:
@@ -167,6 +179,8 @@ def print_text(config: Config, items: Iterable[PlanItem]) -> None:
             body.append(f"{p['length']:,}/{p['limit']:,}", style=style)
             body.append(" ──\n", style="dim")
             body.append(p["text"] + "\n")
+            if p["link"] and p["link"] not in p["text"]:
+                body.append(f"attached link: {p['link']}\n", style="cyan")
         for m in r["media"]:
             body.append(f"\nimage {m['path']}\n  alt: {m['alt']}", style="cyan")
         for w in r["warnings"]:
@@ -191,6 +205,8 @@ def _plain_text(config: Config, records: list[dict[str, Any]]) -> str:
             over = "  OVER THE LIMIT" if p["length"] > p["limit"] else ""
             out.append(f"--- post {n}/{len(r['parts'])}: {p['length']:,}/{p['limit']:,}{over}")
             out.append(p["text"])
+            if p["link"] and p["link"] not in p["text"]:
+                out.append(f"attached link: {p['link']}")
         for m in r["media"]:
             out.append(f"image {m['path']} (alt: {m['alt']})")
         out.extend(f"warning: {w}" for w in r["warnings"])

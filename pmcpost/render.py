@@ -159,6 +159,14 @@ class Renderer:
         )
         self._templates: dict[tuple[str, str], jinja2.Template] = {}
         self._broken: dict[tuple[str, str], TemplateError] = {}
+        # Built once, shared by every render: the immutable sandbox stops a template from changing them.
+        self._people: dict[str, dict[str, Any] | None] = {}
+        for person in [p for d in config.departments.values() for p in d.coordinators] + list(config.cell_members):
+            self._people.setdefault(person.id, _person(person))  # the first match wins, as in Config.person
+        self._departments = {
+            slug: {"slug": d.slug, "name": dict(d.name), "hashtags": list(d.hashtags)}
+            for slug, d in config.departments.items()
+        }
 
     # -- templates -------------------------------------------------------------------------------
     def template_label(self, filename: str) -> str:
@@ -191,9 +199,8 @@ class Renderer:
         return tmpl
 
     # -- rendering -------------------------------------------------------------------------------
-    def _context(self, a: Announcement, platform: str, languages: list[str]) -> dict[str, Any]:
-        c = self.config
-        dept = c.departments[a.department]
+    def _context(self, a: Announcement, platform: str) -> dict[str, Any]:
+        """What a template sees, but the languages: built once per message, not once per language."""
         link = xtext.encode_url(a.link) if a.link else None
         return {
             "announcement": a,
@@ -205,19 +212,21 @@ class Renderer:
             "hashtags": list(a.hashtags),
             "publish_at": a.publish_at,
             "expires_at": a.expires_at,
-            "languages": languages,
-            "lang": languages[0],
             "platform": platform,
-            "department": {"slug": dept.slug, "name": dict(dept.name), "hashtags": list(dept.hashtags)},
-            "coordinator": _person(c.person(a.coordinator)),
-            "approver": _person(c.person(a.approved_by)) if a.approved_by else None,
+            "department": self._departments[a.department],
+            "coordinator": self._people.get(a.coordinator),
+            "approver": self._people.get(a.approved_by) if a.approved_by else None,
         }
 
-    def render_text(self, a: Announcement, platform: str, languages: list[str]) -> str:
-        """The template's output for these languages, NFC-normalised, blank runs tidied."""
+    def render_text(
+        self, a: Announcement, platform: str, languages: list[str], context: dict[str, Any] | None = None
+    ) -> str:
+        """The template's output for these languages, NFC-normalised, blank runs tidied. ``context`` is
+        ``_context(a, platform)`` when the caller already has it."""
         tmpl = self.template(a.department, platform)
+        context = context if context is not None else self._context(a, platform)
         try:
-            raw = tmpl.render(self._context(a, platform, languages))
+            raw = tmpl.render({**context, "languages": languages, "lang": languages[0]})
         except Exception as exc:  # a template is code: whatever it (or a filter) raises is the template's problem
             filename, line = _template_position(exc, tmpl.filename or platform)
             message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
@@ -234,14 +243,15 @@ class Renderer:
         warnings: list[str] = []
         limit, measure = platform_limit(platform)
         parts: list[Part] = []
+        context = self._context(a, platform)
         if platform == "twitter":
             layout = self.config.platforms[platform].options.get("layout", "combined")
-            combined = self.render_text(a, platform, languages) if layout == "combined" else None
+            combined = self.render_text(a, platform, languages, context) if layout == "combined" else None
             if combined is not None and measure(combined) <= limit:
                 parts.append(Part(combined, "+".join(languages)))
             else:
                 for lang in languages:
-                    text = self.render_text(a, platform, [lang])
+                    text = self.render_text(a, platform, [lang], context)
                     parts.extend(Part(t, lang) for t in _thread(text, limit))
             media = tuple(Media(self.config.root / m.path, m.alt.get(primary, ""), m.mime) for m in a.media)
             if media:
@@ -249,7 +259,7 @@ class Renderer:
             if len(parts) > MAX_THREAD_PARTS:
                 warnings.append(f"the thread on X has {len(parts)} posts; consider a shorter text for X")
         else:
-            text = self.render_text(a, platform, languages)
+            text = self.render_text(a, platform, languages, context)
             alt_joined = tuple(
                 Media(self.config.root / m.path, " / ".join(m.alt[lang] for lang in languages if lang in m.alt), m.mime)
                 for m in a.media
