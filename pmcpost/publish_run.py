@@ -172,17 +172,33 @@ def _show_not_posted(config: Config, plan: Plan) -> None:
 
 
 def _show_plan(config: Config, plan: Plan) -> None:
-    from rich.table import Table
-
-    table = Table(title="To post now", title_justify="left")
-    for col in ("announcement", "platform", "posts", "kind", "answerable"):
-        table.add_column(col)
+    rows = []
     for item in plan.to_post:
         a = item.announcement
         person = config.person(a.coordinator)
         parts = len(item.message.parts) if item.message else 0
-        table.add_row(a.id, item.platform, str(parts), a.kind, person.name if person else a.coordinator)
-    console().print(table)
+        rows.append((a.id, item.platform, str(parts), a.kind, person.name if person else a.coordinator))
+    _table("To post now", ("announcement", "platform", "posts", "kind", "answerable"), rows)
+
+
+def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """A rich table on a terminal; in CI logs plain lines, so URLs are never folded (they stay clickable) and
+    hundreds of rows cost milliseconds, not a second of table layout."""
+    con = console()
+    if not is_interactive(sys.stdout) or "NO_COLOR" in os.environ:
+        con.print(f"{title}:", markup=False)
+        for row in rows:
+            con.print("  " + "  ".join(str(cell) for cell in row), markup=False, highlight=False)
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, title_justify="left")
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for row in rows:  # Text cells: an error message's brackets are not rich markup
+        table.add_row(*(cell if isinstance(cell, Text) else Text(str(cell)) for cell in row))
+    con.print(table)
 
 
 def _run_with_progress(publisher: Publisher, plan: Plan) -> list[Outcome]:
@@ -216,19 +232,15 @@ def _show_skipped(config: Config, outcomes: Sequence[Outcome]) -> None:
 
 
 def _summary(config: Config, outcomes: Sequence[Outcome]) -> None:
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(title="Summary", title_justify="left")
-    for col in ("announcement", "platform", "result", "link or error"):
-        table.add_column(col, overflow="fold")
+    rows = []
     for o in outcomes:
         detail = ", ".join(r.url for r in o.remotes) if o.ok else (o.error or "")
         colour = {"posted": "green", "reconciled": "green", "skipped": "yellow", "held": "yellow"}.get(o.status, "red")
-        table.add_row(o.item.id, o.item.platform, Text(o.status, style=colour), Text(detail))
-    con = console()
-    con.print(table)
+        rows.append((o.item.id, o.item.platform, Text(o.status, style=colour), detail))
+    _table("Summary", ("announcement", "platform", "result", "link or error"), rows)
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
-    con.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing done")
+    console().print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing done")

@@ -319,17 +319,17 @@ def _tidy(text: str) -> str:
     return "\n".join(out)
 
 
-def render_problems(
-    config: Config, announcements: Iterable[Announcement], renderer: Renderer | None = None
-) -> list[Diagnostic]:
-    """Render every announcement for each of its platforms; report template errors and limits.
+TemplateErrors = dict[tuple[str, int, str], list[Any]]  # (template, line, problem) -> [first seen, count]
 
-    A broken template is reported once (with the first announcement it broke and how many it affects),
-    not once per announcement.
-    """
+
+def check_rendering(
+    config: Config, announcements: Iterable[Announcement], renderer: Renderer | None = None
+) -> tuple[list[Diagnostic], TemplateErrors]:
+    """Render every announcement for each of its platforms: problems with announcements (lengths,
+    warnings), and template errors grouped so that a broken template is reported once."""
     renderer = renderer or Renderer(config)
     problems: list[Diagnostic] = []
-    template_errors: dict[tuple[str, int, str], list[Any]] = {}
+    template_errors: TemplateErrors = {}
     for a in announcements:
         for platform in a.platforms:
             try:
@@ -352,7 +352,21 @@ def render_problems(
                     )
             for w in message.warnings:
                 problems.append(Diagnostic(a.path, 0, 0, "warning", f"{platform}: {w}"))
+    return problems, template_errors
+
+
+def template_error_diagnostics(template_errors: TemplateErrors) -> list[Diagnostic]:
+    """One diagnostic per broken template line, naming the first announcement it broke."""
+    out = []
     for (template, line, problem), (first, count) in template_errors.items():
         more = f" and {count - 1} more" if count > 1 else ""
-        problems.append(Diagnostic(template, line, 0, "error", f"{problem} (rendering {first}{more})"))
-    return problems
+        out.append(Diagnostic(template, line, 0, "error", f"{problem} (rendering {first}{more})"))
+    return out
+
+
+def render_problems(
+    config: Config, announcements: Iterable[Announcement], renderer: Renderer | None = None
+) -> list[Diagnostic]:
+    """Render every announcement for each of its platforms; report template errors and limits."""
+    problems, template_errors = check_rendering(config, announcements, renderer)
+    return problems + template_error_diagnostics(template_errors)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pmcpost.config import Config
 from pmcpost.content import Announcement, LoadResult, discover, load_announcements
 from pmcpost.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from pmcpost.render import TemplateErrors
 
 # Below this many files a worker pool costs more to start than it saves.
 PARALLEL_THRESHOLD = 2000
@@ -20,37 +26,95 @@ PARALLEL_THRESHOLD = 2000
 class ValidationReport:
     files: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Filled only when the files were checked in this process (small sets); large sets are checked in
+    # worker processes, which send back problems and ids, not whole announcements.
     announcements: list[Announcement] = field(default_factory=list)
 
 
-def _worker_load(args: tuple[Config, list[Path]]) -> LoadResult:
+@dataclass
+class _BatchResult:
+    files: int
+    diagnostics: list[Diagnostic]
+    ids: list[tuple[str, str]]  # (id, path) of every announcement that loaded
+    template_errors: TemplateErrors
+    announcements: list[Announcement]
+
+
+@contextmanager
+def _quiet_gc() -> Iterator[None]:
+    # Loading makes hundreds of thousands of short-lived node objects: the cyclic collector would scan
+    # the growing set of loaded announcements again and again. Reference counting frees the nodes.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _check_batch(args: tuple[Config, list[Path], bool, bool]) -> _BatchResult:
+    config, paths, render, keep = args
+    with _quiet_gc():
+        loaded = load_announcements(config, paths)
+        template_errors: TemplateErrors = {}
+        diagnostics = list(loaded.diagnostics)
+        if render and loaded.announcements:
+            from pmcpost.render import check_rendering
+
+            problems, template_errors = check_rendering(config, loaded.announcements)
+            diagnostics.extend(problems)
+    return _BatchResult(
+        loaded.files,
+        diagnostics,
+        [(a.id, a.path) for a in loaded.announcements],
+        template_errors,
+        loaded.announcements if keep else [],
+    )
+
+
+def _load_batch(args: tuple[Config, list[Path]]) -> LoadResult:
     config, paths = args
-    return load_announcements(config, paths)
+    with _quiet_gc():
+        return load_announcements(config, paths)
+
+
+def _batches(files: list[Path], jobs: int) -> list[list[Path]]:
+    # A few batches per worker keeps both cores busy to the end without much pickling overhead.
+    chunk = max(200, -(-len(files) // (jobs * 4)))
+    return [files[i : i + chunk] for i in range(0, len(files), chunk)]
+
+
+def _jobs(jobs: int | None, files: int) -> int:
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    return 1 if files < PARALLEL_THRESHOLD else jobs
+
+
+def _duplicate(announcement_id: str, path: str, other: str) -> Diagnostic:
+    return Diagnostic(path, 0, 0, "error", f"duplicate id {announcement_id!r}: {other} has it too")
 
 
 def load_all(config: Config, paths: Sequence[Path] = (), *, jobs: int | None = None) -> LoadResult:
     """Load every announcement under the given paths (all content by default), using several processes
     for large sets. Duplicate ids are found across the whole set."""
     files = discover(config, paths)
-    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-    if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
-        return load_announcements(config, files)
-    chunk = max(200, len(files) // (jobs * 4))
-    batches = [files[i : i + chunk] for i in range(0, len(files), chunk)]
+    jobs = _jobs(jobs, len(files))
+    if jobs <= 1:
+        with _quiet_gc():
+            return load_announcements(config, files)
     merged = LoadResult()
     seen: dict[str, str] = {}
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for part in pool.map(_worker_load, [(config, b) for b in batches]):
-            merged.files += part.files
-            merged.diagnostics.extend(part.diagnostics)
-            for a in part.announcements:
-                if a.id in seen:
-                    merged.diagnostics.append(
-                        Diagnostic(a.path, 0, 0, "error", f"duplicate id {a.id!r}: {seen[a.id]} has it too")
-                    )
-                    continue
-                seen[a.id] = a.path
-                merged.announcements.append(a)
+        parts = list(pool.map(_load_batch, [(config, b) for b in _batches(files, jobs)]))
+    for part in parts:
+        merged.files += part.files
+        merged.diagnostics.extend(part.diagnostics)
+        for a in part.announcements:
+            if a.id in seen:
+                merged.diagnostics.append(_duplicate(a.id, a.path, seen[a.id]))
+                continue
+            seen[a.id] = a.path
+            merged.announcements.append(a)
     return merged
 
 
@@ -59,11 +123,32 @@ def validate(
 ) -> ValidationReport:
     """Check the files (and, with ``render``, that every announcement renders within each platform's
     limits); every problem is returned, sorted by file and position."""
-    loaded = load_all(config, paths, jobs=jobs)
-    report = ValidationReport(loaded.files, list(loaded.diagnostics), loaded.announcements)
-    if render and loaded.announcements:
-        from pmcpost.render import render_problems
+    from pmcpost.render import template_error_diagnostics
 
-        report.diagnostics.extend(render_problems(config, loaded.announcements))
+    files = discover(config, paths)
+    jobs = _jobs(jobs, len(files))
+    if jobs <= 1:
+        results = [_check_batch((config, files, render, True))]
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(_check_batch, [(config, b, render, False) for b in _batches(files, jobs)]))
+    report = ValidationReport()
+    seen: dict[str, str] = {}
+    template_errors: TemplateErrors = {}
+    for part in results:
+        report.files += part.files
+        report.diagnostics.extend(part.diagnostics)
+        report.announcements.extend(part.announcements)
+        for announcement_id, path in part.ids:
+            if announcement_id in seen:
+                report.diagnostics.append(_duplicate(announcement_id, path, seen[announcement_id]))
+            else:
+                seen[announcement_id] = path
+        for key, (first, count) in part.template_errors.items():
+            if key in template_errors:
+                template_errors[key][1] += count
+            else:
+                template_errors[key] = [first, count]
+    report.diagnostics.extend(template_error_diagnostics(template_errors))
     report.diagnostics.sort()
     return report

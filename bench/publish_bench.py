@@ -1,0 +1,197 @@
+"""Benchmark `pmcpost publish` against a bare posting loop, both against the local X and Graph API emulators.
+
+Generates 200 single-post announcements in a temporary git repository (website disabled, no daily quota),
+then measures in one process: (1) `pmcpost publish --yes` in-process (publish_run.run), with its plan, intents,
+fsyncs and checks; (2) a loop posting the same texts with tweepy.Client.create_tweet and
+facebook.GraphAPI.put_object directly, through the same sessions and timeouts. Prints both and the ratio
+(goal: at most 1.5). Usage: python bench/publish_bench.py [--count 200] [--profile]
+(--profile sorts by $SORT, default cumulative, and shows $TOP rows, default 25).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # the emulators live with the tests
+
+from emulator.graph import PAGE_TOKEN, GraphEmulator  # noqa: E402
+from emulator.xapi import XApiEmulator  # noqa: E402
+
+IST = ZoneInfo("Asia/Kolkata")
+NOW = datetime(2026, 12, 2, 10, 0, tzinfo=IST)
+DEPARTMENTS = [
+    ("water-supply", "anil.jadhav", "priya.shinde", "पाणीपुरवठा", "Water supply"),
+    ("roads", "vikas.more", "neha.kale", "रस्ते", "Roads"),
+    ("health", "dr.sachin.patil", "manisha.joshi", "आरोग्य", "Health"),
+    ("garden", "prakash.salunkhe", "asha.kadam", "उद्यान", "Gardens"),
+]
+ANNOUNCEMENT = """\
+coordinator: {coordinator}
+approved_by: {approver}
+kind: notice
+title:
+  mr: "{mr_topic} सूचना क्रमांक {n}"
+  en: "{en_topic} notice number {n}"
+text:
+  mr: "प्रभाग {n} मध्ये उद्या कामे सुरू राहतील."
+  en: "Work continues in ward {n} tomorrow."
+link: https://www.pmc.gov.in/en/notices/{n}
+publish_at: "2026-12-01 {hour:02d}:{minute:02d}"
+"""
+
+
+def make_repo(root: Path, count: int) -> None:
+    config = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    config = config.replace("    daily_quota: 17", "").replace(
+        "  website:\n    enabled: true", "  website:\n    enabled: false"
+    )
+    (root / "config.yaml").write_text(config, encoding="utf-8")
+    for n in range(1, count + 1):
+        slug, coordinator, approver, mr_topic, en_topic = DEPARTMENTS[n % len(DEPARTMENTS)]
+        path = root / "content" / slug / f"2026-12-01-notice-{n:04d}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            ANNOUNCEMENT.format(
+                n=n,
+                coordinator=coordinator,
+                approver=approver,
+                mr_topic=mr_topic,
+                en_topic=en_topic,
+                hour=n % 10,
+                minute=n % 60,
+            ),
+            encoding="utf-8",
+        )
+    env = dict(os.environ, GIT_AUTHOR_NAME="Anil Jadhav", GIT_AUTHOR_EMAIL="anil.jadhav@punecorporation.org")
+    env |= {"GIT_COMMITTER_NAME": "Anil Jadhav", "GIT_COMMITTER_EMAIL": "anil.jadhav@punecorporation.org"}
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "notices"]):
+        subprocess.run(["git", *args], cwd=root, check=True, env=env, capture_output=True)
+
+
+def emulator_env(x: XApiEmulator, graph: GraphEmulator) -> dict[str, str]:
+    return x.environ() | {"PMCPOST_FACEBOOK_API_URL": graph.url, "PMCPOST_FACEBOOK_PAGE_TOKEN": PAGE_TOKEN}
+
+
+def run_pmcpost(root: Path, env: dict[str, str]) -> tuple[float, int]:
+    from pmcpost import publish_run
+    from pmcpost.config import load_config
+
+    started = time.perf_counter()
+    config = load_config(root, environ=env)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        code = publish_run.run(
+            config,
+            [],
+            platforms=None,
+            now=NOW,
+            dry_run=False,
+            assume_yes=True,
+            wait=0,
+            git_push=False,
+            skip_unconfigured=False,
+            environ=env,
+        )
+    return time.perf_counter() - started, code
+
+
+def messages(root: Path, env: dict[str, str]) -> list[tuple[str, str, str | None]]:
+    """(platform, text, link) of every post, as pmcpost renders them."""
+    from pmcpost.config import load_config
+    from pmcpost.plan import build_plan
+
+    config = load_config(root, environ=env)
+    plan, _ = build_plan(config, [], NOW)
+    out = []
+    for item in plan.to_post:
+        assert item.message is not None and len(item.message.parts) == 1, item.id
+        part = item.message.parts[0]
+        out.append((item.platform, part.text, part.link))
+    return out
+
+
+def run_bare(posts: list[tuple[str, str, str | None]], x: XApiEmulator, graph: GraphEmulator) -> float:
+    """The same posts with tweepy and facebook-sdk directly: the same sessions (base URL, timeout) pmcpost uses."""
+    import facebook
+    import tweepy
+
+    from pmcpost.platforms.facebook import _GraphSession
+    from pmcpost.platforms.twitter import _RebasedSession
+
+    started = time.perf_counter()
+    client = tweepy.Client(
+        consumer_key=x.consumer_key,
+        consumer_secret=x.consumer_secret,
+        access_token=x.access_token,
+        access_token_secret=x.access_token_secret,
+    )
+    client.session = _RebasedSession(x.url, 20.0)
+    session = _GraphSession(graph.url, PAGE_TOKEN, 20.0)
+    api = facebook.GraphAPI(access_token=PAGE_TOKEN, timeout=20, session=session)
+    api.version = "v25.0"
+    for platform, text, link in posts:
+        if platform == "twitter":
+            client.create_tweet(text=text, user_auth=True)
+        else:
+            args = {"message": text, "published": True}
+            if link:
+                args["link"] = link
+            api.put_object(graph.page_id, "feed", **args)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--profile", action="store_true", help="Profile the pmcpost run (cProfile, top 25).")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="pmcpost-bench-") as tmp:
+        root = Path(tmp) / "repo"
+        root.mkdir()
+        make_repo(root, args.count)
+        with XApiEmulator(daily_limit=10**9) as bx, GraphEmulator() as bg:
+            assert isinstance(bx, XApiEmulator) and isinstance(bg, GraphEmulator)
+            posts = messages(root, emulator_env(bx, bg))
+            bare = run_bare(posts, bx, bg)
+            assert len(bx.posts) + len(bg.posts) == len(posts)
+        with XApiEmulator(daily_limit=10**9) as x, GraphEmulator() as graph:
+            assert isinstance(x, XApiEmulator) and isinstance(graph, GraphEmulator)
+            env = emulator_env(x, graph)
+            if args.profile:
+                import cProfile
+                import pstats
+
+                profiler = cProfile.Profile()
+                profiler.enable()
+            ours, code = run_pmcpost(root, env)
+            if args.profile:
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
+                    int(os.environ.get("TOP", "25"))
+                )
+            if code != 0 or len(x.posts) + len(graph.posts) != len(posts):
+                print(f"pmcpost publish failed (exit {code}, {len(x.posts) + len(graph.posts)} posts)")
+                return 1
+            entries = sum(1 for _ in (root / "audit").glob("*.jsonl"))
+        shutil.rmtree(root / "audit", ignore_errors=True)
+    print(f"{len(posts)} posts ({args.count} announcements on X and Facebook), {entries} audit file(s)")
+    print(f"bare tweepy + facebook-sdk loop: {bare:.3f} s")
+    print(f"pmcpost publish --yes:           {ours:.3f} s")
+    ratio = ours / bare
+    print(f"ratio: {ratio:.2f} (goal <= 1.5) {'ok' if ratio <= 1.5 else 'ABOVE GOAL'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,633 @@
+"""`pmcpost publish` end to end, in-process: the real adapters (tweepy, facebook-sdk) against the X and Graph
+emulators, the real audit log in a temporary git repository. Each scenario ends with the same checks: every
+announcement on every platform posted exactly once (the emulators' posts and the ledger agree), and the hash
+chain intact.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from emulator.graph import PAGE_TOKEN, GraphEmulator
+from emulator.http import Reply, Request
+from emulator.xapi import ACCESS_TOKEN, ACCESS_TOKEN_SECRET, CONSUMER_KEY, CONSUMER_SECRET, Tweet, XApiEmulator
+
+from pmcpost import publish_run
+from pmcpost.audit import AuditLog, iter_entries, read_state
+from pmcpost.audit_verify import verify_chain
+from pmcpost.config import Config, load_config
+from pmcpost.plan import Plan, build_plan
+from pmcpost.platforms import Message
+from pmcpost.publish import Outcome, PublishContext, Publisher
+from pmcpost.render import Renderer
+from pmcpost.validate import load_all
+
+REPO = Path(__file__).resolve().parent.parent
+IST = ZoneInfo("Asia/Kolkata")
+# Every sample below is due and none has expired at this moment.
+NOW = datetime(2026, 12, 2, 10, 0, tzinfo=IST)
+SECRETS = (CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN, ACCESS_TOKEN_SECRET, PAGE_TOKEN)
+
+ROADS = "content/roads/2026-11-27-road-closure-karve-road.yaml"  # a 2-part thread on X, a feed post on Facebook
+WATER = "content/water-supply/2026-12-01-shutdown-parvati-zone.yaml"  # a 4-part thread with a map; a photo post
+WATER_IMAGE = "content/water-supply/images/shutdown-map.png"
+CAMP = "content/health/2026-12-02-eye-camp.yaml"  # one post on X, a feed post with a link on Facebook
+CAMP_TEXT = """\
+coordinator: dr.sachin.patil
+approved_by: manisha.joshi
+kind: event
+title:
+  mr: "मोफत नेत्र तपासणी शिबिर"
+  en: "Free eye check-up camp"
+text:
+  mr: "कसबा पेठ दवाखान्यात शनिवारी मोफत नेत्र तपासणी."
+  en: "Free eye check-up at the Kasba Peth clinic on Saturday."
+link: https://www.pmc.gov.in/en/health
+hashtags: [PMCHealth]
+publish_at: "2026-12-02 09:00"
+expires_at: "2026-12-06 18:00"
+"""
+ALERT = "content/disaster-management/2026-12-02-flood-alert.yaml"
+ALERT_TEXT = """\
+coordinator: ganesh.sonune
+approved_by: smita.kulkarni
+kind: alert
+freeze_exempt: true
+title:
+  mr: "मुठा नदीला पूर"
+  en: "Flood in the Mutha river"
+text:
+  mr: "नदीकाठच्या नागरिकांनी सुरक्षित ठिकाणी जावे."
+  en: "Residents along the river should move to safety."
+hashtags: [PuneAlert]
+publish_at: "2026-12-02 09:30"
+expires_at: "2026-12-04 09:30"
+"""
+
+
+def quiet_git(root: Path, *args: str, env: Mapping[str, str] | None = None) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, env=env)
+
+
+def make_content_repo(
+    root: Path, files: Sequence[str] = (ROADS, CAMP), *, config_edit: Callable[[str], str] | None = None
+) -> Path:
+    """A git repository with the project's config.yaml and the chosen sample announcements, committed (by
+    someone who is neither coordinator nor approver, so publish warns about it on stderr)."""
+    root.mkdir(parents=True, exist_ok=True)
+    text = (REPO / "config.yaml").read_text(encoding="utf-8")
+    (root / "config.yaml").write_text(config_edit(text) if config_edit else text, encoding="utf-8")
+    own = {CAMP: CAMP_TEXT, ALERT: ALERT_TEXT}
+    for rel in files:
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if rel in own:
+            target.write_text(own[rel], encoding="utf-8")
+        else:
+            shutil.copyfile(REPO / rel, target)
+        if rel == WATER:
+            (root / WATER_IMAGE).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(REPO / WATER_IMAGE, root / WATER_IMAGE)
+    quiet_git(root, "init", "-q", "-b", "main")
+    quiet_git(root, "add", "-A")
+    quiet_git(root, "commit", "-qm", "content")  # as the test identity conftest sets
+    return root
+
+
+@dataclass
+class World:
+    """A content repository and both emulators; ``env`` is what pmcpost reads from the environment."""
+
+    root: Path
+    x: XApiEmulator
+    graph: GraphEmulator
+    env: dict[str, str] = field(default_factory=dict)
+    slept: list[float] = field(default_factory=list)
+
+    def config(self, env: Mapping[str, str] | None = None) -> Config:
+        return load_config(self.root, environ=self.env if env is None else env)
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+
+    def publish(
+        self,
+        *,
+        now: datetime = NOW,
+        config: Config | None = None,
+        env: Mapping[str, str] | None = None,
+        wall_clock: Callable[[], float] = time.time,
+        skip_without_credentials: bool = False,
+        ledger_at_now: bool = False,
+    ) -> tuple[Plan, list[Outcome]]:
+        """Plan and post with the real Publisher, with a recording no-op sleep and the given clock (and, with
+        ``ledger_at_now``, audit entries dated ``now``, for quotas that count the last 24 hours)."""
+        env = self.env if env is None else env
+        config = config or self.config(env)
+        plan, _ = build_plan(config, [], now)
+        ctx = PublishContext(
+            config=config,
+            log=AuditLog(config.audit_dir, clock=lambda: now) if ledger_at_now else AuditLog(config.audit_dir),
+            environ=env,
+            actor={"user": "tester"},
+            sleep=self.sleep,
+            wall_clock=wall_clock,
+            skip_without_credentials=skip_without_credentials,
+        )
+        return plan, Publisher(ctx).run(plan)
+
+    def run(self, *, env: Mapping[str, str] | None = None, **kwargs: object) -> int:
+        """`pmcpost publish --yes` in-process (publish_run.run), as the CLI calls it."""
+        env = self.env if env is None else env
+        options: dict[str, object] = {
+            "platforms": None,
+            "now": NOW,
+            "dry_run": False,
+            "assume_yes": True,
+            "wait": 0,
+            "git_push": False,
+            "skip_unconfigured": False,
+            "environ": env,
+        }
+        options.update(kwargs)
+        return publish_run.run(self.config(env), [], **options)  # type: ignore[arg-type]
+
+
+def emulator_env(x: XApiEmulator, graph: GraphEmulator) -> dict[str, str]:
+    return x.environ() | {"PMCPOST_FACEBOOK_API_URL": graph.url, "PMCPOST_FACEBOOK_PAGE_TOKEN": graph.token}
+
+
+@pytest.fixture
+def emulators() -> Iterator[tuple[XApiEmulator, GraphEmulator]]:
+    x, graph = XApiEmulator(), GraphEmulator()
+    x.start()
+    graph.start()
+    try:
+        yield x, graph
+    finally:
+        x.stop()
+        graph.stop()
+
+
+@pytest.fixture
+def world(tmp_path: Path, emulators: tuple[XApiEmulator, GraphEmulator]) -> World:
+    x, graph = emulators
+    return World(make_content_repo(tmp_path / "repo"), x, graph, emulator_env(x, graph))
+
+
+def with_files(world: World, *files: str, config_edit: Callable[[str], str] | None = None) -> World:
+    shutil.rmtree(world.root)
+    make_content_repo(world.root, files, config_edit=config_edit)
+    return world
+
+
+# -- the checks every scenario ends with ----------------------------------------------------------------
+
+
+def expected_messages(config: Config) -> dict[tuple[str, str], Message]:
+    """What each announcement becomes on X and Facebook (the website needs no text check here)."""
+    renderer = Renderer(config)
+    out = {}
+    for a in load_all(config).announcements:
+        for platform in a.platforms:
+            if platform in ("twitter", "facebook") and config.platforms[platform].enabled:
+                out[(a.id, platform)] = renderer.render(a, platform)
+    return out
+
+
+def assert_exactly_once(
+    world: World, *, config: Config | None = None, platforms: Sequence[str] = ("twitter", "facebook", "website")
+) -> None:
+    """Every announcement on every platform posted once, in order, as the ledger records; the chain intact."""
+    config = config or world.config()
+    state = read_state(config.audit_dir)
+    messages = expected_messages(config)
+    tweets = {t.id: t for t in world.x.live_posts()}
+    fb_posts = {p.id: p for p in world.graph.live_posts()}
+    # No duplicate texts on either platform, and nothing there that the ledger does not know.
+    assert len({t.text for t in tweets.values()}) == len(tweets)
+    assert len({p.message for p in fb_posts.values()}) == len(fb_posts)
+    ledger_ids = {r["id"] for rec in state.records.values() for r in rec.posted.values()}
+    assert set(tweets) <= ledger_ids
+    assert set(fb_posts) <= ledger_ids
+    posted_tweets = 0
+    for (aid, platform), message in messages.items():
+        if platform not in platforms:
+            continue
+        rec = state.get(aid, platform)
+        assert rec.complete, f"{aid} on {platform} is not completely posted: {rec}"
+        assert not rec.pending
+        if platform == "twitter":
+            assert rec.parts == len(message.parts)
+            previous = None
+            for i, part in enumerate(message.parts):
+                tweet = tweets[rec.posted[i]["id"]]
+                assert tweet.text == part.text
+                assert tweet.reply_to == previous
+                previous = tweet.id
+                posted_tweets += 1
+        else:
+            post = fb_posts[rec.posted[0]["id"]]
+            assert post.message.startswith(message.parts[0].text)
+    if "twitter" in platforms:
+        assert posted_tweets == len(tweets)
+    if "website" in platforms and config.platforms["website"].enabled:
+        for a in load_all(config).announcements:
+            assert state.get(a.id, "website").complete
+            page = config.root / "public" / f"{a.id}.html"
+            assert page.is_file()
+    result = verify_chain(config.audit_dir, root=config.root)
+    assert result.ok, [str(p) for p in result.problems]
+
+
+def audit_events(config: Config) -> list[dict[str, object]]:
+    return [e for _, _, e in iter_entries(config.audit_dir)]
+
+
+def assert_no_secrets(*texts: str) -> None:
+    for text in texts:
+        for secret in SECRETS:
+            assert secret not in text
+
+
+def all_files_text(folder: Path) -> str:
+    if not folder.exists():
+        return ""
+    return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in sorted(folder.rglob("*")) if p.is_file())
+
+
+# -- the happy path ---------------------------------------------------------------------------------------
+
+
+def test_thread_with_media_photo_post_feed_post_with_link_and_website(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with_files(world, ROADS, WATER, CAMP)
+    assert world.run() == 0
+    assert_exactly_once(world)
+    config = world.config()
+    state = read_state(config.audit_dir)
+
+    # The water-supply thread: the map on its first (Marathi) part, with the Marathi alt text.
+    water_id = "water-supply/2026-12-01-shutdown-parvati-zone"
+    rec = state.get(water_id, "twitter")
+    assert rec.parts >= 2
+    first = next(t for t in world.x.posts if t.id == rec.posted[0]["id"])
+    [upload] = world.x.media_of(first)
+    assert upload.data == (REPO / WATER_IMAGE).read_bytes()
+    assert upload.alt_text == ("पाणीपुरवठा बंद राहणाऱ्या पर्वती, सहकारनगर, बिबवेवाडी, धनकवडी आणि कात्रज भागांचा नकाशा")
+    assert all(not t.media_ids for t in world.x.posts if t.id in {r["id"] for i, r in rec.posted.items() if i})
+    # Marathi first, then English, as replies in order.
+    texts = [next(t.text for t in world.x.posts if t.id == rec.posted[i]["id"]) for i in range(rec.parts)]
+    languages = [part.language for part in expected_messages(config)[(water_id, "twitter")].parts]
+    assert languages == sorted(languages, key=["mr", "en"].index) and languages[0] == "mr" and languages[-1] == "en"
+    assert "पर्वती" in texts[0] and "Parvati" not in texts[0]
+
+    # Facebook: the water-supply notice is a photo post with its caption; the camp a feed post with its link.
+    photo = next(p for p in world.graph.posts if p.id == state.get(water_id, "facebook").posted[0]["id"])
+    assert photo.photo == (REPO / WATER_IMAGE).read_bytes()
+    assert "पर्वती" in photo.message and "https://www.pmc.gov.in/en/water-supply" in photo.message
+    camp = next(
+        p for p in world.graph.posts if p.id == state.get("health/2026-12-02-eye-camp", "facebook").posted[0]["id"]
+    )
+    assert camp.link == "https://www.pmc.gov.in/en/health"
+    assert camp.photo is None
+
+    # The website comes after X and Facebook for each announcement, so its page links to both posts.
+    entries = [e for e in audit_events(config) if e["event"] == "posted" and e["announcement"] == water_id]
+    assert [e["platform"] for e in entries][-1] == "website"
+    page = (world.root / "public" / f"{water_id}.html").read_text(encoding="utf-8")
+    assert state.get(water_id, "twitter").urls[0] in page
+    assert state.get(water_id, "facebook").urls[0] in page
+
+    # Every entry names who is answerable, the commit and who ran it.
+    posted = [e for e in audit_events(config) if e["event"] == "posted"]
+    assert all(e["coordinator"] and e["approver"] and e["commit"] and e["text_sha256"] for e in posted)
+
+    # A rerun posts nothing more.
+    before = (len(world.x.posts), len(world.graph.posts))
+    capsys.readouterr()
+    assert world.run() == 0
+    assert "Nothing is due to be posted." in capsys.readouterr().out
+    assert (len(world.x.posts), len(world.graph.posts)) == before
+    assert_exactly_once(world)
+
+
+# -- rate limits --------------------------------------------------------------------------------------------
+
+
+def test_rate_limit_with_a_near_reset_waits_then_posts(world: World) -> None:
+    clock = 1_800_000_000.0
+    world.x.rate_limit(reset_at=int(clock) + 30)
+    _, outcomes = world.publish(wall_clock=lambda: clock)
+    assert all(o.status == "posted" for o in outcomes), outcomes
+    assert world.slept == [31.0]  # the reset, plus a second for clocks that differ
+    assert len(world.x.requests_to("/2/tweets", "POST")) == len(world.x.posts) + 1
+    assert_exactly_once(world)
+
+
+@pytest.mark.parametrize("reset", ["far", "none"])
+def test_rate_limit_with_a_far_or_no_reset_stops_the_platform_for_this_run(
+    world: World, reset: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reset_at = int(time.time()) + 3600 if reset == "far" else None
+    world.x.rate_limit(reset_at=reset_at, times=1)
+    assert world.run() == 1
+    out = capsys.readouterr().out
+    assert "held" in out and "twitter rate limit reached" in out
+    assert world.slept == []
+    # X got one refused request and nothing more; Facebook and the website got everything.
+    assert world.x.posts == []
+    assert len(world.x.requests_to("/2/tweets", "POST")) == 1
+    assert_exactly_once(world, platforms=("facebook", "website"))
+    config = world.config()
+    failed = [e for e in audit_events(config) if e["event"] == "failed"]
+    assert len(failed) == 1 and "rate limit" in str(failed[0]["error"])
+    # The next run posts what was held.
+    assert world.run() == 0
+    assert_exactly_once(world)
+
+
+# -- faults on create: 5xx, timeouts, lost responses ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("platform", ["twitter", "facebook"])
+def test_server_error_on_create_is_looked_up_then_retried(world: World, platform: str) -> None:
+    if platform == "twitter":
+        world.x.fail("/2/tweets", 503, method="POST", times=2)
+    else:
+        world.graph.fail("*/feed", 500, method="POST", times=2)
+    _, outcomes = world.publish()
+    assert all(o.status == "posted" for o in outcomes), outcomes
+    assert len(world.slept) == 2  # a backoff after each failure
+    # Each failure was followed by a look at the recent posts before the retry.
+    lookups = world.x.requests_to("/2/users/*/tweets") if platform == "twitter" else world.graph.requests_to("*/posts")
+    assert len(lookups) == 2
+    assert_exactly_once(world)
+
+
+def test_server_errors_on_every_attempt_give_up_and_the_next_run_posts(world: World) -> None:
+    world.x.fail("/2/tweets", 502, method="POST", times=4)
+    _, outcomes = world.publish()
+    by_platform = {(o.item.id, o.item.platform): o for o in outcomes}
+    failed = [o for o in outcomes if o.status == "failed"]
+    assert [o.item.platform for o in failed] == ["twitter"]
+    assert "gave up after 4 attempts" in str(failed[0].error)
+    assert len(by_platform) == len(outcomes)
+    _, outcomes = world.publish()
+    assert all(o.ok for o in outcomes)
+    assert_exactly_once(world)
+
+
+class SwallowingX(XApiEmulator):
+    """An X emulator that can keep a request unanswered until the client gives up, without handling it
+    (the request never reached the application), or answer it only after the client has gone."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.swallow = 0
+        self.released = threading.Event()
+
+    def _serve(self, request):  # type: ignore[no-untyped-def]
+        if request.method == "POST" and request.path == "/2/tweets" and self.swallow > 0:
+            self.swallow -= 1
+            with self.lock:
+                self.requests.append(request)
+            self._stopping.wait(1.0)
+            return None
+        return super()._serve(request)
+
+
+def short_timeouts(config: Config, seconds: float) -> Config:
+    platforms = {name: dataclasses.replace(p, timeout=seconds) for name, p in config.platforms.items()}
+    return dataclasses.replace(config, platforms=platforms)
+
+
+def test_timeout_on_create_is_looked_up_and_retried_only_when_absent(tmp_path: Path) -> None:
+    x, graph = SwallowingX(), GraphEmulator()
+    with x, graph:
+        world = World(make_content_repo(tmp_path / "repo"), x, graph, emulator_env(x, graph))
+        x.swallow = 1
+        _, outcomes = world.publish(config=short_timeouts(world.config(), 0.3))
+        assert all(o.status == "posted" for o in outcomes), outcomes
+        assert len(x.requests_to("/2/users/*/tweets")) == 1  # looked up once, found nothing, posted again
+        assert_exactly_once(world)
+
+
+def test_timeout_when_the_post_is_created_late_never_double_posts(world: World) -> None:
+    # X handles the request after the client gave up: the retry and the late create race; X refuses the
+    # second as a duplicate, and the publisher finds the first by looking.
+    world.x.delay("/2/tweets", 0.6, method="POST")
+    _, outcomes = world.publish(config=short_timeouts(world.config(), 0.3))
+    assert all(o.ok for o in outcomes), outcomes
+    deadline = time.monotonic() + 5
+    while any(r.status is None for r in world.x.requests_to("/2/tweets", "POST")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert_exactly_once(world)
+
+
+@pytest.mark.parametrize("platform", ["twitter", "facebook"])
+def test_lost_response_is_reconciled_not_reposted(world: World, platform: str) -> None:
+    if platform == "twitter":
+        world.x.lose_response("/2/tweets", method="POST")
+    else:
+        world.graph.lose_response("*/feed", method="POST")
+    _, outcomes = world.publish()
+    reconciled = [o for o in outcomes if o.status == "reconciled"]
+    assert [o.item.platform for o in reconciled] == [platform]
+    assert world.slept == []
+    assert_exactly_once(world)
+    events = [e["event"] for e in audit_events(world.config()) if e["platform"] == platform]
+    assert "reconciled" in events
+
+
+def test_an_intent_left_open_by_a_crash_is_reconciled_on_the_next_run(world: World) -> None:
+    """A run that died between the post and recording it: the next run finds the post and records it."""
+    config = world.config()
+    plan, _ = build_plan(config, [], NOW)
+    item = next(i for i in plan.to_post if i.platform == "twitter" and i.message and len(i.message.parts) == 2)
+    assert item.message is not None
+    crashed = Publisher(PublishContext(config=config, log=AuditLog(config.audit_dir), environ=world.env, actor={}))
+    crashed.entry("intent", item, item.message, 0)
+    with world.x.lock:  # the post went out; the run was killed before it could say so
+        world.x.posts.append(Tweet("1867999999999999999", item.message.parts[0].text, datetime.now(timezone.utc)))
+    _, outcomes = world.publish()
+    outcome = next(o for o in outcomes if o.item.id == item.id and o.item.platform == "twitter")
+    assert outcome.status == "reconciled"
+    assert outcome.remotes[0].id == "1867999999999999999"
+    assert_exactly_once(world)
+
+
+def test_half_posted_thread_resumes_at_the_missing_part(world: World) -> None:
+    config = world.config()
+    plan, _ = build_plan(config, [], NOW)
+    thread = next(i for i in plan.to_post if i.platform == "twitter" and i.message and len(i.message.parts) == 2)
+    # The thread sorts first on X; its second part is refused (400, not retried), so only part 1 goes out.
+    creates = {"n": 0}
+    original = world.x.handle
+
+    def handle(request: Request) -> Reply:
+        if request.method == "POST" and request.path == "/2/tweets":
+            creates["n"] += 1
+            if creates["n"] == 2:
+                return Reply.json(400, {"title": "Invalid Request", "detail": "Try again", "status": 400})
+        return original(request)
+
+    world.x.handle = handle  # type: ignore[method-assign]
+    _, outcomes = world.publish()
+    world.x.handle = original  # type: ignore[method-assign]
+    failed = [o for o in outcomes if o.status == "failed"]
+    assert [(o.item.id, o.item.platform) for o in failed] == [(thread.id, "twitter")]
+    state = read_state(config.audit_dir)
+    assert sorted(state.get(thread.id, "twitter").posted) == [0]
+
+    plan, _ = build_plan(config, [], NOW)
+    assert [(i.id, i.platform, i.status) for i in plan.to_post] == [(thread.id, "twitter", "resume")]
+    _, outcomes = world.publish()
+    [resumed] = outcomes
+    assert resumed.status == "posted"
+    assert len(world.x.requests_to("/2/tweets", "POST")) == 4  # part 1, refused part 2, the camp, part 2
+    assert_exactly_once(world)  # the second part replies to the first
+
+
+def test_file_edited_after_posting_is_reported_changed_not_reposted(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert world.run() == 0
+    path = world.root / CAMP
+    path.write_text(CAMP_TEXT.replace("शनिवारी", "रविवारी").replace("Saturday", "Sunday"), encoding="utf-8")
+    before = (len(world.x.posts), len(world.graph.posts))
+    capsys.readouterr()
+    assert world.run() == 0
+    err = capsys.readouterr().err
+    assert "changed: health/2026-12-02-eye-camp on twitter: the file was edited after it was posted" in err
+    assert (len(world.x.posts), len(world.graph.posts)) == before
+    plan, _ = build_plan(world.config(), [], NOW)
+    assert {i.status for i in plan.items if i.id == "health/2026-12-02-eye-camp"} == {"changed"}
+
+
+# -- credentials -------------------------------------------------------------------------------------------
+
+
+def test_bad_credentials_plain_message_no_retry_other_platforms_posted(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = world.env | {"PMCPOST_TWITTER_ACCESS_TOKEN_SECRET": "wrong-SECRET-value-3344"}
+    assert world.run(env=env) == 1
+    captured = capsys.readouterr()
+    assert "X rejected the credentials in PMCPOST_TWITTER_CONSUMER_KEY" in captured.out
+    assert "wrong-SECRET-value-3344" not in captured.out + captured.err
+    assert len(world.x.requests_to("/2/tweets", "POST")) == 1  # no retry, and X left alone afterwards
+    assert world.slept == []
+    assert_exactly_once(world, platforms=("facebook", "website"))
+    assert "wrong-SECRET-value-3344" not in all_files_text(world.root / "audit")
+    assert world.run() == 0
+    assert_exactly_once(world)
+
+
+def test_missing_credentials_are_skipped_on_a_workstation_and_fail_in_ci(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = {k: v for k, v in world.env.items() if k != "PMCPOST_FACEBOOK_PAGE_TOKEN"}
+    assert world.run(env=env, skip_unconfigured=True) == 0
+    out = capsys.readouterr().out
+    assert "no credentials: set PMCPOST_FACEBOOK_PAGE_TOKEN to post to facebook" in out
+    assert "Dry run for facebook" in out
+    assert world.graph.requests == []
+    assert_exactly_once(world, platforms=("twitter", "website"))
+
+    # In CI (--fail-unconfigured), the same is a failure naming the variable.
+    assert world.run(env=env, skip_unconfigured=False) == 1
+    out = capsys.readouterr().out
+    assert "PMCPOST_FACEBOOK_PAGE_TOKEN" in out
+    assert world.graph.requests == []
+    assert world.run() == 0
+    assert_exactly_once(world)
+
+
+# -- confirmation, dry run ----------------------------------------------------------------------------------
+
+
+def test_dry_run_posts_nothing_and_writes_no_audit_file(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    assert world.run(dry_run=True) == 0
+    out = capsys.readouterr().out
+    assert "nothing is posted" in out
+    assert world.x.requests == [] and world.graph.requests == []
+    assert not (world.root / "audit").exists()
+    assert not (world.root / "public").exists()
+
+
+def test_without_a_terminal_and_without_yes_nothing_is_posted(world: World) -> None:
+    from pmcpost.errors import UsageError
+
+    with pytest.raises(UsageError, match="not on a terminal, so nothing is posted without --yes"):
+        world.run(assume_yes=False)
+    assert world.x.requests == [] and world.graph.requests == []
+    assert not (world.root / "audit").exists()
+
+
+# -- secrets ------------------------------------------------------------------------------------------------
+
+
+def test_no_secret_in_output_audit_log_or_website(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    with_files(world, ROADS, WATER, CAMP)
+    world.graph.fail_graph(2, path="*/photos", method="POST")  # an error path, whose message is shown
+    world.x.fail("/2/tweets", 503, method="POST")
+    assert world.run() in (0, 1)
+    assert world.run() == 0
+    captured = capsys.readouterr()
+    assert_no_secrets(
+        captured.out, captured.err, all_files_text(world.root / "audit"), all_files_text(world.root / "public")
+    )
+    assert_exactly_once(world)
+
+
+# -- quota and freeze ---------------------------------------------------------------------------------------
+
+
+def test_daily_quota_sends_alerts_first_and_holds_the_rest(world: World) -> None:
+    with_files(world, ROADS, CAMP, ALERT, config_edit=lambda t: t.replace("daily_quota: 17", "daily_quota: 2"))
+    alert_id, roads_id = "disaster-management/2026-12-02-flood-alert", "roads/2026-11-27-road-closure-karve-road"
+    plan, outcomes = world.publish(ledger_at_now=True)
+    # The alert sorts first; the roads thread (2 posts) no longer fits; the camp's single post does.
+    assert next((i.id, i.status) for i in plan.items if i.platform == "twitter") == (alert_id, "due")
+    held = plan.with_status("held")
+    assert [(i.id, i.platform) for i in held] == [(roads_id, "twitter")]
+    assert "the daily quota of 2 posts on twitter is used (1 in the last 24 hours)" in held[0].reason
+    assert len(world.x.posts) == 2
+    assert all(o.ok for o in outcomes)
+    # An hour later the quota is still spent; a day later the thread goes out.
+    plan, outcomes = world.publish(now=datetime(2026, 12, 2, 11, 0, tzinfo=IST), ledger_at_now=True)
+    assert outcomes == [] and [i.id for i in plan.with_status("held")] == [roads_id]
+    plan, outcomes = world.publish(now=datetime(2026, 12, 3, 11, 0, tzinfo=IST), ledger_at_now=True)
+    assert [(o.item.id, o.item.platform, o.status) for o in outcomes] == [(roads_id, "twitter", "posted")]
+    assert_exactly_once(world)
+
+
+def test_freeze_posts_only_what_is_exempt_and_records_it(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    with_files(world, ROADS, CAMP, ALERT)
+    (world.root / "FREEZE").write_text("election code of conduct\n", encoding="utf-8")
+    assert world.run() == 0
+    err = capsys.readouterr().err
+    assert "A freeze is on" in err
+    config = world.config()
+    state = read_state(config.audit_dir)
+    posted = {key for key, rec in state.records.items() if rec.posted}
+    alert_id = "disaster-management/2026-12-02-flood-alert"
+    assert posted == {(alert_id, "twitter"), (alert_id, "facebook"), (alert_id, "website")}
+    freezes = [e for e in audit_events(config) if e["event"] == "freeze"]
+    assert len(freezes) == 1 and "post(s) not made" in str(freezes[0]["reason"])
+    # Lifted: everything else goes out, once.
+    (world.root / "FREEZE").unlink()
+    assert world.run() == 0
+    assert_exactly_once(world)

@@ -1,0 +1,207 @@
+"""`pmcpost publish` as a real process against the emulators: killed with SIGKILL at every request of a run
+and rerun; two runs at once; no terminal; CI versus a workstation."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from emulator.graph import GraphEmulator
+from emulator.http import Emulator, Reply, Request
+from emulator.xapi import XApiEmulator
+from test_publish import (
+    SECRETS,
+    World,
+    all_files_text,
+    assert_exactly_once,
+    emulator_env,
+    make_content_repo,
+)
+
+NOW_ARG = "2026-12-02 10:00"
+# ROADS (a 2-part thread on X, one feed post) and CAMP (one post on X, one feed post): the API requests of a
+# full run, each a kill point.
+FULL_RUN_REQUESTS = 5
+
+
+def pmcpost_command() -> list[str]:
+    script = Path(sys.executable).with_name("pmcpost")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "pmcpost"]
+
+
+class Tripwire:
+    """Counts the API requests both emulators receive and SIGKILLs ``pid`` at request ``at`` (1-based), either
+    before the emulator handles it or after it handled it but before the reply is sent."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.at: int | None = None
+        self.when = "before"
+        self.pid: int | None = None
+        self.fired = threading.Event()
+        self.first_request = threading.Event()
+        self._lock = threading.Lock()
+
+    def serve(self, request: Request, serve: object) -> Reply | None:
+        with self._lock:
+            self.count += 1
+            number = self.count
+        self.first_request.set()
+        hit = number == self.at and self.pid is not None
+        if hit and self.when == "before":
+            return self._kill()
+        reply = serve(request)  # type: ignore[operator]
+        if hit:
+            return self._kill()
+        return reply  # type: ignore[no-any-return]
+
+    def _kill(self) -> None:
+        assert self.pid is not None
+        os.kill(self.pid, signal.SIGKILL)
+        self.fired.set()
+        return None
+
+
+def _tripped(base: type[Emulator], tripwire: Tripwire) -> Emulator:
+    class Tripped(base):  # type: ignore[valid-type, misc]
+        def _serve(self, request: Request) -> Reply | None:
+            return tripwire.serve(request, super()._serve)
+
+    return Tripped()  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def tripwire() -> Tripwire:
+    return Tripwire()
+
+
+@pytest.fixture
+def world(tmp_path: Path, tripwire: Tripwire) -> Iterator[World]:
+    x = _tripped(XApiEmulator, tripwire)
+    graph = _tripped(GraphEmulator, tripwire)
+    assert isinstance(x, XApiEmulator) and isinstance(graph, GraphEmulator)
+    with x, graph:
+        yield World(make_content_repo(tmp_path / "repo"), x, graph, emulator_env(x, graph))
+
+
+def process_env(world: World, **extra: str) -> dict[str, str]:
+    env = dict(os.environ) | world.env | extra
+    env.pop("CI", None)
+    return env | extra
+
+
+def start(world: World, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*pmcpost_command(), "publish", "--now", NOW_ARG, *args],
+        cwd=world.root,
+        env=env or process_env(world),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def publish(world: World, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    process = start(world, *args, env=env)
+    out, err = process.communicate(timeout=60)
+    for text in (out, err):
+        for secret in SECRETS:
+            assert secret not in text
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def test_a_full_run_makes_the_requests_the_kill_points_assume(world: World, tripwire: Tripwire) -> None:
+    done = publish(world, "--yes")
+    assert done.returncode == 0, done.stderr
+    assert tripwire.count == FULL_RUN_REQUESTS
+    assert_exactly_once(world)
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+@pytest.mark.parametrize("at", range(1, FULL_RUN_REQUESTS + 1))
+def test_sigkill_at_every_request_then_a_rerun_posts_everything_exactly_once(
+    world: World, tripwire: Tripwire, at: int, when: str
+) -> None:
+    tripwire.at, tripwire.when = at, when
+    process = start(world, "--yes")
+    tripwire.pid = process.pid
+    process.communicate(timeout=60)
+    assert tripwire.fired.is_set()
+    assert process.returncode == -signal.SIGKILL
+    tripwire.at = None
+    done = publish(world, "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert_exactly_once(world)
+    if when == "after":  # the post the killed run made is found and recorded, not made again
+        assert "reconciled" in done.stdout
+    # A third run has nothing left to do.
+    again = publish(world, "--yes")
+    assert again.returncode == 0 and "Nothing is due to be posted." in again.stdout
+    assert_exactly_once(world)
+
+
+def test_two_publishes_at_once(world: World, tripwire: Tripwire) -> None:
+    world.x.delay("/2/tweets", 1.5, method="POST")  # keeps the first run inside the lock for a while
+    first = start(world, "--yes")
+    assert tripwire.first_request.wait(30)
+    second = publish(world, "--yes")
+    assert second.returncode == 1
+    assert "another pmcpost publish is running in this repository" in second.stderr
+    assert "--wait" in second.stderr
+    waiting = publish(world, "--yes", "--wait", "60")
+    out, err = first.communicate(timeout=60)
+    assert first.returncode == 0, out + err
+    assert waiting.returncode == 0, waiting.stdout + waiting.stderr
+    assert "Nothing is due to be posted." in waiting.stdout
+    assert_exactly_once(world)
+
+
+def test_not_on_a_terminal_without_yes(world: World) -> None:
+    done = publish(world)
+    assert done.returncode == 2
+    assert "not on a terminal, so nothing is posted without --yes" in done.stderr
+    assert tripwire_quiet(world)
+    assert not (world.root / "audit").exists()
+
+
+def test_dry_run_posts_nothing(world: World) -> None:
+    done = publish(world, "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "nothing is posted" in done.stdout
+    assert tripwire_quiet(world)
+    assert not (world.root / "audit").exists()
+
+
+def tripwire_quiet(world: World) -> bool:
+    return world.x.requests == [] and world.graph.requests == []
+
+
+def test_missing_credentials_skipped_on_a_workstation_failed_in_ci(world: World) -> None:
+    env = process_env(world)
+    del env["PMCPOST_FACEBOOK_PAGE_TOKEN"]
+    in_ci = publish(world, "--yes", env=env | {"CI": "true"})
+    assert in_ci.returncode == 1
+    assert "PMCPOST_FACEBOOK_PAGE_TOKEN" in in_ci.stdout
+    assert world.graph.requests == []
+    workstation = publish(world, "--yes", env=env)
+    assert workstation.returncode == 0, workstation.stdout + workstation.stderr
+    assert "no credentials: set PMCPOST_FACEBOOK_PAGE_TOKEN to post to facebook" in workstation.stdout
+    assert world.graph.requests == []
+    assert_exactly_once(world, platforms=("twitter", "website"))
+
+
+def test_no_secret_in_output_audit_or_website(world: World) -> None:
+    world.x.fail("/2/tweets", 503, method="POST")
+    done = publish(world, "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    for secret in SECRETS:
+        assert secret not in all_files_text(world.root / "audit")
+        assert secret not in all_files_text(world.root / "public")
+    assert_exactly_once(world)
