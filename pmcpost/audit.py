@@ -83,6 +83,7 @@ class AuditLog:
         self._prev: str | None = None
         self._last_time = ""
         self._newest: Path | None = None
+        self._unsynced: set[Path] = set()
 
     def _tail(self) -> tuple[str, str, Path | None]:
         """The hash and time of the last entry, and the newest month file (read once per writer)."""
@@ -103,8 +104,13 @@ class AuditLog:
             self._newest = files[-1] if files else None
         return self._prev, self._last_time, self._newest
 
-    def append(self, entry: Mapping[str, Any]) -> dict[str, Any]:
-        """Write one entry durably (fsynced) and return it as written."""
+    def append(self, entry: Mapping[str, Any], *, durable: bool = True) -> dict[str, Any]:
+        """Write one entry and return it as written; fsynced unless ``durable`` is False.
+
+        Intents must be durable before the call they announce. An outcome may wait for the next fsync
+        (the next intent's, or ``sync()`` at the end of a run): if it is lost in a crash, its intent is
+        still there and the next run reconciles it by looking the post up, so nothing is posted twice.
+        """
         event = entry.get("event")
         if event not in EVENTS:
             raise AuditError(f"unknown audit event {event!r}")
@@ -128,7 +134,10 @@ class AuditLog:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
                 os.write(fd, line + b"\n")
-                os.fsync(fd)
+                if durable:
+                    os.fsync(fd)
+                else:
+                    self._unsynced.add(path)
             finally:
                 os.close(fd)
             if created:  # make the new file's directory entry durable too
@@ -139,10 +148,29 @@ class AuditLog:
                     os.close(dfd)
         except OSError as exc:
             raise AuditError(f"cannot write the audit log {path.name}: {exc.strerror}") from None
+        if durable:
+            self._unsynced.discard(path)
         self._prev = line_hash(line)
         self._last_time = stamp
         self._newest = path
         return record
+
+    def sync(self) -> None:
+        """Make every entry written so far durable."""
+        for path in sorted(self._unsynced):
+            try:
+                _fsync_file(path)
+            except OSError as exc:
+                raise AuditError(f"cannot write the audit log {path.name}: {exc.strerror}") from None
+        self._unsynced.clear()
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _ends_torn(path: Path) -> bool:
@@ -255,6 +283,8 @@ def read_state(directory: Path) -> LedgerState:
                 if rec.first_posted is None:
                     rec.first_posted = e.get("time")
                 rec.last_posted = e.get("time")
+        elif event == "held":  # an intent this run never acted on
+            rec.pending.pop(part, None)
         elif event == "failed":
             rec.pending.pop(part, None)
             rec.failed = e.get("error") or "failed"

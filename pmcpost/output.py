@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
@@ -32,6 +33,13 @@ def console(stderr: bool = False) -> Console:
         emoji=False,
         width=None if not plain else 120,
     )
+
+
+def plain_lines(lines: Iterable[str], stream: TextIO | None = None) -> None:
+    """Lines as they are, for logs (CI): no markup, no wrapping, and cheap for thousands of lines."""
+    stream = stream or sys.stdout
+    stream.write("".join(f"{line}\n" for line in lines))
+    stream.flush()
 
 
 def print_diagnostics(diagnostics: list[Diagnostic], stream: TextIO | None = None) -> None:

@@ -89,7 +89,16 @@ class Publisher:
         self.stopped: dict[str, tuple[str, str]] = {}  # platform -> (status, reason) for the rest of the run
 
     # -- audit entries ---------------------------------------------------------------------------
-    def entry(self, event: str, item: PlanItem, message: Message | None, part: int | None, **extra: Any) -> None:
+    def entry(
+        self,
+        event: str,
+        item: PlanItem,
+        message: Message | None,
+        part: int | None,
+        *,
+        durable: bool | None = None,
+        **extra: Any,
+    ) -> None:
         a = item.announcement
         config = self.ctx.config
         commit = self.ctx.commits.get(a.path)
@@ -112,7 +121,8 @@ class Publisher:
             record["parts"] = len(message.parts)
             record["text_sha256"] = sha256_text(message.parts[part].text)
         record.update({k: v for k, v in extra.items() if v is not None})
-        self.ctx.log.append(record)
+        # Only intents must reach the disk before the network call; see AuditLog.append.
+        self.ctx.log.append(record, durable=event in ("intent", "retract-intent") if durable is None else durable)
 
     # -- adapters --------------------------------------------------------------------------------
     def adapter(self, platform: str) -> Platform:
@@ -136,7 +146,8 @@ class Publisher:
 
     # -- the run ---------------------------------------------------------------------------------
     def write_intents(self, plan: Plan) -> int:
-        """Record an intent for every part this run will post (for --git-push: pushed before any post)."""
+        """Record an intent for every part this run will post, made durable with one fsync before any
+        post (and, with --git-push, pushed before any post). Parts left unattempted get a ``held`` outcome."""
         count = 0
         for item in plan.to_post:
             if item.message is None or self._skip_reason(item.platform):
@@ -144,10 +155,18 @@ class Publisher:
             for i in range(len(item.message.parts)):
                 if i in item.record.posted or i in item.record.pending:
                     continue
-                self.entry("intent", item, item.message, i)
+                self.entry("intent", item, item.message, i, durable=False)
                 item.record.pending[i] = {"run": self.ctx.run_id}
                 count += 1
+        self.ctx.log.sync()
         return count
+
+    def close_intents(self, item: PlanItem, reason: str) -> None:
+        """Give this run's still-open intents of ``item`` an outcome, so no later run has to look them up."""
+        for i, pending in sorted(item.record.pending.items()):
+            if pending.get("run") == self.ctx.run_id:
+                self.entry("held", item, item.message, i, reason=f"not attempted: {reason}")
+        item.record.pending = {i: p for i, p in item.record.pending.items() if p.get("run") != self.ctx.run_id}
 
     def run(self, plan: Plan) -> list[Outcome]:
         outcomes: list[Outcome] = []
@@ -162,12 +181,14 @@ class Publisher:
                 }
             )
         try:
+            self.write_intents(plan)
             for item in plan.to_post:
                 outcome = self.publish_item(item)
                 outcomes.append(outcome)
                 if self.ctx.on_progress:
                     self.ctx.on_progress(outcome)
         finally:
+            self.ctx.log.sync()
             self.close()
         return outcomes
 
@@ -186,12 +207,14 @@ class Publisher:
         assert message is not None
         reason = self._skip_reason(item.platform)
         if reason:
+            self.close_intents(item, reason)
             return Outcome(item, self.stopped[item.platform][0], error=reason)
         try:
             adapter = self.adapter(item.platform)
         except PmcpostError as exc:
             self.stopped[item.platform] = ("failed", str(exc))
             self.entry("failed", item, None, None, error=str(exc))
+            self.close_intents(item, str(exc))
             return Outcome(item, "failed", error=str(exc))
 
         remotes: list[RemotePost] = []
@@ -206,7 +229,10 @@ class Publisher:
             try:
                 remote, how = self.post_part(adapter, item, message, i, reply_to)
             except _StopItem as stop:
+                item.record.pending.pop(i, None)  # its outcome ("failed") is written
+                self.close_intents(item, stop.reason)
                 return Outcome(item, stop.status, remotes, stop.reason)
+            item.record.pending.pop(i, None)
             reconciled = reconciled or how == "reconciled"
             remotes.append(remote)
             reply_to = remote

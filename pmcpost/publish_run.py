@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pmcpost.config import Config
 from pmcpost.errors import EXIT_OK, EXIT_PROBLEMS, UsageError
-from pmcpost.output import console, is_interactive
+from pmcpost.output import console, is_interactive, plain_lines
 from pmcpost.plan import Plan
 from pmcpost.publish import Outcome, PublishContext, Publisher
 
@@ -184,12 +184,10 @@ def _show_plan(config: Config, plan: Plan) -> None:
 def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     """A rich table on a terminal; in CI logs plain lines, so URLs are never folded (they stay clickable) and
     hundreds of rows cost milliseconds, not a second of table layout."""
-    con = console()
     if not is_interactive(sys.stdout) or "NO_COLOR" in os.environ:
-        con.print(f"{title}:", markup=False)
-        for row in rows:
-            con.print("  " + "  ".join(str(cell) for cell in row), markup=False, highlight=False)
+        plain_lines([f"{title}:", *("  " + "  ".join(str(cell) for cell in row) for row in rows)])
         return
+    con = console()
     from rich.table import Table
     from rich.text import Text
 
@@ -213,7 +211,7 @@ def _run_with_progress(publisher: Publisher, plan: Plan) -> list[Outcome]:
 
     def line(o: Outcome) -> None:
         where = o.remotes[-1].url if o.remotes and o.ok else (o.error or "")
-        con.print(f"{o.status}: {o.item.id} on {o.item.platform} {where}".rstrip(), markup=False)
+        plain_lines([f"{o.status}: {o.item.id} on {o.item.platform} {where}".rstrip()])
 
     publisher.ctx.on_progress = line
     return publisher.run(plan)
