@@ -138,15 +138,15 @@ class Config:
     def path(self) -> Path:
         return self.root / CONFIG_NAME
 
-    @property
+    @functools.cached_property
     def content_dir(self) -> Path:
         return self.root / self.paths.content
 
-    @property
+    @functools.cached_property
     def templates_dir(self) -> Path:
         return self.root / self.paths.templates
 
-    @property
+    @functools.cached_property
     def audit_dir(self) -> Path:
         return self.root / self.paths.audit
 

@@ -123,17 +123,17 @@ class LoadResult:
 def discover(config: Config, paths: Sequence[Path] = ()) -> list[Path]:
     """Announcement files under content/ (or under the given files and folders), sorted."""
     roots = list(paths) or [config.content_dir]
-    found: set[Path] = set()
+    found: set[str] = set()  # strings: hashing and sorting tens of thousands of Paths is slow
     for p in roots:
         p = p if p.is_absolute() else (Path.cwd() / p)
         if p.is_dir():
             found.update(_yaml_files(p))
         else:
-            found.add(p)
-    return sorted(found)
+            found.add(os.fspath(p))
+    return [Path(f) for f in sorted(found)]
 
 
-def _yaml_files(folder: Path) -> Iterator[Path]:
+def _yaml_files(folder: Path) -> Iterator[str]:
     """YAML files below ``folder``, in one walk; the directory entry's type saves a stat per file."""
     stack = [os.fspath(folder)]
     while stack:
@@ -143,7 +143,7 @@ def _yaml_files(folder: Path) -> Iterator[Path]:
                     if entry.is_dir(follow_symlinks=False):  # as rglob: no symlink loops
                         stack.append(entry.path)
                     elif entry.name.endswith(YAML_SUFFIXES) and entry.is_file():
-                        yield Path(entry.path)
+                        yield entry.path
         except OSError:  # a folder that vanished or cannot be read holds nothing to check
             continue
 
@@ -158,17 +158,24 @@ def _real_dir(folder: Path) -> Path:
     return Path(_real_folder(os.path.abspath(folder)))
 
 
+@functools.lru_cache(maxsize=64)
+def _folder_prefixes(folder: str) -> tuple[str, ...]:
+    absolute = os.path.abspath(folder)
+    return tuple(dict.fromkeys((absolute + os.sep, _real_folder(absolute) + os.sep)))
+
+
 def relative_parts(path: Path, folder: Path) -> tuple[str, ...] | None:
     """``path``'s parts below ``folder``, or None when it is not inside it.
 
     Compared as plain strings first (no filesystem calls: this runs for every file), then through
     symlinks like Path.resolve, so a path reached through a linked folder is still recognised.
     """
-    lexical = os.path.abspath(path)
-    absolute = os.path.abspath(folder)
-    for base in (absolute, _real_folder(absolute)):
-        if lexical.startswith(base + os.sep):
-            return tuple(lexical[len(base) + 1 :].split(os.sep))
+    text = os.fspath(path)
+    # Paths from discover() are absolute and normal already; normalise only what might not be.
+    lexical = text if os.path.isabs(text) and "/." not in text and "//" not in text else os.path.abspath(text)
+    for base in _folder_prefixes(os.fspath(folder)):
+        if lexical.startswith(base):
+            return tuple(lexical[len(base) :].split(os.sep))
     try:
         return path.resolve().relative_to(_real_dir(folder)).parts
     except ValueError:
@@ -235,15 +242,19 @@ def parse_announcement(
 def parse_time(text: str, config: Config) -> datetime | None:
     """'2026-12-03 09:00', '2026-12-03T09:00:00+05:30' or '...Z'; no offset means the config timezone."""
     text = text.strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if len(text) <= 10:  # a date alone (or less) is not a moment to post at
         return None
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    text = re.sub(r"\s+", " ", text)
     try:
-        moment = datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text)  # the common case, with no rewriting
     except ValueError:
-        return None
+        # Python 3.10 knows no 'Z'; people type two spaces or a tab between date and time.
+        text = re.sub(r"\s+", " ", text)
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=config.organisation.tz)
     try:  # near year 1 or 9999 an offset pushes the moment out of range; comparisons would then fail
@@ -418,16 +429,14 @@ class _AnnouncementReader:
         if parts is None:
             r.error(None, f"announcement files belong under {c.paths.content}/<department>/")
             return None, stem, None
-        rel = Path(*parts)
-        if len(rel.parts) != 2:
+        if len(parts) != 2:
             r.error(
                 None,
                 f"announcement files belong directly in {c.paths.content}/<department>/, "
-                # Path('.').as_posix() is '.', never empty: name the content folder itself in words
-                f"not in {'the content folder itself' if len(rel.parts) < 2 else rel.parent.as_posix()}",
+                f"not in {'the content folder itself' if len(parts) < 2 else '/'.join(parts[:-1])}",
             )
             return None, stem, None
-        department = rel.parts[0]
+        department = parts[0]
         if department not in c.departments:
             close = [d for d in c.departments if d.startswith(department[:4])]
             hint = f" (did you mean {close[0]!r}?)" if close else ""

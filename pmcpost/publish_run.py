@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pmcpost.config import Config
-from pmcpost.errors import EXIT_OK, EXIT_PROBLEMS, UsageError
+from pmcpost.errors import EXIT_OK, EXIT_PROBLEMS, GitError, UsageError
 from pmcpost.output import console, is_interactive, plain_lines
 from pmcpost.plan import Plan
 from pmcpost.publish import Outcome, PublishContext, Publisher
@@ -74,7 +74,14 @@ def run(
             from pmcpost.gitutil import commit_and_push
 
             if publisher.write_intents(plan):
-                commit_and_push(config.root, [config.audit_dir], f"pmcpost: intents of run {ctx.run_id} [skip ci]")
+                try:
+                    commit_and_push(config.root, [config.audit_dir], f"pmcpost: intents of run {ctx.run_id} [skip ci]")
+                except GitError as exc:
+                    _close_unpushed_intents(publisher, plan)
+                    # no post before the intents are on the remote: a thrown-away runner would lose them
+                    raise GitError(
+                        f"nothing was posted, because the audit log's intents could not be pushed first: {exc}"
+                    ) from None
         outcomes = _run_with_progress(publisher, plan)
         _summary(config, outcomes)
         _show_skipped(config, outcomes)
@@ -88,6 +95,14 @@ def run(
             commit_and_push(config.root, paths, f"pmcpost: outcomes of run {ctx.run_id} [skip ci]")
     failed = [o for o in outcomes if o.status in ("failed", "held")]
     return EXIT_PROBLEMS if failed or _has_errors(problems) else EXIT_OK
+
+
+def _close_unpushed_intents(publisher: Publisher, plan: Plan) -> None:
+    """Give the intents that could not be pushed a ``held`` outcome: nothing was posted, so a later run on this
+    machine plans afresh instead of having to look each part up on the platform first."""
+    for item in plan.to_post:
+        publisher.close_intents(item, "the audit log could not be pushed")
+    publisher.ctx.log.sync()
 
 
 def _has_errors(problems: Sequence[object]) -> bool:
