@@ -171,15 +171,7 @@ class Publisher:
     def run(self, plan: Plan) -> list[Outcome]:
         outcomes: list[Outcome] = []
         if plan.frozen:
-            frozen = plan.with_status("frozen")
-            self.ctx.log.append(
-                {
-                    "event": "freeze",
-                    "run": self.ctx.run_id,
-                    "actor": dict(self.ctx.actor),
-                    "reason": f"freeze on: {len(frozen)} post(s) not made",
-                }
-            )
+            record_freeze(self.ctx.log, plan, self.ctx.run_id, self.ctx.actor)
         try:
             self.write_intents(plan)
             for item in plan.to_post:
@@ -336,6 +328,14 @@ class Publisher:
     def backoff(self, attempt: int) -> None:
         # Exponential backoff with full jitter: spreads retries when several jobs hit the same outage.
         self.ctx.sleep(random.uniform(0, min(2.0**attempt, 30.0)))
+
+
+def record_freeze(log: AuditLog, plan: Plan, run_id: str, actor: Mapping[str, str]) -> None:
+    """Every run during a freeze says so in the ledger, with what it held back."""
+    frozen = plan.with_status("frozen")
+    log.append(
+        {"event": "freeze", "run": run_id, "actor": dict(actor), "reason": f"freeze on: {len(frozen)} post(s) not made"}
+    )
 
 
 class _StopItem(Exception):

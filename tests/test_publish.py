@@ -631,3 +631,15 @@ def test_freeze_posts_only_what_is_exempt_and_records_it(world: World, capsys: p
     (world.root / "FREEZE").unlink()
     assert world.run() == 0
     assert_exactly_once(world)
+
+
+def test_a_freeze_with_nothing_exempt_posts_nothing_and_still_records_the_run(world: World) -> None:
+    with_files(world, ROADS, CAMP)
+    (world.root / "FREEZE").write_text("model code of conduct\n", encoding="utf-8")
+    assert world.run() == 0
+    assert world.x.posts == [] and world.graph.posts == []
+    config = world.config()
+    freezes = [e for e in audit_events(config) if e["event"] == "freeze"]
+    assert [f["reason"] for f in freezes] == ["freeze on: 6 post(s) not made"]
+    assert world.run() == 0  # every run records it
+    assert len([e for e in audit_events(config) if e["event"] == "freeze"]) == 2
