@@ -134,3 +134,37 @@ def test_dry_run_shows_what_is_due_and_posts_nothing(root: Path) -> None:
     # Nothing written: no audit log, no website output, no lock left behind.
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == before
     assert not (root / "audit").exists() and not (root / "public").exists()
+
+
+def _git(root: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+
+
+def test_preview_changed_since_shows_only_what_changed(root: Path) -> None:
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "samples")
+    _git(root, "switch", "-q", "-c", "edit")
+    tax = root / "content" / f"{TAX}.yaml"
+    tax.write_text(tax.read_text(encoding="utf-8").replace("Saturday and Sunday", "Saturday"), encoding="utf-8")
+    _git(root, "commit", "-q", "-am", "shorter")
+    records = preview_json(root, "--changed-since", "main", "--now", "2026-11-26 09:00")
+    assert sorted({(r["id"], r["platform"]) for r in records}) == [
+        (TAX, "facebook"),
+        (TAX, "twitter"),
+        (TAX, "website"),
+    ]
+    assert any("stay open on Saturday too." in p["text"] for r in records for p in r["parts"])
+    # Nothing changed since the branch itself: an empty preview, in every format.
+    assert preview_json(root, "--changed-since", "edit") == []
+    result = run(root, "preview", "--changed-since", "edit", "--format", "markdown")
+    assert result.exit_code == 0 and "Nothing to post." in result.stdout
+    # A template change affects everything.
+    (root / "templates").mkdir()
+    (root / "templates" / "twitter.j2").write_text("{{ text[languages[0]] }}\n", encoding="utf-8")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "template")
+    records = preview_json(root, "--changed-since", "edit", "--now", "2026-07-01 00:00")
+    assert len(records) == 23
