@@ -166,5 +166,5 @@ def test_preview_changed_since_shows_only_what_changed(root: Path) -> None:
     (root / "templates" / "twitter.j2").write_text("{{ text[languages[0]] }}\n", encoding="utf-8")
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "template")
-    records = preview_json(root, "--changed-since", "edit", "--now", "2026-07-01 00:00")
+    records = preview_json(root, "--changed-since", "main", "--now", "2026-07-01 00:00")
     assert len(records) == 23
