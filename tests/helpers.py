@@ -58,13 +58,19 @@ def make_repo(
         (root / "config.yaml").write_text(config_text, encoding="utf-8")
     (root / "content").mkdir(exist_ok=True)
     for rel, body in (files or {}).items():
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(body, bytes):
-            target.write_bytes(body)
-        else:
-            target.write_text(body, encoding="utf-8")
+        write_file(root, rel, body)
     return root
+
+
+def write_file(root: Path, rel: str, body: str | bytes) -> Path:
+    """Write ``body`` (UTF-8 text or bytes) at ``root/rel``, making the folders."""
+    target = root / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(body, bytes):
+        target.write_bytes(body)
+    else:
+        target.write_text(body, encoding="utf-8")
+    return target
 
 
 def real_config_text() -> str:

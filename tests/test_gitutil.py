@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import GOOD_ANNOUNCEMENT, GOOD_PATH, make_repo, tiny_png
+from helpers import GOOD_ANNOUNCEMENT, GOOD_PATH, make_repo, tiny_png, write_file
 
 from pmcpost import gitutil
 from pmcpost.cli import cli
@@ -57,14 +57,7 @@ def commit_all(root: Path, message: str, who: str | None = None) -> str:
     return git(root, "rev-parse", "HEAD")
 
 
-def write(root: Path, rel: str, body: str | bytes) -> Path:
-    target = root / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(body, bytes):
-        target.write_bytes(body)
-    else:
-        target.write_text(body, encoding="utf-8")
-    return target
+write = write_file
 
 
 MEDIA_PATH = "content/water-supply/images/map.png"
