@@ -81,7 +81,7 @@ def run(
         if git_push:
             from pmcpost.gitutil import commit_and_push
 
-            if publisher.write_intents(plan) and False:
+            if publisher.write_intents(plan):
                 try:
                     commit_and_push(config.root, [config.audit_dir], f"pmcpost: intents of run {ctx.run_id} [skip ci]")
                 except GitError as exc:
