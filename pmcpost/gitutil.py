@@ -268,6 +268,11 @@ def _rejected(stderr: str) -> bool:
     return any(w in stderr for w in words)
 
 
+def _refused_for_good(stderr: str) -> bool:
+    """A hook or branch protection said no: asking again will not change its mind."""
+    return any(w in stderr for w in ("hook declined", "protected branch", "GH006"))
+
+
 def commit_and_push(
     root: Path,
     paths: Sequence[Path],
@@ -297,6 +302,11 @@ def commit_and_push(
             assert sha is not None
             return sha
         why = _last_words(push)
+        if _refused_for_good(push.stderr):
+            raise GitError(
+                f"{remote} refused the push to {branch}: {why}. The commit is still here; push it by hand once "
+                "the branch accepts it (e.g. allow the CI bot past the branch protection)"
+            )
         if attempt == attempts:
             break
         sleep(min(2.0 ** (attempt - 1), 8.0))

@@ -306,9 +306,10 @@ def test_when_the_intents_cannot_be_pushed_nothing_is_posted(remote: Remote) -> 
 
     assert done.returncode == 1
     assert done.stderr.splitlines()[-1] == (
-        "pmcpost: error: nothing was posted, because the audit log's intents could not be pushed first: could "
-        "not push to origin/main after 5 attempts: remote: main is protected / ! [remote rejected] HEAD -> main "
-        "(pre-receive hook declined). The commit is still here; push it by hand (git pull --rebase, then git push)"
+        "pmcpost: error: nothing was posted, because the audit log's intents could not be pushed first: origin "
+        "refused the push to main: remote: main is protected / ! [remote rejected] HEAD -> main (pre-receive hook "
+        "declined). The commit is still here; push it by hand once the branch accepts it (e.g. allow the CI bot "
+        "past the branch protection)"
     )
     assert remote.world.x.requests == [] and remote.world.graph.requests == []
     assert remote.commits() == []
