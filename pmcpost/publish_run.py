@@ -41,8 +41,10 @@ def run(
 
         plan, problems = build_plan(config, files, now, platforms=platforms)
         _show_problems(problems)
+        posts = sum(len(i.message.parts) for i in plan.to_post if i.message)
         con.print(
-            f"Dry run as of {now:%Y-%m-%d %H:%M %Z}: {len(plan.to_post)} post(s) would be made; nothing is posted."
+            f"Dry run as of {now:%Y-%m-%d %H:%M %Z}: {posts} post(s) for {len(plan.to_post)} "
+            "announcement/platform pair(s) would go out; nothing is posted."
         )
         preview.print_text(config, plan.to_post)
         _show_not_posted(config, plan)
@@ -69,7 +71,7 @@ def run(
                 record_freeze(AuditLog(config.audit_dir), plan, uuid.uuid4().hex[:16], actor(environ))
             con.print("Nothing is due to be posted.")
             return EXIT_PROBLEMS if _has_errors(problems) else EXIT_OK
-        _show_plan(config, plan)
+        _show_plan(config, plan, environ, skip_unconfigured)
         if not assume_yes:
             from rich.prompt import Confirm
 
@@ -194,14 +196,16 @@ def _show_not_posted(config: Config, plan: Plan) -> None:
         con.print(f"{item.status}: {item.id} on {item.platform}: {item.reason}", markup=False)
 
 
-def _show_plan(config: Config, plan: Plan) -> None:
+def _show_plan(config: Config, plan: Plan, environ: Mapping[str, str], skip_unconfigured: bool) -> None:
     rows = []
     for item in plan.to_post:
         a = item.announcement
         person = config.person(a.coordinator)
         parts = len(item.message.parts) if item.message else 0
-        rows.append((a.id, item.platform, str(parts), a.kind, person.name if person else a.coordinator))
-    _table("To post now", ("announcement", "platform", "posts", "kind", "answerable"), rows)
+        unset = [v for v in config.platforms[item.platform].credentials.values() if not environ.get(v)]
+        how = "post" if not unset else "dry run (no credentials)" if skip_unconfigured else "fails: no credentials"
+        rows.append((a.id, item.platform, str(parts), a.kind, person.name if person else a.coordinator, how))
+    _table("To post now", ("announcement", "platform", "posts", "kind", "answerable", "how"), rows)
 
 
 def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

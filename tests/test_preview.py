@@ -126,7 +126,10 @@ def test_dry_run_shows_what_is_due_and_posts_nothing(root: Path) -> None:
     result = run(root, "publish", "--dry-run", "--now", "2026-11-25 10:00")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.startswith("Dry run as of 2026-11-25 10:00 IST: 6 post(s) would be made; nothing is posted.\n")
+    assert out.startswith(
+        "Dry run as of 2026-11-25 10:00 IST: 8 post(s) for 6 announcement/platform pair(s) would go out; "
+        "nothing is posted.\n"
+    )
     for announcement in (WASTE, TAX):
         for platform in ("twitter", "facebook", "website"):
             assert f"=== {announcement} → {platform}: due now\n" in out
