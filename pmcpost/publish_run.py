@@ -212,7 +212,15 @@ def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]])
     """A rich table on a terminal; in CI logs plain lines, so URLs are never folded (they stay clickable) and
     hundreds of rows cost milliseconds, not a second of table layout."""
     if not is_interactive(sys.stdout) or "NO_COLOR" in os.environ:
-        plain_lines([f"{title}:", *("  " + "  ".join(str(cell) for cell in row) for row in rows)])
+        cells = [[str(cell) for cell in row] for row in rows]
+        # Pad every column but the last (a URL or an error stays whole and unpadded).
+        widths = [max((len(r[i]) for r in cells), default=0) for i in range(len(columns) - 1)]
+        plain_lines(
+            [
+                f"{title}:",
+                *("  " + "  ".join([*(c.ljust(w) for c, w in zip(r, widths, strict=False)), r[-1]]) for r in cells),
+            ]
+        )
         return
     con = console()
     from rich.table import Table
