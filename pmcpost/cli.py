@@ -181,8 +181,8 @@ def validate(state: State, paths: tuple[str, ...], fmt: str, jobs: int | None, c
         if errors:
             click.echo(
                 f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning"
-                f"{'s' if warnings != 1 else ''} in {where}; nothing is published until they are "
-                "fixed",
+                f"{'s' if warnings != 1 else ''} in {where}; a file with errors is not "
+                "published until they are fixed",
                 err=True,
             )
         else:

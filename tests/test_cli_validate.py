@@ -63,7 +63,10 @@ def test_problems_exit_1_with_exact_lines(tmp_path: Path, monkeypatch: pytest.Mo
         "content/roads/2026-12-01-x.yaml:1:1: error: the announcement file is empty",
         BAD_LINE,
     ]
-    assert err == "2 errors, 0 warnings in 2 files and config.yaml; nothing is published until they are fixed\n"
+    assert (
+        err
+        == "2 errors, 0 warnings in 2 files and config.yaml; a file with errors is not published until they are fixed\n"
+    )
 
 
 def test_only_the_given_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -336,7 +336,8 @@ def test_validate_reports_a_broken_template_once(tmp_path: Path) -> None:
     ]
     assert "Traceback" not in result.output and "<class" not in result.output
     assert (
-        result.stderr == "1 error, 0 warnings in 3 files and config.yaml; nothing is published until they are fixed\n"
+        result.stderr
+        == "1 error, 0 warnings in 3 files and config.yaml; a file with errors is not published until they are fixed\n"
     )
 
 
