@@ -286,7 +286,8 @@ def read_state(directory: Path) -> LedgerState:
         elif event == "held":  # an intent this run never acted on
             rec.pending.pop(part, None)
         elif event == "failed":
-            rec.pending.pop(part, None)
+            if not e.get("unresolved"):  # an unresolved failure leaves the intent open: look before posting
+                rec.pending.pop(part, None)
             rec.failed = e.get("error") or "failed"
         elif event == "retracted":
             rec.retracted = True

@@ -264,7 +264,9 @@ class Publisher:
                 if found is not None:
                     return found, "reconciled"
                 if attempt >= MAX_ATTEMPTS:
-                    self.fail(item, message, i, f"{exc} (gave up after {attempt} attempts)")
+                    # The post may still surface on the platform later: leave the intent open for the next
+                    # run to look up again, rather than ever posting it a second time blindly.
+                    self.fail(item, message, i, f"{exc} (gave up after {attempt} attempts)", unresolved=True)
                 self.backoff(attempt)
             except DuplicateContent as exc:
                 found = self.look_up(adapter, item, message, i, None)
@@ -315,14 +317,15 @@ class Publisher:
                 f"could not check whether part {i + 1} was already posted ({exc}); not posting, to "
                 "avoid a double post; the next run checks again"
             )
-            self.entry("failed", item, message, i, error=reason)
+            # "unresolved": the intent stays open in the ledger, so the next run looks again before posting.
+            self.entry("failed", item, message, i, error=reason, unresolved=True)
             raise _StopItem("failed", reason) from None
         if found is not None:
             self.entry("reconciled", item, message, i, remote={"id": found.id, "url": found.url})
         return found
 
-    def fail(self, item: PlanItem, message: Message, i: int, reason: str) -> None:
-        self.entry("failed", item, message, i, error=reason)
+    def fail(self, item: PlanItem, message: Message, i: int, reason: str, *, unresolved: bool = False) -> None:
+        self.entry("failed", item, message, i, error=reason, unresolved=unresolved or None)
         raise _StopItem("failed", reason)
 
     def backoff(self, attempt: int) -> None:

@@ -643,3 +643,26 @@ def test_a_freeze_with_nothing_exempt_posts_nothing_and_still_records_the_run(wo
     assert [f["reason"] for f in freezes] == ["freeze on: 6 post(s) not made"]
     assert world.run() == 0  # every run records it
     assert len([e for e in audit_events(config) if e["event"] == "freeze"]) == 2
+
+
+def test_a_lost_response_that_cannot_be_checked_is_looked_up_next_run_not_reposted(world: World) -> None:
+    """The post went out but its answer was lost, and the timeline could not be read to check: the run
+    gives up on that post without reposting, and the next run finds it instead of posting it again."""
+    world.x.lose_response("/2/tweets", method="POST")
+    world.x.fail("/2/users/*/tweets", 503, times=50)
+    _, outcomes = world.publish()
+    failed = [o for o in outcomes if o.item.platform == "twitter" and o.status == "failed"]
+    assert len(failed) == 1 and "not posting, to avoid a double post" in str(failed[0].error)
+    lost = failed[0].item.message.parts[0].text if failed[0].item.message else ""
+    texts = [t.text for t in world.x.posts]
+    assert texts.count(lost) == 1  # the lost post went out once; the run did not try it again
+    entry = next(e for e in audit_events(world.config()) if e["event"] == "failed")
+    assert entry["unresolved"] is True
+    world.x.faults.clear()
+    creates_before = len(world.x.requests_to("/2/tweets", "POST"))
+    _, outcomes = world.publish()
+    assert any(o.item.platform == "twitter" and o.status == "reconciled" for o in outcomes)
+    # X would refuse a repeat as duplicate content; what matters is that no repeat was even sent.
+    sent_again = [r.json()["text"] for r in world.x.requests_to("/2/tweets", "POST")[creates_before:]]
+    assert lost not in sent_again
+    assert_exactly_once(world)
