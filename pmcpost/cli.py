@@ -114,6 +114,65 @@ def _paths(values: tuple[str, ...]) -> list[Path]:
     return out
 
 
+def _parse_moment(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    """--now: 'YYYY-MM-DD HH:MM' in the config timezone, an ISO time with an offset, or 'now'."""
+    import re
+    from datetime import datetime
+
+    if value is None or value.strip().lower() == "now":
+        return None
+    text = value.strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?)?", text):
+        raise click.BadParameter(f"{value!r} is not a time; write it as 'YYYY-MM-DD HH:MM' (India time) or ISO 8601")
+    text = text.replace("Z", "+00:00")
+    if len(text) == 10:
+        text += " 00:00"
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a real date and time") from None
+
+
+def _now(config: Config, moment: Any) -> Any:
+    from datetime import datetime
+
+    if moment is None:
+        return datetime.now(config.organisation.tz)
+    return moment if moment.tzinfo else moment.replace(tzinfo=config.organisation.tz)
+
+
+def _platform_option(f: F) -> F:
+    return click.option(
+        "--platform",
+        "platforms",
+        multiple=True,
+        metavar="NAME",
+        help="Only this platform (twitter, facebook, website); may be repeated.",
+    )(f)
+
+
+def _check_platforms(config: Config, platforms: tuple[str, ...]) -> list[str] | None:
+    for p in platforms:
+        if p not in config.platforms:
+            raise click.BadParameter(
+                f"unknown platform {p!r}; configured: {', '.join(config.platforms)}", param_hint="--platform"
+            )
+    return list(platforms) or None
+
+
+def _show_load_problems(diagnostics: list[Any]) -> None:
+    from pmcpost.output import print_diagnostics
+
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if errors:
+        print_diagnostics(errors, sys.stderr)
+        click.echo(
+            f"pmcpost: {len(errors)} problem{'s' if len(errors) != 1 else ''} in content; those files are "
+            "left out (run pmcpost validate)",
+            err=True,
+        )
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
@@ -311,7 +370,9 @@ def audit_show(
     help="text for the terminal, markdown for the monthly report to the commissioner's office.",
 )
 @click.option("--dormant", is_flag=True, help="Only the dormant departments; exit 1 when there is any.")
-@click.option("--now", "now_text", help="Take this date-time as now (for reproducible reports).")
+@click.option(
+    "--now", "moment", callback=_parse_moment, metavar="TIME", help="Take this time as now (reproducible reports)."
+)
 @pass_state
 def report(
     state: State,
@@ -320,13 +381,10 @@ def report(
     until: str | None,
     fmt: str,
     dormant: bool,
-    now_text: str | None,
+    moment: Any,
 ) -> None:
     """Posts per department, platform and kind; failures, retractions, last post, who posted and approved;
     and the departments that fell silent (policy.dormancy_days) with nothing scheduled."""
-    from datetime import datetime, timezone
-
-    from pmcpost.auditquery import parse_bound
     from pmcpost.report import (
         dormancy_json,
         period,
@@ -339,7 +397,7 @@ def report(
 
     config = state.config
     tz = config.organisation.tz
-    now = parse_bound(now_text, tz, end=False) if now_text else datetime.now(timezone.utc)
+    now = _now(config, moment)
     start, end, label = period(tz, now, month=month, since=since, until=until)
     result = report_from_repository(config, since=start, until=end, now=now, label=label)
     if dormant:
@@ -387,65 +445,6 @@ def codeowners(state: State, output: Path | None, check: bool) -> None:
         return
     changed = write_codeowners(config, path)
     click.echo(f"{'wrote' if changed else 'unchanged:'} {path}", err=True)
-
-
-def _parse_moment(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
-    """--now: 'YYYY-MM-DD HH:MM' in the config timezone, an ISO time with an offset, or 'now'."""
-    import re
-    from datetime import datetime
-
-    if value is None or value.strip().lower() == "now":
-        return None
-    text = value.strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?)?", text):
-        raise click.BadParameter(f"{value!r} is not a time; write it as 'YYYY-MM-DD HH:MM' (India time) or ISO 8601")
-    text = text.replace("Z", "+00:00")
-    if len(text) == 10:
-        text += " 00:00"
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a real date and time") from None
-
-
-def _now(config: Config, moment: Any) -> Any:
-    from datetime import datetime
-
-    if moment is None:
-        return datetime.now(config.organisation.tz)
-    return moment if moment.tzinfo else moment.replace(tzinfo=config.organisation.tz)
-
-
-def _platform_option(f: F) -> F:
-    return click.option(
-        "--platform",
-        "platforms",
-        multiple=True,
-        metavar="NAME",
-        help="Only this platform (twitter, facebook, website); may be repeated.",
-    )(f)
-
-
-def _check_platforms(config: Config, platforms: tuple[str, ...]) -> list[str] | None:
-    for p in platforms:
-        if p not in config.platforms:
-            raise click.BadParameter(
-                f"unknown platform {p!r}; configured: {', '.join(config.platforms)}", param_hint="--platform"
-            )
-    return list(platforms) or None
-
-
-def _show_load_problems(diagnostics: list[Any]) -> None:
-    from pmcpost.output import print_diagnostics
-
-    errors = [d for d in diagnostics if d.severity == "error"]
-    if errors:
-        print_diagnostics(errors, sys.stderr)
-        click.echo(
-            f"pmcpost: {len(errors)} problem{'s' if len(errors) != 1 else ''} in content; those files are "
-            "left out (run pmcpost validate)",
-            err=True,
-        )
 
 
 @cli.command()
