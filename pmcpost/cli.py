@@ -91,7 +91,7 @@ class PmcpostGroup(click.Group):
 @click.version_option(__version__, prog_name="pmcpost")
 @click.option(
     "--root",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="The content repository (default: the folder holding config.yaml, found by walking up).",
 )
 @click.pass_context
