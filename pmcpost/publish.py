@@ -218,6 +218,13 @@ class Publisher:
                 reply_to = RemotePost(done["id"], done.get("url", ""))
                 remotes.append(reply_to)
                 continue
+            if reply_to is not None and not reply_to.id:
+                reason = (
+                    f"part {i} went out but its id is unknown, so part {i + 1} cannot reply to it; post the rest "
+                    "of the thread by hand, or retract the announcement"
+                )
+                self.close_intents(item, reason)
+                return Outcome(item, "failed", remotes, reason)
             try:
                 remote, how = self.post_part(adapter, item, message, i, reply_to)
             except _StopItem as stop:
@@ -236,7 +243,7 @@ class Publisher:
         pending = item.record.pending.get(i)
         if pending is not None and pending.get("run") != self.ctx.run_id:
             # An earlier run announced this post and never recorded the outcome: look before posting.
-            found = self.look_up(adapter, item, message, i, pending)
+            found = self.reconcile(adapter, item, message, i, pending)
             if found is not None:
                 return found, "reconciled"
             pending = None
@@ -260,7 +267,7 @@ class Publisher:
                 self.stopped[item.platform] = ("held", reason)
                 raise _StopItem("held", reason) from None
             except OutcomeUnknown as exc:
-                found = self.look_up(adapter, item, message, i, None)
+                found = self.reconcile(adapter, item, message, i, None)
                 if found is not None:
                     return found, "reconciled"
                 if attempt >= MAX_ATTEMPTS:
@@ -269,9 +276,22 @@ class Publisher:
                     self.fail(item, message, i, f"{exc} (gave up after {attempt} attempts)", unresolved=True)
                 self.backoff(attempt)
             except DuplicateContent as exc:
-                found = self.look_up(adapter, item, message, i, None)
+                found, why = self.look_up(adapter, item, message, i, None)
                 if found is not None:
                     return found, "reconciled"
+                if why is not None:
+                    # The account's posts cannot be read (X's free tier only writes), but the refusal of
+                    # the repeat is itself the proof that this post went out: record it, id unknown.
+                    self.entry(
+                        "reconciled",
+                        item,
+                        message,
+                        i,
+                        remote={"id": "", "url": ""},
+                        reason=f"{item.platform} refused a repeat, so this post went out earlier; its id could "
+                        f"not be read ({why})",
+                    )
+                    return RemotePost("", ""), "reconciled"
                 self.fail(
                     item,
                     message,
@@ -306,23 +326,35 @@ class Publisher:
 
     def look_up(
         self, adapter: Platform, item: PlanItem, message: Message, i: int, pending: Mapping[str, Any] | None
-    ) -> RemotePost | None:
+    ) -> tuple[RemotePost | None, str | None]:
+        """Look for part ``i`` among the account's recent posts: (the post, None) when found and recorded,
+        (None, None) when surely absent, (None, why) when the look-up itself failed."""
         start = datetime.fromtimestamp(self.ctx.wall_clock(), timezone.utc) - timedelta(days=1)
         if pending and isinstance(pending.get("time"), str):
             start = parse_time(pending["time"]) - RECONCILE_MARGIN
         try:
             found = adapter.find_existing(message, i, start)
         except PmcpostError as exc:
-            reason = (
-                f"could not check whether part {i + 1} was already posted ({exc}); not posting, to "
-                "avoid a double post; the next run checks again"
-            )
-            # "unresolved": the intent stays open in the ledger, so the next run looks again before posting.
-            self.entry("failed", item, message, i, error=reason, unresolved=True)
-            raise _StopItem("failed", reason) from None
+            return None, str(exc)
         if found is not None:
             self.entry("reconciled", item, message, i, remote={"id": found.id, "url": found.url})
-        return found
+        return found, None
+
+    def reconcile(
+        self, adapter: Platform, item: PlanItem, message: Message, i: int, pending: Mapping[str, Any] | None
+    ) -> RemotePost | None:
+        """The post when it already went out; None when it may be (re)sent. Sending again is safe when the
+        look-up says it is absent, or when the platform refuses an exact repeat (X) and so cannot double-post."""
+        found, why = self.look_up(adapter, item, message, i, pending)
+        if found is not None or why is None or getattr(adapter, "rejects_duplicates", False):
+            return found
+        reason = (
+            f"could not check whether part {i + 1} was already posted ({why}); not posting, to "
+            "avoid a double post; the next run checks again"
+        )
+        # "unresolved": the intent stays open in the ledger, so the next run looks again before posting.
+        self.entry("failed", item, message, i, error=reason, unresolved=True)
+        raise _StopItem("failed", reason)
 
     def fail(self, item: PlanItem, message: Message, i: int, reason: str, *, unresolved: bool = False) -> None:
         self.entry("failed", item, message, i, error=reason, unresolved=unresolved or None)

@@ -73,6 +73,12 @@ def run(
                 # Last part first, so a thread never shows replies without the post they answer.
                 for part in sorted(rec.posted, reverse=True):
                     remote = rec.posted[part]
+                    if not remote.get("id"):  # recorded from X's refusal of a repeat: no id to delete by
+                        con.print(
+                            f"failed: {platform} post {part + 1} has no known id; delete it by hand", markup=False
+                        )
+                        failed = True
+                        continue
                     log.append({**base, "event": "retract-intent", "part": part, "remote": remote})
                     try:
                         adapter.delete(remote["id"], reason)

@@ -646,23 +646,56 @@ def test_a_freeze_with_nothing_exempt_posts_nothing_and_still_records_the_run(wo
 
 
 def test_a_lost_response_that_cannot_be_checked_is_looked_up_next_run_not_reposted(world: World) -> None:
-    """The post went out but its answer was lost, and the timeline could not be read to check: the run
-    gives up on that post without reposting, and the next run finds it instead of posting it again."""
-    world.x.lose_response("/2/tweets", method="POST")
-    world.x.fail("/2/users/*/tweets", 503, times=50)
+    """Facebook: the post went out but its answer was lost, and the Page's posts could not be read to check:
+    the run gives up on that post without reposting, and the next run finds it instead of posting again."""
+    with_files(world, CAMP)
+    world.graph.lose_response("*/feed", method="POST")
+    world.graph.fail("*/posts", 500, times=50, method="GET")
     _, outcomes = world.publish()
-    failed = [o for o in outcomes if o.item.platform == "twitter" and o.status == "failed"]
+    failed = [o for o in outcomes if o.item.platform == "facebook" and o.status == "failed"]
     assert len(failed) == 1 and "not posting, to avoid a double post" in str(failed[0].error)
     lost = failed[0].item.message.parts[0].text if failed[0].item.message else ""
-    texts = [t.text for t in world.x.posts]
-    assert texts.count(lost) == 1  # the lost post went out once; the run did not try it again
+    assert [p.message for p in world.graph.posts].count(lost) == 1  # it went out once; not tried again
     entry = next(e for e in audit_events(world.config()) if e["event"] == "failed")
     assert entry["unresolved"] is True
-    world.x.faults.clear()
-    creates_before = len(world.x.requests_to("/2/tweets", "POST"))
+    world.graph.faults.clear()
+    creates_before = len(world.graph.requests_to("*/feed", "POST"))
     _, outcomes = world.publish()
-    assert any(o.item.platform == "twitter" and o.status == "reconciled" for o in outcomes)
-    # X would refuse a repeat as duplicate content; what matters is that no repeat was even sent.
-    sent_again = [r.json()["text"] for r in world.x.requests_to("/2/tweets", "POST")[creates_before:]]
-    assert lost not in sent_again
+    assert [o.status for o in outcomes if o.item.platform == "facebook"] == ["reconciled"]
+    assert len(world.graph.requests_to("*/feed", "POST")) == creates_before  # no repeat was even sent
     assert_exactly_once(world)
+
+
+def test_x_without_timeline_access_proves_a_lost_post_by_its_refusal_of_a_repeat(world: World) -> None:
+    """X's free tier cannot read the timeline. After a lost answer, sending the post again is safe: X refuses
+    an exact repeat, and that refusal shows the post went out. It is recorded with its id unknown."""
+    with_files(world, CAMP)
+    world.x.lose_response("/2/tweets", method="POST")
+    world.x.fail("/2/users/*/tweets", 403, times=50)
+    _, outcomes = world.publish()
+    [outcome] = [o for o in outcomes if o.item.platform == "twitter"]
+    assert outcome.status == "reconciled"
+    text = outcome.item.message.parts[0].text if outcome.item.message else ""
+    assert [t.text for t in world.x.posts].count(text) == 1
+    [entry] = [e for e in audit_events(world.config()) if e["event"] == "reconciled" and e["platform"] == "twitter"]
+    assert entry["remote"] == {"id": "", "url": ""}
+    assert str(entry["reason"]).startswith("twitter refused a repeat, so this post went out earlier")
+    world.x.faults.clear()
+    _, outcomes = world.publish()
+    assert [o for o in outcomes if o.item.platform == "twitter"] == []  # recorded as posted: nothing more to do
+    assert len(world.x.posts) == 1
+
+
+def test_x_thread_whose_first_post_id_is_unknown_stops_and_says_what_to_do(world: World) -> None:
+    with_files(world, ROADS)
+    world.x.lose_response("/2/tweets", method="POST")
+    world.x.fail("/2/users/*/tweets", 403, times=50)
+    _, outcomes = world.publish()
+    [outcome] = [o for o in outcomes if o.item.platform == "twitter"]
+    assert outcome.status == "failed"
+    assert outcome.error == (
+        "part 1 went out but its id is unknown, so part 2 cannot reply to it; post the rest of the thread by "
+        "hand, or retract the announcement"
+    )
+    assert len(world.x.posts) == 1  # the first part, once; the reply was never sent without its parent
+    assert not read_state(world.config().audit_dir).get(outcome.item.id, "twitter").pending

@@ -68,6 +68,9 @@ class Platform(Protocol):
     name: ClassVar[str]
     #: Whether this platform needs credentials from the environment (the website does not).
     needs_credentials: ClassVar[bool]
+    #: Whether the platform refuses an exact repeat of a recent post (X does, with DuplicateContent). Such a
+    #: platform can be sent a post again when its earlier outcome is unknown: it cannot appear twice.
+    rejects_duplicates: ClassVar[bool]
 
     def check_credentials(self) -> AccountInfo:
         """One cheap authenticated call; raises CredentialsError naming the variable at fault."""

@@ -148,6 +148,7 @@ class FacebookPlatform:
 
     name: ClassVar[str] = "facebook"
     needs_credentials: ClassVar[bool] = True
+    rejects_duplicates: ClassVar[bool] = False
 
     def __init__(
         self,

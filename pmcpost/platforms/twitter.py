@@ -123,6 +123,7 @@ class TwitterPlatform:
 
     name: ClassVar[str] = "twitter"
     needs_credentials: ClassVar[bool] = True
+    rejects_duplicates: ClassVar[bool] = True
     chunk_bytes: int = CHUNK_BYTES
 
     def __init__(

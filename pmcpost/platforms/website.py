@@ -66,6 +66,7 @@ class WebsitePlatform:
 
     name: ClassVar[str] = "website"
     needs_credentials: ClassVar[bool] = False
+    rejects_duplicates: ClassVar[bool] = False
 
     def __init__(
         self,
