@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pmcpost.config import Config
+from pmcpost.diagnostics import Diagnostic
 from pmcpost.errors import EXIT_OK, EXIT_PROBLEMS, GitError, UsageError
 from pmcpost.output import console, is_interactive, plain_lines
 from pmcpost.plan import Plan
@@ -115,8 +116,8 @@ def _close_unpushed_intents(publisher: Publisher, plan: Plan) -> None:
     publisher.ctx.log.sync()
 
 
-def _has_errors(problems: Sequence[object]) -> bool:
-    return any(getattr(d, "severity", "") == "error" for d in problems)
+def _has_errors(problems: Sequence[Diagnostic]) -> bool:
+    return any(d.severity == "error" for d in problems)
 
 
 def _website_output(config: Config) -> Path | None:
@@ -173,12 +174,12 @@ def _warn_authors(config: Config, plan: Plan, commits: Mapping[str, tuple[str, s
             )
 
 
-def _show_problems(problems: Sequence[object]) -> None:
+def _show_problems(problems: Sequence[Diagnostic]) -> None:
     from pmcpost.output import print_diagnostics
 
-    errors = [d for d in problems if getattr(d, "severity", "") == "error"]
+    errors = [d for d in problems if d.severity == "error"]
     if errors:
-        print_diagnostics(errors, sys.stderr)  # type: ignore[arg-type]
+        print_diagnostics(errors, sys.stderr)
         console(stderr=True).print(
             f"{len(errors)} problem(s) in content: those files are left out; run pmcpost validate"
         )

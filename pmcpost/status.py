@@ -51,14 +51,11 @@ def collect(config: Config, now: datetime) -> list[DepartmentStatus]:
         if item.record.failed:
             entry["error"] = item.record.failed
         dept.items[_group(item)].append(entry)
-    try:
-        from pmcpost.report import dormant_departments_now
-    except ImportError:  # the report module is optional for status
-        dormant_departments_now = None  # type: ignore[assignment]
-    if dormant_departments_now is not None:
-        for slug, why in dormant_departments_now(config, now).items():
-            if slug in out:
-                out[slug].dormant = why.removeprefix(f"{slug}: ")
+    from pmcpost.report import dormant_departments_now
+
+    for slug, why in dormant_departments_now(config, now).items():
+        if slug in out:
+            out[slug].dormant = why.removeprefix(f"{slug}: ")
     return list(out.values())
 
 

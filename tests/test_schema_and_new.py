@@ -108,3 +108,12 @@ def test_new_refuses_unknown_department_wrong_coordinator_and_existing_file(tmp_
     result = runner.invoke(cli, ["--root", str(root), "new", "roads", "--slug", "x", "--date", "2026-12-20"])
     assert result.exit_code == 2
     assert "content/roads/2026-12-20-x.yaml already exists; choose another --slug" in result.output
+
+
+def test_schema_overrides_match_the_checks() -> None:
+    from pmcpost.content import OVERRIDE_KEYS
+
+    overrides = announcement_schema()["properties"]["overrides"]["properties"]
+    assert set(overrides) == {"twitter", "facebook", "website"}
+    for platform in overrides.values():
+        assert set(platform["properties"]) == set(OVERRIDE_KEYS)
