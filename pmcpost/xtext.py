@@ -321,16 +321,27 @@ def _grapheme_regex() -> Any:
     return regex.compile(r"\X")
 
 
-def _cut_points(text: str) -> tuple[list[int], list[int], list[int]]:
-    """Allowed cut positions (after the cut's whitespace): sentence ends, word ends, grapheme boundaries."""
-    boundaries = {m.end() for m in _grapheme_regex().finditer(text)}
-    for start, end in find_urls(text):
-        boundaries.difference_update(range(start + 1, end))
+@lru_cache(maxsize=1)
+def _joins_previous() -> Any:
+    import regex
+
+    # What may not be cut off from the character before it (UAX #29 rules GB9, GB9a): after a space, a
+    # cut is a grapheme boundary unless one of these follows.
+    return regex.compile(
+        r"[\p{Grapheme_Cluster_Break=Extend}\p{Grapheme_Cluster_Break=SpacingMark}"
+        r"\p{Grapheme_Cluster_Break=ZWJ}]"
+    )
+
+
+def _cut_points(text: str) -> tuple[list[int], list[int]]:
+    """Allowed cut positions (after the cut's whitespace): sentence ends and word ends. Whitespace never
+    stands inside a URL, so none of these falls inside one."""
+    joins = _joins_previous().match
     sentences: list[int] = []
     words: list[int] = []
     for m in _SPACE_RUN.finditer(text):
         position = m.end()
-        if position not in boundaries:
+        if position < len(text) and joins(text, position):
             continue  # a combining mark after the space belongs to it (" ा")
         words.append(position)
         before = m.start()
@@ -338,7 +349,15 @@ def _cut_points(text: str) -> tuple[list[int], list[int], list[int]]:
             before -= 1
         if (before > 0 and text[before - 1] in _SENTENCE_ENDS) or not _LINE_BREAKS.isdisjoint(m.group()):
             sentences.append(position)
-    return sentences, words, sorted(boundaries)
+    return sentences, words
+
+
+def _grapheme_cuts(text: str) -> list[int]:
+    """Every boundary between grapheme clusters outside URLs: the last resort, so computed only when needed."""
+    boundaries = {m.end() for m in _grapheme_regex().finditer(text)}
+    for start, end in find_urls(text):
+        boundaries.difference_update(range(start + 1, end))
+    return sorted(boundaries)
 
 
 def _furthest_fit(text: str, start: int, candidates: list[int], budget: int) -> int | None:
@@ -373,7 +392,8 @@ def split_text(text: str, limit: int = X_LIMIT, *, reserve: int = 0) -> list[str
         return []
     if weighted_length(text.strip()) <= budget:
         return [text]
-    sentences, words, graphemes = _cut_points(text)
+    sentences, words = _cut_points(text)
+    graphemes: list[int] | None = None
     chunks: list[str] = []
     start = 0
     while start < len(text):
@@ -385,6 +405,7 @@ def split_text(text: str, limit: int = X_LIMIT, *, reserve: int = 0) -> list[str
         if end is None or 2 * weighted_length(text[start:end].strip()) < budget:
             end = _furthest_fit(text, start, words, budget) or end
         if end is None:
+            graphemes = graphemes if graphemes is not None else _grapheme_cuts(text)
             end = _furthest_fit(text, start, graphemes, budget)
         if end is None:
             raise ValueError(f"a URL or grapheme cluster near offset {start} weighs more than {budget}")
