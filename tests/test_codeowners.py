@@ -74,3 +74,14 @@ def test_cli_writes_then_check_passes_and_fails(tmp_path: Path) -> None:
     assert runner.invoke(cli, ["--root", str(root), "codeowners", "--check"]).exit_code == 0
     (root / ".github" / "CODEOWNERS").write_text(written + "/content/roads/ @someone\n", encoding="utf-8")
     assert runner.invoke(cli, ["--root", str(root), "codeowners", "--check"]).exit_code == 1
+
+
+def test_the_repository_codeowners_file_is_current() -> None:
+    """The CODEOWNERS this repository ships is the one config.yaml gives (CI checks it on every pull request)."""
+    from pathlib import Path
+
+    from pmcpost.codeowners import is_current
+    from pmcpost.config import load_config
+
+    root = Path(__file__).resolve().parent.parent
+    assert is_current(load_config(root, environ={}), root / ".github" / "CODEOWNERS")
