@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
@@ -31,7 +32,7 @@ def build(root: Path) -> Path:
     log = AuditLog(audit, clock=lambda: next(ticks))
     water = {"announcement": "water-supply/2026-11-01-shutdown", "department": "water-supply"}
     roads = {"announcement": "roads/2026-11-02-closure", "department": "roads"}
-    rows = [
+    rows: list[dict[str, Any]] = [
         {**water, "event": "intent", "platform": "twitter", "coordinator": ANIL, "approver": PRIYA},
         {
             **water,

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -48,24 +48,25 @@ class Tripwire:
         self.first_request = threading.Event()
         self._lock = threading.Lock()
 
-    def serve(self, request: Request, serve: object) -> Reply | None:
+    def serve(self, request: Request, serve: Callable[[Request], Reply | None]) -> Reply | None:
         with self._lock:
             self.count += 1
             number = self.count
         self.first_request.set()
         hit = number == self.at and self.pid is not None
         if hit and self.when == "before":
-            return self._kill()
-        reply = serve(request)  # type: ignore[operator]
+            self._kill()
+            return None  # the connection drops without an answer
+        reply = serve(request)
         if hit:
-            return self._kill()
-        return reply  # type: ignore[no-any-return]
+            self._kill()
+            return None
+        return reply
 
     def _kill(self) -> None:
         assert self.pid is not None
         os.kill(self.pid, signal.SIGKILL)
         self.fired.set()
-        return None
 
 
 def _tripped(base: type[Emulator], tripwire: Tripwire) -> Emulator:
@@ -73,7 +74,7 @@ def _tripped(base: type[Emulator], tripwire: Tripwire) -> Emulator:
         def _serve(self, request: Request) -> Reply | None:
             return tripwire.serve(request, super()._serve)
 
-    return Tripped()  # type: ignore[no-any-return]
+    return Tripped()
 
 
 @pytest.fixture

@@ -364,7 +364,7 @@ def test_render_problems_reports_posts_over_the_limit(tmp_path: Path) -> None:
 # -- filters ------------------------------------------------------------------------------------------------
 def render_with(tmp_path: Path, template: str) -> str:
     _, a, renderer = one(tmp_path, files={"templates/website.j2": template})
-    return renderer.render_text(a, "website", ["mr", "en"])
+    return str(renderer.render_text(a, "website", ["mr", "en"]))
 
 
 def test_dates_and_times_in_india_time(tmp_path: Path) -> None:
