@@ -189,7 +189,8 @@ def print_text(config: Config, items: Iterable[PlanItem]) -> None:
             body.append(f"\nX pay-per-use estimate: ${r['estimated_cost_usd']:.3f}", style="dim")
         for url in r["posted"]:
             body.append(f"\nposted: {url}")
-        con.print(Panel(body, title=f"{r['id']} → {r['platform']}", title_align="left", expand=False))
+        # soft_wrap off: the panel wraps long lines instead of cropping them; every character must show
+        con.print(Panel(body, title=f"{r['id']} → {r['platform']}", title_align="left", expand=False), soft_wrap=False)
 
 
 def _plain_text(config: Config, records: list[dict[str, Any]]) -> str:

@@ -18,6 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 RAIN = "disaster-management/2026-07-14-heavy-rain-alert"
 WASTE = "solid-waste/2026-11-20-dry-waste-collection"
 TAX = "property-tax/2026-11-25-tax-deadline-rebate"
+ROADS = "roads/2026-11-27-road-closure-karve-road"
 
 
 @pytest.fixture
@@ -171,3 +172,35 @@ def test_preview_changed_since_shows_only_what_changed(root: Path) -> None:
     _git(root, "commit", "-q", "-m", "template")
     records = preview_json(root, "--changed-since", "main", "--now", "2026-07-01 00:00")
     assert len(records) == 23
+
+
+def test_on_a_terminal_panels_wrap_long_lines_instead_of_cropping_them(root: Path) -> None:
+    """In a real pseudo-terminal, every word of every post shows, however narrow the window."""
+    import os
+    import pty
+    import re
+    import subprocess
+    import sys
+
+    main, secondary = pty.openpty()
+    env = {**os.environ, "COLUMNS": "80", "LINES": "200", "TERM": "xterm-256color"}
+    env.pop("NO_COLOR", None)
+    command = [sys.executable, "-m", "pmcpost", "--root", str(root), "preview", ROADS, "--platform", "twitter"]
+    process = subprocess.Popen(command, stdin=secondary, stdout=secondary, stderr=secondary, env=env)
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # the terminal closes when the process ends
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert process.wait(timeout=60) == 0
+    os.close(main)
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode("utf-8"))
+    assert "╭─" in screen  # a rich panel, not the plain form
+    flat = " ".join(screen.replace("│", " ").split())
+    assert "Motorists should use Prabhat Road or Law College Road instead." in flat
+    assert "वाहनचालकांनी प्रभात रस्ता किंवा लॉ कॉलेज रस्त्याचा वापर करावा." in flat
