@@ -76,7 +76,11 @@ def run(
         if not assume_yes:
             from rich.prompt import Confirm
 
-            if not Confirm.ask(f"Post {len(plan.to_post)} item(s) now?", console=con, default=False):
+            dry = sum(1 for i in plan.to_post if skip_unconfigured and _unset_credentials(config, i.platform, environ))
+            question = f"Post {len(plan.to_post) - dry} item(s) now?"
+            if dry:
+                question = question[:-1] + f" ({dry} more only as a dry run: no credentials)?"
+            if not Confirm.ask(question, console=con, default=False):
                 con.print("Nothing was posted.")
                 return EXIT_OK
         ctx = _context(config, plan, environ, skip_unconfigured)
@@ -197,13 +201,17 @@ def _show_not_posted(config: Config, plan: Plan) -> None:
         con.print(f"{item.status}: {item.id} on {item.platform}: {item.reason}", markup=False)
 
 
+def _unset_credentials(config: Config, platform: str, environ: Mapping[str, str]) -> list[str]:
+    return [v for v in config.platforms[platform].credentials.values() if not environ.get(v)]
+
+
 def _show_plan(config: Config, plan: Plan, environ: Mapping[str, str], skip_unconfigured: bool) -> None:
     rows = []
     for item in plan.to_post:
         a = item.announcement
         person = config.person(a.coordinator)
         parts = len(item.message.parts) if item.message else 0
-        unset = [v for v in config.platforms[item.platform].credentials.values() if not environ.get(v)]
+        unset = _unset_credentials(config, item.platform, environ)
         how = "post" if not unset else "dry run (no credentials)" if skip_unconfigured else "fails: no credentials"
         rows.append((a.id, item.platform, str(parts), a.kind, person.name if person else a.coordinator, how))
     _table("To post now", ("announcement", "platform", "posts", "kind", "answerable", "how"), rows)
