@@ -633,15 +633,6 @@ class _AnnouncementReader:
         return out
 
 
-def iter_schema_keys() -> Iterator[str]:
-    """The keys an announcement may have (the JSON Schema is tested against this list)."""
-    yield from KEYS
-
-
-def local_now(config: Config) -> datetime:
-    return datetime.now(config.organisation.tz)
-
-
 def resolve_targets(config: Config, args: Sequence[str]) -> list[Path]:
     """Files and folders from the command line, where an argument may also be an announcement id
     (``water-supply/2026-12-01-shutdown-parvati-zone``)."""

@@ -15,10 +15,9 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
-from pmcpost.audit import AuditLog, log_files, parse_time
+from pmcpost.audit import AuditLog, parse_time
 from pmcpost.config import Config, Person
 from pmcpost.errors import (
     CredentialsError,
@@ -378,7 +377,3 @@ class _StopItem(Exception):
         super().__init__(reason)
         self.status = status
         self.reason = reason
-
-
-def audit_paths(config: Config) -> list[Path]:
-    return log_files(config.audit_dir)
