@@ -10,9 +10,13 @@ Every generated file is valid, so a benchmark measures the clean path that CI ru
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import struct
+import tempfile
+import time
 import zlib
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -269,6 +273,28 @@ def generate(root: Path, files: int = 50_000, departments: int = 40, seed: int =
         name = f"{day.isoformat()}-announcement-{i:06d}.yaml"
         (root / "content" / slug / name).write_text(announcement(rng, i, d, slug, day), encoding="utf-8")
     return root
+
+
+def add_repository_options(parser: argparse.ArgumentParser) -> None:
+    """The options every benchmark over generated announcements shares."""
+    parser.add_argument("--files", type=int, default=50_000)
+    parser.add_argument("--departments", type=int, default=40)
+    parser.add_argument("--repo", type=Path, help="an existing repository (default: generate one)")
+
+
+@contextlib.contextmanager
+def repository(args: argparse.Namespace) -> Iterator[Path]:
+    """``args.repo``, or a freshly generated repository that is removed afterwards."""
+    if args.repo is not None:
+        yield args.repo
+        return
+    with tempfile.TemporaryDirectory(prefix="pmcpost-bench-") as tmp:
+        start = time.perf_counter()
+        generate(Path(tmp), args.files, args.departments)
+        print(
+            f"generated {args.files:,} files over {args.departments} departments in {time.perf_counter() - start:.1f} s"
+        )
+        yield Path(tmp)
 
 
 def main() -> None:

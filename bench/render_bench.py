@@ -14,12 +14,11 @@ import argparse
 import cProfile
 import pstats
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # generate.py is a sibling script, not a module
-from generate import generate
+from generate import add_repository_options, repository
 
 from pmcpost.config import Config, load_config
 from pmcpost.content import Announcement
@@ -42,21 +41,11 @@ def render_all(config: Config, announcements: list[Announcement]) -> tuple[float
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=50_000)
-    parser.add_argument("--departments", type=int, default=40)
-    parser.add_argument("--repo", type=Path, help="an existing repository (default: generate one)")
+    add_repository_options(parser)
     parser.add_argument("--profile", action="store_true", help="print where rendering spends its time")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="pmcpost-bench-") as tmp:
-        root = args.repo or Path(tmp)
-        if args.repo is None:
-            start = time.perf_counter()
-            generate(root, args.files, args.departments)
-            print(
-                f"generated {args.files:,} files over {args.departments} departments "
-                f"in {time.perf_counter() - start:.1f} s"
-            )
+    with repository(args) as root:
         config = load_config(root)
 
         start = time.perf_counter()

@@ -13,14 +13,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # generate.py is a sibling script, not a module
-from generate import generate
+from generate import add_repository_options, repository
 
 from pmcpost.config import load_config
 from pmcpost.content import discover
@@ -45,21 +44,11 @@ def timed_validate(root: Path, *, render: bool, jobs: int | None) -> tuple[float
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=50_000)
-    parser.add_argument("--departments", type=int, default=40)
-    parser.add_argument("--repo", type=Path, help="an existing repository (default: generate one)")
+    add_repository_options(parser)
     parser.add_argument("--jobs", type=int, default=None, help="processes for pmcpost (default: all cores)")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="pmcpost-bench-") as tmp:
-        root = args.repo or Path(tmp)
-        if args.repo is None:
-            start = time.perf_counter()
-            generate(root, args.files, args.departments)
-            print(
-                f"generated {args.files:,} files over {args.departments} departments in "
-                f"{time.perf_counter() - start:.1f} s"
-            )
+    with repository(args) as root:
         files = discover(load_config(root))
         for path in files:  # warm the page cache so neither side pays for the disk
             path.read_bytes()

@@ -46,6 +46,13 @@ def parse_time(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
 
 
+def person_id(value: Any) -> str | None:
+    """The id in an entry's ``coordinator`` or ``approver`` field (``{"id", "name"}``), if there is one."""
+    if isinstance(value, Mapping) and isinstance(value.get("id"), str):
+        return str(value["id"])
+    return None
+
+
 def log_files(directory: Path) -> list[Path]:
     """The month files in chain order."""
     if not directory.is_dir():
@@ -219,11 +226,7 @@ class PlatformRecord:
     retracted: bool = False  # once retracted, never posted again (the posted parts stay on record)
     retract_reason: str | None = None
     content_sha256: str | None = None  # the file's hash when first posted
-    text_sha256: dict[int, str] = field(default_factory=dict)
-    first_posted: str | None = None
-    last_posted: str | None = None
-    last_event: str | None = None
-    last_time: str | None = None
+    last_posted: str | None = None  # time of the latest post or reconciliation
 
     @property
     def complete(self) -> bool:
@@ -237,7 +240,6 @@ class PlatformRecord:
 @dataclass
 class LedgerState:
     records: dict[tuple[str, str], PlatformRecord] = field(default_factory=dict)
-    freezes: int = 0
     # platform -> times (ISO, UTC) of every post made, for daily quotas
     post_times: dict[str, list[str]] = field(default_factory=dict)
 
@@ -256,20 +258,16 @@ def read_state(directory: Path) -> LedgerState:
     for _, _, e in iter_entries(directory):
         event = e.get("event")
         if event == "freeze":
-            state.freezes += 1
             continue
         key = (e.get("announcement"), e.get("platform"))
         if not isinstance(key[0], str) or not isinstance(key[1], str):
             continue
         rec = state.records.setdefault((key[0], key[1]), PlatformRecord())
         part = e.get("part", 0)
-        rec.last_event, rec.last_time = event, e.get("time")
         if isinstance(e.get("parts"), int):
             rec.parts = max(rec.parts, e["parts"])
         if event == "intent":
             rec.pending[part] = e
-            if e.get("text_sha256"):
-                rec.text_sha256[part] = e["text_sha256"]
         elif event in ("posted", "reconciled"):
             rec.pending.pop(part, None)
             if event == "posted" and isinstance(e.get("time"), str):
@@ -280,8 +278,6 @@ def read_state(directory: Path) -> LedgerState:
                 rec.retracted = False
                 if rec.content_sha256 is None:
                     rec.content_sha256 = e.get("content_sha256")
-                if rec.first_posted is None:
-                    rec.first_posted = e.get("time")
                 rec.last_posted = e.get("time")
         elif event == "held":  # an intent this run never acted on
             rec.pending.pop(part, None)

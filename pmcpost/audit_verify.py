@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pmcpost.audit import EVENTS, FILE_RE, GENESIS, canonical, line_hash, log_files, parse_time
+from pmcpost.content import relative_label
 
 REQUIRED_FIELDS = ("time", "event", "version", "prev")
 HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -45,12 +46,7 @@ class VerifyResult:
 
 
 def _label(path: Path, root: Path | None) -> str:
-    if root is not None:
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()
+    return relative_label(root, path) if root is not None else path.as_posix()
 
 
 class ChainVerifier:

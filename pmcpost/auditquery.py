@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any, TextIO
 
-from pmcpost.audit import FILE_RE, format_time, log_files, parse_time
+from pmcpost.audit import FILE_RE, format_time, log_files, parse_time, person_id
 from pmcpost.errors import UsageError
 
 DEFAULT_EVENTS = ("posted", "reconciled", "retracted", "failed")
@@ -154,16 +154,9 @@ def iter_matches(directory: Path, query: Query) -> Iterator[tuple[bytes, dict[st
                     continue
                 if announcements and entry.get("announcement") not in announcements:
                     continue
-                if coordinators and _person_id(entry.get("coordinator")) not in coordinators:
+                if coordinators and person_id(entry.get("coordinator")) not in coordinators:
                     continue
                 yield line, entry
-
-
-def _person_id(value: Any) -> str | None:
-    if isinstance(value, Mapping):
-        pid = value.get("id")
-        return pid if isinstance(pid, str) else None
-    return None
 
 
 def _remote(entry: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -198,7 +191,7 @@ def text_line(entry: Mapping[str, Any], tz: tzinfo) -> str:
         where += f" {entry['part'] + 1}/{entry['parts']}"
     if where:
         parts.append(where)
-    coordinator, approver = _person_id(entry.get("coordinator")), _person_id(entry.get("approver"))
+    coordinator, approver = person_id(entry.get("coordinator")), person_id(entry.get("approver"))
     if coordinator:
         parts.append(f"by {coordinator}" + (f", approved by {approver}" if approver else ""))
     url = _remote(entry).get("url")
@@ -214,8 +207,8 @@ def csv_row(entry: Mapping[str, Any]) -> list[str]:
     remote = _remote(entry)
     values: dict[str, Any] = {
         **{k: entry.get(k) for k in CSV_COLUMNS},
-        "coordinator": _person_id(entry.get("coordinator")),
-        "approver": _person_id(entry.get("approver")),
+        "coordinator": person_id(entry.get("coordinator")),
+        "approver": person_id(entry.get("approver")),
         "url": remote.get("url"),
         "remote_id": remote.get("id"),
         "actor": _actor(entry.get("actor")),

@@ -150,23 +150,32 @@ class Config:
     def audit_dir(self) -> Path:
         return self.root / self.paths.audit
 
-    def person(self, person_id: str) -> Person | None:
-        for dept in self.departments.values():
-            for p in dept.coordinators:
-                if p.id == person_id:
-                    return p
-        for p in self.cell_members:
-            if p.id == person_id:
-                return p
-        return None
+    @functools.cached_property
+    def _people(self) -> dict[str, Person]:
+        # Looked up for every announcement and audit entry: build the index once.
+        people: dict[str, Person] = {}
+        for p in (*(c for d in self.departments.values() for c in d.coordinators), *self.cell_members):
+            people.setdefault(p.id, p)
+        return people
 
-    def approvers_for(self, department: str) -> set[str]:
+    def person(self, person_id: str) -> Person | None:
+        return self._people.get(person_id)
+
+    def person_ref(self, person_id: str | None) -> dict[str, str] | None:
+        """A person as the audit log and previews name them: ``{"id", "name"}`` (the id when unregistered)."""
+        if person_id is None:
+            return None
+        p = self.person(person_id)
+        return {"id": person_id, "name": p.name if p else person_id}
+
+    @functools.cached_property
+    def _approvers(self) -> dict[str, frozenset[str]]:
+        cell = {p.id for p in self.cell_members}
+        return {slug: frozenset(cell | {p.id for p in d.coordinators}) for slug, d in self.departments.items()}
+
+    def approvers_for(self, department: str) -> frozenset[str]:
         """Who may approve a department's post: its coordinators and every cell member."""
-        dept = self.departments.get(department)
-        ids = {p.id for p in self.cell_members}
-        if dept is not None:
-            ids.update(p.id for p in dept.coordinators)
-        return ids
+        return self._approvers.get(department) or frozenset(p.id for p in self.cell_members)
 
     def enabled_platforms(self) -> list[str]:
         return [name for name, p in self.platforms.items() if p.enabled]

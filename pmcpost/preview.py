@@ -31,13 +31,6 @@ STATUS_WORDS = {
 }
 
 
-def _person(config: Config, pid: str | None) -> dict[str, str] | None:
-    if pid is None:
-        return None
-    p = config.person(pid)
-    return {"id": pid, "name": p.name if p else pid}
-
-
 def preview_record(config: Config, item: PlanItem) -> dict[str, Any]:
     """One announcement on one platform as plain data (the JSON form)."""
     a = item.announcement
@@ -69,8 +62,8 @@ def preview_record(config: Config, item: PlanItem) -> dict[str, Any]:
         "kind": a.kind,
         "publish_at": a.publish_at.astimezone(tz).isoformat(),
         "expires_at": a.expires_at.astimezone(tz).isoformat() if a.expires_at else None,
-        "coordinator": _person(config, a.coordinator),
-        "approved_by": _person(config, a.approved_by),
+        "coordinator": config.person_ref(a.coordinator),
+        "approved_by": config.person_ref(a.approved_by),
         "parts": parts,
         "media": media,
         "warnings": warnings,

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pmcpost.audit import AuditLog, parse_time
-from pmcpost.config import Config, Person
+from pmcpost.config import Config
 from pmcpost.errors import (
     CredentialsError,
     DuplicateContent,
@@ -72,13 +72,6 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _person(config: Config, person_id: str | None) -> dict[str, str] | None:
-    if person_id is None:
-        return None
-    p: Person | None = config.person(person_id)
-    return {"id": person_id, "name": p.name if p else person_id}
-
-
 class Publisher:
     """Runs a plan against the platforms, writing the ledger as it goes."""
 
@@ -107,8 +100,8 @@ class Publisher:
             "announcement": a.id,
             "department": a.department,
             "kind": a.kind,
-            "coordinator": _person(config, a.coordinator),
-            "approver": _person(config, a.approved_by),
+            "coordinator": config.person_ref(a.coordinator),
+            "approver": config.person_ref(a.approved_by),
             "platform": item.platform,
             "content_sha256": a.source_sha256,
             "actor": dict(self.ctx.actor),

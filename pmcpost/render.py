@@ -47,7 +47,8 @@ def _hashtags(tags: Iterable[str]) -> str:
     return " ".join(f"#{t}" for t in tags)
 
 
-def _devanagari_digits(value: Any) -> str:
+def devanagari_digits(value: Any) -> str:
+    """'12:30' -> '१२:३०'."""
     return str(value).translate(_DEVANAGARI_DIGITS)
 
 
@@ -79,21 +80,21 @@ class _Filters:
         from babel.dates import format_date
 
         text = str(format_date(moment.astimezone(self.tz), "d MMMM y", locale=_babel_locale(lang)))
-        return _devanagari_digits(text) if digits == "devanagari" else text
+        return devanagari_digits(text) if digits == "devanagari" else text
 
     def time(self, moment: datetime, lang: str = "en", digits: str = "latin") -> str:
         moment = _moment(moment, "local_time")
         from babel.dates import format_time
 
         text = str(format_time(moment.astimezone(self.tz), "h:mm a", locale=_babel_locale(lang)))
-        return _devanagari_digits(text) if digits == "devanagari" else text
+        return devanagari_digits(text) if digits == "devanagari" else text
 
     def datetime(self, moment: datetime, lang: str = "en", digits: str = "latin") -> str:
         moment = _moment(moment, "local_datetime")
         from babel.dates import format_datetime
 
         text = str(format_datetime(moment.astimezone(self.tz), "d MMMM y, h:mm a", locale=_babel_locale(lang)))
-        return _devanagari_digits(text) if digits == "devanagari" else text
+        return devanagari_digits(text) if digits == "devanagari" else text
 
     @staticmethod
     def number(value: float, lang: str = "en", digits: str = "latin") -> str:
@@ -102,7 +103,7 @@ class _Filters:
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
             raise ValueError(f"number needs a number, not {_kind(value)}")
         text = str(format_decimal(value, locale=_babel_locale(lang)))
-        return _devanagari_digits(text) if digits == "devanagari" else text
+        return devanagari_digits(text) if digits == "devanagari" else text
 
 
 def _person(p: Person | None) -> dict[str, Any] | None:
@@ -143,7 +144,7 @@ class Renderer:
         filters = _Filters(config)
         self.env.filters.update(
             hashtags=_hashtags,
-            devanagari_digits=_devanagari_digits,
+            devanagari_digits=devanagari_digits,
             local_date=filters.date,
             local_time=filters.time,
             local_datetime=filters.datetime,

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
-from pmcpost.audit import LedgerState, parse_time
+from pmcpost.audit import LedgerState, parse_time, person_id
 from pmcpost.auditquery import DEFAULT_EVENTS, Query, iter_matches, parse_bound
 from pmcpost.config import KINDS, Config
 from pmcpost.content import Announcement
@@ -95,12 +95,6 @@ def period(
     return start, end, f"{since} to {until}"
 
 
-def _person(value: Any) -> str | None:
-    if isinstance(value, Mapping) and isinstance(value.get("id"), str):
-        return str(value["id"])
-    return None
-
-
 def _time(entry: Mapping[str, Any]) -> datetime | None:
     try:
         return parse_time(str(entry.get("time")))
@@ -161,7 +155,7 @@ def build_report(
                 a.by_platform[platform] = a.by_platform.get(platform, 0) + 1
                 a.by_kind[kind] = a.by_kind.get(kind, 0) + 1
         if event in POST_EVENTS:
-            coordinator, approver = _person(e.get("coordinator")), _person(e.get("approver"))
+            coordinator, approver = person_id(e.get("coordinator")), person_id(e.get("approver"))
             for a in (act, total):
                 if coordinator:
                     a.coordinators.add(coordinator)
@@ -210,10 +204,9 @@ def last_posts(source: LedgerState | Iterable[Mapping[str, Any]] | Path, until: 
             out[slug] = moment
 
     if isinstance(source, LedgerState):
-        # The folded state keeps each announcement's first post: close enough, the parts follow in seconds.
         for (announcement, _platform), rec in source.records.items():
-            if rec.first_posted:
-                note(announcement.split("/", 1)[0], _time({"time": rec.first_posted}))
+            if rec.last_posted:
+                note(announcement.split("/", 1)[0], _time({"time": rec.last_posted}))
         return out
     entries = iter_matches(source, Query(events=POST_EVENTS, until=until)) if isinstance(source, Path) else source
     for item in entries:
@@ -241,7 +234,7 @@ def report_from_repository(
     """The report from the audit folder and the announcement files of ``config``'s repository."""
     from pmcpost.validate import load_all
 
-    announcements = load_all(config, jobs=1).announcements
+    announcements = load_all(config).announcements
     entries = (e for _, e in iter_matches(config.audit_dir, Query(events=DEFAULT_EVENTS, until=until)))
     return build_report(config, entries, announcements, since=since, until=until, now=now, label=label)
 
@@ -449,11 +442,3 @@ def render_json(report: Report) -> str:
         "dormant": dormancy_json(report.dormant),
     }
     return json.dumps(data, ensure_ascii=False, indent=2)
-
-
-def dormant_departments_now(config: Config, now: datetime) -> dict[str, str]:
-    """For `pmcpost status`: dormant department -> why, from the repository's audit folder and content/."""
-    from pmcpost.validate import load_all
-
-    announcements = load_all(config, jobs=1).announcements
-    return {d.department: d.describe() for d in dormant_departments(config, config.audit_dir, announcements, now)}

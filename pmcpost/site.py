@@ -108,7 +108,6 @@ LABELS: dict[str, dict[str, str]] = {
         "kind.event": "Event",
     },
 }
-DEVANAGARI_DIGITS = str.maketrans("0123456789", "०१२३४५६७८९")
 DATE_FORMATS = {"mr": ("mr", "d MMMM y, HH:mm"), "en": ("en_IN", "d MMMM y, h:mm a")}
 
 
@@ -329,6 +328,8 @@ def display_time(moment: str, lang: str, timezone: str) -> str:
     """'1 डिसेंबर 2026, 18:00' style, with Devanagari digits for Marathi."""
     from babel.dates import format_datetime
 
+    from pmcpost.render import devanagari_digits
+
     locale, pattern = DATE_FORMATS.get(lang, (lang, "d MMMM y, HH:mm"))
     tz = ZoneInfo(timezone)
     when = datetime.fromisoformat(moment).astimezone(tz)
@@ -336,7 +337,7 @@ def display_time(moment: str, lang: str, timezone: str) -> str:
         text = format_datetime(when, pattern, tzinfo=tz, locale=locale)
     except Exception:  # babel has no data for this language: fall back to Indian English
         text = format_datetime(when, DATE_FORMATS["en"][1], tzinfo=tz, locale="en_IN")
-    return text.translate(DEVANAGARI_DIGITS) if lang == "mr" else text
+    return devanagari_digits(text) if lang == "mr" else text
 
 
 def ordered(records: Iterable[Record]) -> list[Record]:

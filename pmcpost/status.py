@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from pmcpost.config import Config
-from pmcpost.plan import PlanItem, build_plan
+from pmcpost.plan import PlanItem, make_plan
 
 GROUPS = ("scheduled", "due", "posted", "failed", "expired", "changed", "retracted", "held", "frozen")
 
@@ -32,7 +32,14 @@ def _group(item: PlanItem) -> str:
 
 
 def collect(config: Config, now: datetime) -> list[DepartmentStatus]:
-    plan, _ = build_plan(config, [], now)
+    from pmcpost.audit import read_state
+    from pmcpost.report import dormant_departments
+    from pmcpost.validate import load_all
+
+    # One pass over content/ and one over the ledger serve both the plan and the dormancy check.
+    announcements = load_all(config).announcements
+    state = read_state(config.audit_dir)
+    plan = make_plan(config, announcements, state, now)
     out = {slug: DepartmentStatus(slug, d.name.get("en", slug)) for slug, d in config.departments.items()}
     for item in plan.items:
         dept = out.get(item.announcement.department)
@@ -51,11 +58,9 @@ def collect(config: Config, now: datetime) -> list[DepartmentStatus]:
         if item.record.failed:
             entry["error"] = item.record.failed
         dept.items[_group(item)].append(entry)
-    from pmcpost.report import dormant_departments_now
-
-    for slug, why in dormant_departments_now(config, now).items():
-        if slug in out:
-            out[slug].dormant = why.removeprefix(f"{slug}: ")
+    for d in dormant_departments(config, state, announcements, now):
+        if d.department in out:
+            out[d.department].dormant = d.describe().removeprefix(f"{d.department}: ")
     return list(out.values())
 
 

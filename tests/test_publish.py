@@ -169,14 +169,8 @@ def emulator_env(x: XApiEmulator, graph: GraphEmulator) -> dict[str, str]:
 
 @pytest.fixture
 def emulators() -> Iterator[tuple[XApiEmulator, GraphEmulator]]:
-    x, graph = XApiEmulator(), GraphEmulator()
-    x.start()
-    graph.start()
-    try:
+    with XApiEmulator() as x, GraphEmulator() as graph:
         yield x, graph
-    finally:
-        x.stop()
-        graph.stop()
 
 
 @pytest.fixture

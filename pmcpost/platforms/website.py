@@ -14,11 +14,12 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from pmcpost import site
+from pmcpost.audit import utc_now
 from pmcpost.errors import PlatformError
 from pmcpost.platforms import AccountInfo, Message, RemotePost
 
@@ -31,10 +32,6 @@ if TYPE_CHECKING:
 DEFAULT_OUTPUT = "public"
 # Where else an announcement was posted, by the audit log's platform names (the publisher posts there first).
 LINKED_PLATFORMS = ("twitter", "facebook")
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

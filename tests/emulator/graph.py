@@ -193,7 +193,7 @@ class GraphEmulator(Emulator):
 
     def handle(self, request: Request) -> Reply:
         version, parts = _split_version(request.path)
-        fault = self._take_graph_fault(request.method, request.path)
+        fault = self.take_from(self.graph_faults, request.method, request.path)
         if fault is not None and fault.raw_body is not None:
             return Reply(fault.status or 500, fault.raw_body, {"content-type": fault.raw_type})
         if fault is not None:
@@ -207,14 +207,6 @@ class GraphEmulator(Emulator):
         except GraphError as exc:
             return self._error(exc.code, subcode=exc.subcode, message=exc.message)
         return Reply.json(200, data, {"facebook-api-version": version or DEFAULT_VERSION, **_usage_headers()})
-
-    def _take_graph_fault(self, method: str, path: str) -> GraphFault | None:
-        with self.lock:
-            for fault in self.graph_faults:
-                if fault.times > 0 and fault.matches(method, path):
-                    fault.times -= 1
-                    return fault
-        return None
 
     def _error(
         self,
@@ -409,9 +401,5 @@ def _usage_headers() -> dict[str, str]:
 @pytest.fixture
 def graph_api() -> Iterator[GraphEmulator]:
     """A running Graph API emulator for the Page in config.yaml, with PAGE_TOKEN as its valid token."""
-    emulator = GraphEmulator()
-    emulator.start()
-    try:
+    with GraphEmulator() as emulator:
         yield emulator
-    finally:
-        emulator.stop()

@@ -12,11 +12,11 @@ import email.policy
 import fnmatch
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -98,6 +98,10 @@ class Fault:
         return fnmatch.fnmatchcase(path, self.path)
 
 
+E = TypeVar("E", bound="Emulator")
+F = TypeVar("F", bound=Fault)
+
+
 class Emulator:
     """Base of the emulators: start() it, point a client at .url, stop() it (or use it as a context manager)."""
 
@@ -110,7 +114,7 @@ class Emulator:
         self._thread: threading.Thread | None = None
 
     # -- life cycle ------------------------------------------------------------------------------------
-    def start(self) -> Emulator:
+    def start(self: E) -> E:
         emulator = self
 
         class Handler(_Handler):
@@ -135,7 +139,7 @@ class Emulator:
         self._server = None
         self._thread = None
 
-    def __enter__(self) -> Emulator:
+    def __enter__(self: E) -> E:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -173,8 +177,12 @@ class Emulator:
             self.faults.append(Fault(path, method, times, drop=True))
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
+        return self.take_from(self.faults, method, path)
+
+    def take_from(self, faults: Sequence[F], method: str, path: str) -> F | None:
+        """Use up one time of the first fault in ``faults`` that matches this request."""
         with self.lock:
-            for fault in self.faults:
+            for fault in faults:
                 if fault.times > 0 and fault.matches(method, path):
                     fault.times -= 1
                     return fault

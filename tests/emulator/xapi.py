@@ -385,9 +385,5 @@ class XApiEmulator(Emulator):
 @pytest.fixture
 def x_api() -> Iterator[XApiEmulator]:
     """A running X API emulator, stopped after the test."""
-    emulator = XApiEmulator()
-    emulator.start()
-    try:
+    with XApiEmulator() as emulator:
         yield emulator
-    finally:
-        emulator.stop()
