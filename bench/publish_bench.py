@@ -127,7 +127,8 @@ def run_bare(posts: list[tuple[str, str, str | None]], x: XApiEmulator, graph: G
     import tweepy
 
     from pmcpost.platforms.facebook import _GraphSession
-    from pmcpost.platforms.twitter import _RebasedSession
+    from pmcpost.platforms.http import RebasedSession
+    from pmcpost.platforms.twitter import TWEEPY_HOST
 
     started = time.perf_counter()
     client = tweepy.Client(
@@ -136,7 +137,7 @@ def run_bare(posts: list[tuple[str, str, str | None]], x: XApiEmulator, graph: G
         access_token=x.access_token,
         access_token_secret=x.access_token_secret,
     )
-    client.session = _RebasedSession(x.url, 20.0)
+    client.session = RebasedSession(TWEEPY_HOST, x.url, 20.0)
     session = _GraphSession(graph.url, PAGE_TOKEN, 20.0)
     api = facebook.GraphAPI(access_token=PAGE_TOKEN, timeout=20, session=session)
     api.version = "v25.0"

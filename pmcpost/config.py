@@ -151,7 +151,8 @@ class Config:
         return self.root / self.paths.audit
 
     @functools.cached_property
-    def _people(self) -> dict[str, Person]:
+    def people(self) -> dict[str, Person]:
+        """Every coordinator and cell member by id (the first registration of an id wins)."""
         # Looked up for every announcement and audit entry: build the index once.
         people: dict[str, Person] = {}
         for p in (*(c for d in self.departments.values() for c in d.coordinators), *self.cell_members):
@@ -159,7 +160,7 @@ class Config:
         return people
 
     def person(self, person_id: str) -> Person | None:
-        return self._people.get(person_id)
+        return self.people.get(person_id)
 
     def person_ref(self, person_id: str | None) -> dict[str, str] | None:
         """A person as the audit log and previews name them: ``{"id", "name"}`` (the id when unregistered)."""

@@ -161,9 +161,7 @@ class Renderer:
         self._templates: dict[tuple[str, str], jinja2.Template] = {}
         self._broken: dict[tuple[str, str], TemplateError] = {}
         # Built once, shared by every render: the immutable sandbox stops a template from changing them.
-        self._people: dict[str, dict[str, Any] | None] = {}
-        for person in [p for d in config.departments.values() for p in d.coordinators] + list(config.cell_members):
-            self._people.setdefault(person.id, _person(person))  # the first match wins, as in Config.person
+        self._people = {pid: _person(p) for pid, p in config.people.items()}
         self._departments = {
             slug: {"slug": d.slug, "name": dict(d.name), "hashtags": list(d.hashtags)}
             for slug, d in config.departments.items()

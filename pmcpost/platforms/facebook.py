@@ -23,7 +23,6 @@ from urllib.parse import quote
 
 import facebook
 import requests
-from urllib3.exceptions import NewConnectionError
 
 from pmcpost.errors import (
     ConfigError,
@@ -34,6 +33,7 @@ from pmcpost.errors import (
     RateLimited,
 )
 from pmcpost.platforms import AccountInfo, Message, Part, RemotePost
+from pmcpost.platforms.http import RebasedSession, never_sent
 
 if TYPE_CHECKING:
     from pmcpost.config import Config, PlatformConfig
@@ -70,36 +70,32 @@ class _NotJson(Exception):
         self.snippet = snippet
 
 
-class _GraphSession(requests.Session):
+class _GraphSession(RebasedSession):
     """The session facebook-sdk sends every request through; see the module docstring for why."""
 
     def __init__(self, base_url: str, token: str, timeout: float) -> None:
-        super().__init__()
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
+        super().__init__(facebook.FACEBOOK_GRAPH_URL, base_url, timeout)
         self.headers["Authorization"] = f"Bearer {token}"
         self.last_response: requests.Response | None = None
 
     def __repr__(self) -> str:
         return f"<_GraphSession {self.base_url}>"
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        url = url.decode() if isinstance(url, bytes) else url
+    def rebase(self, url: str) -> str:
         # facebook-sdk builds FACEBOOK_GRAPH_URL + path. Rewriting here, per session, rather than assigning
         # the module global keeps two adapters (a test emulator and the real host, or two threads) apart.
-        prefix = facebook.FACEBOOK_GRAPH_URL
-        if not url.startswith(prefix):
-            raise ValueError(f"refusing a Graph API request outside {prefix}")
-        url = f"{self.base_url}/{url[len(prefix) :]}"
+        if not url.startswith(self.library_host):
+            raise ValueError(f"refusing a Graph API request outside {self.library_host}")
+        return super().rebase(url)
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         for key in ("params", "data"):
             if isinstance(kwargs.get(key), Mapping):
                 kwargs[key] = _clean_args(kwargs[key])
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.timeout
         self.last_response = None
         response = super().request(method, url, *args, **kwargs)
         self.last_response = response
-        log.debug("%s %s -> HTTP %s", method, _path_of(url), response.status_code)
+        log.debug("%s %s -> HTTP %s", method, _path_of(response.url), response.status_code)
         content_type = response.headers.get("content-type", "")
         if "json" not in content_type:
             # facebook-sdk would say "Maintype was not text, image, or querystring" (or fail on a missing
@@ -300,7 +296,7 @@ class FacebookPlatform:
                 ) from None
             self._fail(f"could not {action}: Facebook did not answer within {self.settings.timeout:g} s", True)
         except requests.RequestException as exc:
-            if _never_connected(exc):
+            if never_sent(exc):
                 self._fail(f"could not {action}: cannot connect to {self.settings.api_url}", retryable=True)
             if creates:
                 raise OutcomeUnknown(
@@ -405,22 +401,6 @@ def _as_int(value: object) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
     return None
-
-
-def _never_connected(exc: BaseException) -> bool:
-    """Whether the request failed before anything was sent (refused, unresolvable), so repeating is safe."""
-    seen: set[int] = set()
-    stack: list[object] = [exc]
-    while stack:
-        item = stack.pop()
-        if not isinstance(item, BaseException) or id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, NewConnectionError):
-            return True
-        stack.extend(item.args)
-        stack.extend((getattr(item, "reason", None), item.__cause__, item.__context__))
-    return False
 
 
 def _parse_time(value: object) -> datetime | None:

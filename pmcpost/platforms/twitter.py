@@ -31,6 +31,7 @@ from tweepy.errors import (
 
 from pmcpost.errors import CredentialsError, DuplicateContent, OutcomeUnknown, PlatformError, RateLimited
 from pmcpost.platforms import AccountInfo, Media, Message, RemotePost
+from pmcpost.platforms.http import RebasedSession, never_sent
 
 if TYPE_CHECKING:
     from pmcpost.config import Config, PlatformConfig
@@ -52,22 +53,6 @@ LINK = "\x00link\x00"
 T = TypeVar("T")
 # These libraries log each signed request at DEBUG, Authorization header (access token, consumer key) included.
 SIGNING_LOGGERS = ("oauthlib", "requests_oauthlib")
-
-
-class _RebasedSession(requests.Session):
-    """A session that sends tweepy's requests to ``base_url`` and gives every request a default timeout."""
-
-    def __init__(self, base_url: str, timeout: float) -> None:
-        super().__init__()
-        self.base_url = base_url.rstrip("/")
-        self.default_timeout = timeout
-
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        if isinstance(url, str) and url.startswith(TWEEPY_HOST):
-            url = self.base_url + url[len(TWEEPY_HOST) :]
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.default_timeout
-        return super().request(method, url, *args, **kwargs)
 
 
 def read_credentials(settings: PlatformConfig, environ: Mapping[str, str]) -> dict[str, str]:
@@ -139,7 +124,7 @@ class TwitterPlatform:
         _quiet_signing_logs()
         credentials = read_credentials(settings, environ)
         self._variables = ", ".join(settings.credentials[role] for role in ROLES)
-        self._session = _RebasedSession(settings.api_url, settings.timeout)
+        self._session = RebasedSession(TWEEPY_HOST, settings.api_url, settings.timeout)
         self._client = tweepy.Client(
             consumer_key=credentials["consumer_key"],
             consumer_secret=credentials["consumer_secret"],
@@ -339,7 +324,7 @@ class TwitterPlatform:
             raise PlatformError(f"the request to X failed while {what}: {type(exc).__name__}") from None
 
     def _no_answer(self, message: str, exc: requests.RequestException, idempotent: bool) -> NoReturn:
-        if idempotent or _never_sent(exc):
+        if idempotent or never_sent(exc):
             raise PlatformError(message, retryable=True) from None
         raise OutcomeUnknown(f"{message}; the post may or may not exist") from None
 
@@ -407,18 +392,3 @@ def _reset_at(response: requests.Response | None) -> float | None:
         return max(resets)
     window = headers.get("x-rate-limit-reset", "")
     return float(window) if window.isdigit() else None
-
-
-def _never_sent(exc: requests.RequestException) -> bool:
-    """Whether the request certainly never reached X (no connection was made), so repeating it is safe."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    from urllib3.exceptions import NewConnectionError
-
-    cause: BaseException | None = exc
-    while cause is not None:
-        reason = getattr(cause, "reason", None)
-        if isinstance(cause, NewConnectionError) or isinstance(reason, NewConnectionError):
-            return True
-        cause = cause.args[0] if cause.args and isinstance(cause.args[0], BaseException) else None
-    return False
