@@ -301,6 +301,18 @@ class Publisher:
                     self.backoff(attempt)
                     continue
                 self.fail(item, message, i, str(exc))
+            except PmcpostError as exc:  # e.g. a website template that does not render: nothing was published
+                self.fail(item, message, i, str(exc))
+            except Exception as exc:
+                # A bug in an adapter (ours or a plugin's) must not stop the other platforms. Whether the post
+                # went out is unknown, so the intent stays open; the message names no value, which could
+                # hold a secret.
+                reason = (
+                    f"unexpected {type(exc).__name__} in the {item.platform} adapter; {item.platform} is left alone "
+                )
+                reason += "for the rest of this run"
+                self.stopped[item.platform] = ("failed", reason)
+                self.fail(item, message, i, reason, unresolved=True)
             else:
                 self.entry(
                     "posted",

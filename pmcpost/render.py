@@ -112,7 +112,23 @@ def _person(p: Person | None) -> dict[str, Any] | None:
     return {"id": p.id, "name": p.name, "email": p.email, "github": p.github}
 
 
-def _template_position(exc: BaseException, fallback: str) -> tuple[str, int]:
+def sandbox_environment(
+    search: list[Path], *, autoescape: bool, keep_trailing_newline: bool = False
+) -> ImmutableSandboxedEnvironment:
+    """Jinja for templates users may write: the immutable sandbox (no reaching Python internals) and
+    StrictUndefined (a typo is an error, not empty text), first match along ``search``."""
+    return ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader([str(p) for p in search]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=autoescape,
+        trim_blocks=not autoescape,  # post templates are laid out by line; HTML keeps its own whitespace
+        lstrip_blocks=not autoescape,
+        keep_trailing_newline=keep_trailing_newline,
+        auto_reload=False,
+    )
+
+
+def template_position(exc: BaseException, fallback: str) -> tuple[str, int]:
     """The template file and line an exception was raised from (Jinja rewrites tracebacks to point there)."""
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return exc.filename or exc.name or fallback, exc.lineno or 0
@@ -131,16 +147,8 @@ class Renderer:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        search = [str(config.templates_dir), str(PACKAGE_TEMPLATES)]
-        self.env = ImmutableSandboxedEnvironment(
-            loader=jinja2.FileSystemLoader(search),
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,  # posts are plain text; the website's HTML templates escape
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=False,
-            auto_reload=False,
-        )
+        # posts are plain text; the website's HTML templates escape
+        self.env = sandbox_environment([config.templates_dir, PACKAGE_TEMPLATES], autoescape=False)
         filters = _Filters(config)
         self.env.filters.update(
             hashtags=_hashtags,
@@ -190,7 +198,7 @@ class Renderer:
         try:
             tmpl = self.env.select_template(names)
         except jinja2.TemplateSyntaxError as exc:
-            filename, line = _template_position(exc, names[1])
+            filename, line = template_position(exc, names[1])
             error = TemplateError(self.template_label(filename), line, exc.message or "syntax error")
             self._broken[key] = error
             raise error from None
@@ -227,7 +235,7 @@ class Renderer:
         try:
             raw = tmpl.render({**context, "languages": languages, "lang": languages[0]})
         except Exception as exc:  # a template is code: whatever it (or a filter) raises is the template's problem
-            filename, line = _template_position(exc, tmpl.filename or platform)
+            filename, line = template_position(exc, tmpl.filename or platform)
             message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
             if isinstance(exc, jinja2.TemplateNotFound):  # Jinja's message lists this machine's search paths
                 message = f"no template named {exc.name!r} (looked in {self.config.paths.templates}/ and pmcpost's)"

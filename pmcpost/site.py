@@ -491,41 +491,25 @@ def json_feed(site: Site, records: Iterable[Record], lang: str, department: str 
 # -- pages -------------------------------------------------------------------------------------------------
 def template_environment(config: Config) -> Environment:
     """Jinja for the pages: sandboxed, autoescaped, strict; the repository's templates/website/ first."""
-    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
+    from pmcpost.render import PACKAGE_TEMPLATES, sandbox_environment
 
-    loader = ChoiceLoader(
-        [
-            FileSystemLoader(str(config.templates_dir / "website")),
-            FileSystemLoader(str(Path(__file__).parent / "templates" / "website")),
-        ]
-    )
-    return ImmutableSandboxedEnvironment(
-        loader=loader, autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True
-    )
+    search = [config.templates_dir / "website", PACKAGE_TEMPLATES / "website"]
+    return sandbox_environment(search, autoescape=True, keep_trailing_newline=True)
 
 
 def render(env: Environment, name: str, context: Mapping[str, Any]) -> bytes:
-    """Render one page template; a failure names the template and its line."""
+    """Render one page template; whatever fails names the template and its line."""
     import jinja2
+
+    from pmcpost.render import template_position
 
     try:
         return env.get_template(name).render(context).encode("utf-8")
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"website/{exc.name or name}", exc.lineno, exc.message or str(exc)) from None
-    except jinja2.TemplateError as exc:
-        raise TemplateError(f"website/{name}", _template_line(exc), str(exc)) from None
-
-
-def _template_line(exc: BaseException) -> int:
-    """The template line where rendering failed: Jinja rewrites traceback frames to template lines."""
-    line = 0
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith(".html"):
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
+    except Exception as exc:  # a template is code: whatever it (or a filter) raises is the template's problem
+        _, line = template_position(exc, name)
+        raise TemplateError(f"website/{name}", line, str(exc) or type(exc).__name__) from None
 
 
 def _site_context(site: Site, root: str) -> dict[str, Any]:

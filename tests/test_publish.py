@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,7 +28,7 @@ from pmcpost.audit import AuditLog, iter_entries, read_state
 from pmcpost.audit_verify import verify_chain
 from pmcpost.config import Config, load_config
 from pmcpost.plan import Plan, build_plan
-from pmcpost.platforms import Message
+from pmcpost.platforms import Message, RemotePost
 from pmcpost.publish import Outcome, PublishContext, Publisher
 from pmcpost.render import Renderer
 from pmcpost.validate import load_all
@@ -693,3 +694,64 @@ def test_x_thread_whose_first_post_id_is_unknown_stops_and_says_what_to_do(world
     )
     assert len(world.x.posts) == 1  # the first part, once; the reply was never sent without its parent
     assert not read_state(world.config().audit_dir).get(outcome.item.id, "twitter").pending
+
+
+def test_a_website_template_that_fails_publishes_nothing_there_and_says_where(world: World) -> None:
+    with_files(world, CAMP)
+    page = world.root / "templates" / "website" / "index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text(
+        (REPO / "pmcpost/templates/website/index.html")
+        .read_text(encoding="utf-8")
+        .replace("{% block main %}", "{% block main %}{{ 1 / 0 }}"),
+        encoding="utf-8",
+    )
+    _, outcomes = world.publish()
+    by_platform = {o.item.platform: o for o in outcomes}
+    assert by_platform["website"].status == "failed"
+    assert by_platform["website"].error == "website/index.html:3: division by zero"
+    assert by_platform["twitter"].ok and by_platform["facebook"].ok
+    assert not any(p.is_file() for p in (world.root / "public").rglob("*"))  # no record, no half-built site
+    page.unlink()
+    _, outcomes = world.publish()
+    assert [(o.item.platform, o.status) for o in outcomes] == [("website", "posted")]
+    assert_exactly_once(world)
+
+
+class BuggyPlatform:
+    """A platform plugin with a bug: it raises something no adapter should."""
+
+    name = "facebook"
+    needs_credentials = False
+    rejects_duplicates = False
+
+    def post(self, message: Message, index: int, reply_to: RemotePost | None) -> RemotePost:
+        raise KeyError("token=EAAPmcTestPageToken0Zx9Qw7Rt5Yu3Io1Pa8Sd6Fg4Hj2Kl")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_bug_in_one_adapter_never_stops_the_others_or_leaks_its_message(world: World) -> None:
+    from pmcpost.platforms.registry import create_platform
+
+    with_files(world, CAMP, ROADS)
+    config = world.config()
+    plan, _ = build_plan(config, [], NOW)
+
+    def factory(platform: str) -> Any:
+        return BuggyPlatform() if platform == "facebook" else create_platform(platform, config, world.env)
+
+    ctx = PublishContext(
+        config=config, log=AuditLog(config.audit_dir), environ=world.env, actor={}, factory=factory, sleep=world.sleep
+    )
+    outcomes = Publisher(ctx).run(plan)
+    facebook = [o for o in outcomes if o.item.platform == "facebook"]
+    assert [o.status for o in facebook] == ["failed", "failed"]
+    assert facebook[0].error == (
+        "unexpected KeyError in the facebook adapter; facebook is left alone for the rest of this run"
+    )
+    assert all(o.ok for o in outcomes if o.item.platform != "facebook")
+    assert "EAAPmc" not in all_files_text(config.audit_dir)
+    state = read_state(config.audit_dir)
+    assert state.get(facebook[0].item.id, "facebook").pending  # unknown outcome: the intent stays open

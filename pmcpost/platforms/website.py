@@ -94,7 +94,16 @@ class WebsitePlatform:
         existing = self._read_record(announcement.id)
         record = self._record(announcement, existing)
         self._write_record(record)
-        self._rebuild(only=record.id)
+        try:
+            self._rebuild(only=record.id)
+        except BaseException:
+            # The pages could not be built: take the record back, so find_existing does not report as
+            # published what no reader can see, and the next run tries again.
+            if existing is None:
+                (self.output / site.record_path(record.id)).unlink(missing_ok=True)
+            else:
+                self._write_record(existing)
+            raise
         return self._remote(record)
 
     def delete(self, remote_id: str, reason: str) -> None:
