@@ -104,16 +104,6 @@ def cli(ctx: click.Context, root: Path | None) -> None:
     ctx.obj = State(root)
 
 
-def _paths(values: tuple[str, ...]) -> list[Path]:
-    out = []
-    for v in values:
-        p = Path(v)
-        if not p.exists():
-            raise click.BadParameter(f"{v}: no such file or folder", param_hint="PATH")
-        out.append(p)
-    return out
-
-
 def _parse_moment(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
     """--now: 'YYYY-MM-DD HH:MM' in the config timezone, an ISO time with an offset, or 'now'."""
     import re
@@ -174,7 +164,7 @@ def _show_load_problems(diagnostics: list[Any]) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, metavar="[PATH|ID]...")
 @click.option(
     "--format",
     "fmt",
@@ -211,9 +201,10 @@ def validate(state: State, paths: tuple[str, ...], fmt: str, jobs: int | None, c
     if paths and changed_since:
         raise click.UsageError("give either PATHs or --changed-since, not both")
     if config is not None and not has_errors(config_diags):
+        from pmcpost.content import resolve_targets
         from pmcpost.validate import validate as run_validation
 
-        selected = _paths(paths)
+        selected = resolve_targets(config, paths)
         # config.yaml itself among the paths (pre-commit passes it): every announcement depends on it
         targets: list[Path] | None = [] if any(p.resolve() == config.path.resolve() for p in selected) else selected
         if changed_since:

@@ -648,7 +648,7 @@ def resolve_targets(config: Config, args: Sequence[str]) -> list[Path]:
         found = [p for p in found if p.is_file()]
         if not found:
             raise UsageError(
-                f"{arg!r} is neither a file nor an announcement id (such as "
+                f"{arg}: no such file or folder, nor an announcement id (such as "
                 "water-supply/2026-12-01-shutdown-parvati-zone)"
             )
         out.append(found[0])
