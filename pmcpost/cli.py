@@ -544,7 +544,6 @@ def publish(
         wait=wait,
         git_push=git_push,
         skip_unconfigured=skip_unconfigured,
-        moment_given=moment is not None,
     )
     sys.exit(code)
 

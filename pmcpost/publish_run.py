@@ -27,7 +27,6 @@ def run(
     wait: float,
     git_push: bool,
     skip_unconfigured: bool,
-    moment_given: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> int:
     """Returns the exit code: 0 when everything planned was posted (or skipped for lack of credentials)."""
@@ -125,10 +124,12 @@ def _has_errors(problems: Sequence[Diagnostic]) -> bool:
 
 
 def _website_output(config: Config) -> Path | None:
-    site = config.platforms.get("website")
-    if site is None or not site.enabled:
+    settings = config.platforms.get("website")
+    if settings is None or not settings.enabled:
         return None
-    return config.root / str(site.options.get("output", "public"))
+    from pmcpost.platforms.website import output_folder
+
+    return output_folder(config, settings)
 
 
 def _context(config: Config, plan: Plan, environ: Mapping[str, str], skip_unconfigured: bool) -> PublishContext:

@@ -58,6 +58,11 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
+def output_folder(config: Config, settings: PlatformConfig) -> Path:
+    """Where the site is written: ``platforms.website.output`` in the repository (``public/`` by default)."""
+    return config.root / str(settings.options.get("output") or DEFAULT_OUTPUT)
+
+
 class WebsitePlatform:
     """Publishes to the static site in ``platforms.website.output`` (``public/`` by default)."""
 
@@ -76,7 +81,7 @@ class WebsitePlatform:
         self.settings = settings
         self.config = config
         self.clock = clock
-        self.output = config.root / str(settings.options.get("output") or DEFAULT_OUTPUT)
+        self.output = output_folder(config, settings)
         self.site = site.site_from_config(config, settings)
         self._env: Environment | None = None
 
