@@ -150,17 +150,21 @@ def _check_platforms(config: Config, platforms: tuple[str, ...]) -> list[str] | 
     return list(platforms) or None
 
 
-def _show_load_problems(diagnostics: list[Any]) -> None:
-    from pmcpost.output import print_diagnostics
+def _selection(config: Config, targets: tuple[str, ...], changed_since: str | None) -> list[Path] | None:
+    """The announcement files a command works on: None for all of them, [] for none (nothing changed)."""
+    from pmcpost.content import resolve_targets
 
-    errors = [d for d in diagnostics if d.severity == "error"]
-    if errors:
-        print_diagnostics(errors, sys.stderr)
-        click.echo(
-            f"pmcpost: {len(errors)} problem{'s' if len(errors) != 1 else ''} in content; those files are "
-            "left out (run pmcpost validate)",
-            err=True,
-        )
+    if changed_since:
+        if targets:
+            raise click.UsageError("give either PATH|ID arguments or --changed-since, not both")
+        from pmcpost.gitutil import files_affected_by_change
+
+        return files_affected_by_change(config, changed_since)
+    files = resolve_targets(config, targets)
+    # config.yaml among the paths (pre-commit passes it): every announcement depends on it
+    if not files or any(p == config.path.resolve() for p in files):
+        return None
+    return files
 
 
 @cli.command()
@@ -198,23 +202,14 @@ def validate(state: State, paths: tuple[str, ...], fmt: str, jobs: int | None, c
     config, config_diags = read_config(root, os.environ)
     diagnostics = list(config_diags)
     files = 0
-    if paths and changed_since:
-        raise click.UsageError("give either PATHs or --changed-since, not both")
     if config is not None and not has_errors(config_diags):
-        from pmcpost.content import resolve_targets
         from pmcpost.validate import validate as run_validation
 
-        selected = resolve_targets(config, paths)
-        # config.yaml itself among the paths (pre-commit passes it): every announcement depends on it
-        targets: list[Path] | None = [] if any(p.resolve() == config.path.resolve() for p in selected) else selected
-        if changed_since:
-            from pmcpost.gitutil import files_affected_by_change
-
-            targets = files_affected_by_change(config, changed_since)  # None: everything
-        if targets == [] and changed_since:
+        selection = _selection(config, paths, changed_since)
+        if selection == []:
             click.echo(f"pmcpost: no announcement changed since {changed_since}; checked {CONFIG_NAME} only", err=True)
         else:
-            report = run_validation(config, targets or [], jobs=jobs)
+            report = run_validation(config, selection or [], jobs=jobs)
             diagnostics.extend(report.diagnostics)
             files = report.files
     if fmt == "json":
@@ -460,31 +455,24 @@ def preview(
     By default everything not yet published.
     """
     from pmcpost import preview as previews
-    from pmcpost.content import resolve_targets
+    from pmcpost.output import print_left_out
     from pmcpost.plan import UNPOSTED, build_plan
 
     config = state.config
-    files = resolve_targets(config, targets)
-    if changed_since:
-        if targets:
-            raise click.UsageError("give either PATH|ID arguments or --changed-since, not both")
-        from pmcpost.gitutil import files_affected_by_change
-
-        affected = files_affected_by_change(config, changed_since)
-        if affected == []:
-            files = []
-            if fmt == "markdown":
-                click.echo(previews.as_markdown(config, [], title="pmcpost preview"))
-            elif fmt == "json":
-                click.echo("[]")
-            else:
-                click.echo(f"No announcement changed since {changed_since}.")
-            return
-        files = affected or []
+    selection = _selection(config, targets, changed_since)
+    if selection == []:  # nothing changed since the ref
+        if fmt == "markdown":
+            click.echo(previews.as_markdown(config, [], title="pmcpost preview"))
+        elif fmt == "json":
+            click.echo("[]")
+        else:
+            click.echo(f"No announcement changed since {changed_since}.")
+        return
+    files = selection or []
     plan, problems = build_plan(
         config, files, _now(config, moment), platforms=_check_platforms(config, platforms), render_all=True
     )
-    _show_load_problems(problems)
+    print_left_out(problems)
     items = plan.items if show_all or targets else [i for i in plan.items if i.status in UNPOSTED]
     if fmt == "json":
         click.echo(previews.as_json(config, items))

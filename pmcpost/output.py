@@ -42,6 +42,17 @@ def plain_lines(lines: Iterable[str], stream: TextIO | None = None) -> None:
     stream.flush()
 
 
+def print_left_out(diagnostics: Iterable[Diagnostic]) -> None:
+    """For commands that go on without the files that have errors (preview, publish): which, and why."""
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if errors:
+        print_diagnostics(errors, sys.stderr)
+        sys.stderr.write(
+            f"pmcpost: {len(errors)} problem{'s' if len(errors) != 1 else ''} in content; those files are "
+            "left out (run pmcpost validate)\n"
+        )
+
+
 def print_diagnostics(diagnostics: list[Diagnostic], stream: TextIO | None = None) -> None:
     """``path:line:col: severity: message`` lines; coloured on a terminal."""
     stream = stream or sys.stdout

@@ -11,7 +11,7 @@ from pathlib import Path
 from pmcpost.config import Config
 from pmcpost.diagnostics import Diagnostic
 from pmcpost.errors import EXIT_OK, EXIT_PROBLEMS, GitError, UsageError
-from pmcpost.output import console, is_interactive, plain_lines
+from pmcpost.output import console, is_interactive, plain_lines, print_left_out
 from pmcpost.plan import Plan
 from pmcpost.publish import Outcome, PublishContext, Publisher
 
@@ -40,7 +40,7 @@ def run(
         from pmcpost import preview
 
         plan, problems = build_plan(config, files, now, platforms=platforms)
-        _show_problems(problems)
+        print_left_out(problems)
         posts = sum(len(i.message.parts) for i in plan.to_post if i.message)
         con.print(
             f"Dry run as of {now:%Y-%m-%d %H:%M %Z}: {posts} post(s) for {len(plan.to_post)} "
@@ -58,7 +58,7 @@ def run(
     with publish_lock(config.root, wait):
         # Plan inside the lock: another run may have just posted.
         plan, problems = build_plan(config, files, now, platforms=platforms)
-        _show_problems(problems)
+        print_left_out(problems)
         _show_not_posted(config, plan)
         if not plan.to_post:
             if plan.frozen:
@@ -177,17 +177,6 @@ def _warn_authors(config: Config, plan: Plan, commits: Mapping[str, tuple[str, s
                 f"warning: {a.path} was last changed by {name} <{email}>, who is neither its coordinator "
                 "nor its approver"
             )
-
-
-def _show_problems(problems: Sequence[Diagnostic]) -> None:
-    from pmcpost.output import print_diagnostics
-
-    errors = [d for d in problems if d.severity == "error"]
-    if errors:
-        print_diagnostics(errors, sys.stderr)
-        console(stderr=True).print(
-            f"{len(errors)} problem(s) in content: those files are left out; run pmcpost validate"
-        )
 
 
 def _show_not_posted(config: Config, plan: Plan) -> None:

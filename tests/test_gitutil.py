@@ -486,4 +486,4 @@ def test_validate_with_config_yaml_among_the_files_checks_everything(
 def test_validate_refuses_paths_together_with_changed_since(content_repo: Path) -> None:
     code, _, err = run_cli(content_repo, "validate", "--changed-since", "main", str(content_repo / OTHER_PATH))
     assert code == 2
-    assert "give either PATHs or --changed-since, not both" in err
+    assert "give either PATH|ID arguments or --changed-since, not both" in err
