@@ -247,8 +247,9 @@ def parse_time(text: str, config: Config) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)  # the common case, with no rewriting
     except ValueError:
-        # Python 3.10 knows no 'Z'; people type two spaces or a tab between date and time.
+        # Python 3.10 knows no 'Z'; people type two spaces or a tab between date and time, or '9:00'.
         text = re.sub(r"\s+", " ", text)
+        text = re.sub(r"^(\d{4}-\d{2}-\d{2}[T ])(\d):", r"\g<1>0\2:", text)
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
         try:

@@ -18,7 +18,7 @@ SCHEMA_FILE = "announcement.schema.json"
 
 _DATETIME = {
     "type": "string",
-    "pattern": r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})?$",
+    "pattern": r"^\d{4}-\d{2}-\d{2}[T ]+\d{1,2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})?$",
     "examples": ["2026-12-03 09:00", "2026-12-03T09:00:00+05:30"],
 }
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pmcpost.config import Config, load_config
-from pmcpost.content import PLATFORM_MEDIA_LIMIT, parse_announcement
+from pmcpost.content import PLATFORM_MEDIA_LIMIT, parse_announcement, parse_time
 from pmcpost.validate import validate
 
 G = GOOD_ANNOUNCEMENT
@@ -483,3 +483,19 @@ def test_file_directly_in_the_content_folder(tmp_path: Path) -> None:
     assert check(tmp_path, {path: G}) == [
         f"{path}: error: announcement files belong directly in content/<department>/, not in the content folder itself"
     ]
+
+
+def test_times_as_people_type_them(tmp_path: Path) -> None:
+    """A one-digit hour, two spaces or a tab, a 'Z': all read as the moment they mean."""
+    cases = {
+        "2026-12-01 9:05": "2026-12-01T09:05:00+05:30",
+        "2026-12-01  18:00": "2026-12-01T18:00:00+05:30",
+        "2026-12-01T12:30:00Z": "2026-12-01T12:30:00+00:00",
+        "2026-12-01 18:00+05:30": "2026-12-01T18:00:00+05:30",
+    }
+    config = load_config(make_repo(tmp_path), environ={})
+    for text, expected in cases.items():
+        moment = parse_time(text, config)
+        assert moment is not None and moment.isoformat() == expected, text
+    assert parse_time("2026-12-01 9", config) is None
+    assert parse_time("2026-12-01 25:00", config) is None

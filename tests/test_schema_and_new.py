@@ -53,7 +53,7 @@ def test_schema_rejects_what_validate_rejects() -> None:
         "'alrt' is not one of ['alert', 'notice', 'scheme', 'project', 'event']",
         "'mr' is a required property",
         "'soon' does not match "
-        "'^\\\\d{4}-\\\\d{2}-\\\\d{2}[T ]\\\\d{2}:\\\\d{2}(:\\\\d{2})?(Z|[+-]\\\\d{2}:?\\\\d{2})?$'",
+        "'^\\\\d{4}-\\\\d{2}-\\\\d{2}[T ]+\\\\d{1,2}:\\\\d{2}(:\\\\d{2})?(Z|[+-]\\\\d{2}:?\\\\d{2})?$'",
         "Additional properties are not allowed ('publsh_at' was unexpected)",
     ]
 
