@@ -27,6 +27,10 @@ LANG_RE = re.compile(r"^[a-z]{2,3}$")
 ENV_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
 KINDS = ("alert", "notice", "scheme", "project", "event")
+# Folders the website channel keeps at the top of its output (pmcpost.site: FEEDS_DIR, MEDIA_DIR, and one for
+# static files a site may add): a department of that name would overwrite them, as each department gets a
+# folder there too.
+RESERVED_SLUGS = ("feeds", "media", "assets")
 
 # Built-in platforms: their default API hosts, credentials (role -> environment variable) and the settings
 # each understands. Platforms added through entry points may use any settings.
@@ -384,6 +388,13 @@ class _ConfigReader:
                     "as its folder under content/ is named",
                 )
                 continue
+            if slug in RESERVED_SLUGS:
+                r.error(
+                    key_node,
+                    f"department {slug!r} has the name of a folder the website keeps for itself "
+                    f"({', '.join(RESERVED_SLUGS)}); choose another name",
+                )
+                continue
             d = r.mapping(value, what)
             if d is None:
                 continue
@@ -481,6 +492,12 @@ class _ConfigReader:
                 r.error(p["layout"][1], f"{what}.layout must be one of {', '.join(TWITTER_LAYOUTS)}")
             if name == "facebook" and "api_version" in options and not re.match(r"^v\d+\.\d+$", options["api_version"]):
                 r.error(p["api_version"][1], f"{what}.api_version must look like 'v25.0'")
+            if (
+                name == "website"
+                and "output" in options
+                and not self.inside_repository(p["output"][1], f"{what}.output", options["output"])
+            ):
+                del options["output"]
             if name == "facebook" and enabled and "page_id" not in options:
                 r.error(value, f"{what} needs page_id, the numeric id of the Page to post to")
             out[name] = PlatformConfig(name, bool(enabled), api_url, credentials, options, quota, timeout)
@@ -555,6 +572,30 @@ class _ConfigReader:
                 continue
             kwargs[key] = v
         return Paths(**kwargs)
+
+    def inside_repository(self, node: Node, what: str, value: str) -> bool:
+        """Whether ``value`` names a folder inside the repository (not the repository itself, nor .git), also
+        once symbolic links are followed: pmcpost writes there, so it must never be elsewhere."""
+        parts = Path(value).parts
+        problem = None
+        if Path(value).is_absolute() or ".." in parts:
+            problem = "must be a folder inside the repository"
+        elif not parts or all(part == "." for part in parts):
+            problem = "must be a folder inside the repository, not the repository itself"
+        elif parts[0] == ".git":
+            problem = "must not be inside .git"
+        else:
+            try:
+                real_root = self.root.resolve()
+                inside = (self.root / value).resolve().is_relative_to(real_root)
+                inside = inside and (self.root / value).resolve() != real_root
+            except (OSError, RuntimeError):  # a symlink loop
+                inside = False
+            if not inside:
+                problem = "must be a folder inside the repository (it leads outside through a symbolic link)"
+        if problem:
+            self.r.error(node, f"{what} {problem}, found {value!r}")
+        return problem is None
 
 
 @functools.cache

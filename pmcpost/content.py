@@ -271,7 +271,12 @@ def inspect_media(root: Path, rel: str) -> tuple[str, str, str, int]:
     status is "ok", "outside" (escapes the repository, also through a symlink), "missing", "not-image"
     or "misnamed" (an image whose suffix names another kind).
     """
-    target = (root / rel).resolve() if not Path(rel).is_absolute() else Path(rel)
+    # Every path, absolute ones too, is resolved (symlinks and '..') before it is compared with the repository:
+    # '/repo/../outside/x.png' or a linked folder must not reach a file outside it.
+    try:
+        target = (root / rel).resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return "missing", rel, "", 0
     try:
         repo_path = target.relative_to(_real_dir(root)).as_posix()
     except ValueError:

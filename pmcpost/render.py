@@ -8,6 +8,8 @@ for platforms without one).
 
 from __future__ import annotations
 
+import os
+import posixpath
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -112,13 +114,58 @@ def _person(p: Person | None) -> dict[str, Any] | None:
     return {"id": p.id, "name": p.name, "email": p.email, "github": p.github}
 
 
+class TemplateOutside(jinja2.TemplateError):
+    """A template file (or an included one) that resolves outside the templates folders, through a symlink."""
+
+    def __init__(self, name: str, path: str) -> None:
+        super().__init__(f"template {name!r} is a link to a file outside the templates folder; refused")
+        self.name = name
+        self.path = path
+
+
+class ConfinedLoader(jinja2.FileSystemLoader):
+    """Jinja's file loader, refusing any template file whose real path (symlinks followed) lies outside the
+    allowed folders: ``{% include "leak.txt" %}`` with leak.txt -> /proc/self/environ or ../.git/config must
+    not put that file into a post."""
+
+    def __init__(self, searchpath: list[str], allowed: list[str]) -> None:
+        super().__init__(searchpath)
+        self.allowed = [a.rstrip(os.sep) + os.sep for a in allowed]
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        from jinja2.loaders import split_template_path
+
+        pieces = split_template_path(template)
+        for searchpath in self.searchpath:
+            filename = posixpath.join(searchpath, *pieces)
+            if os.path.isfile(filename):
+                if not os.path.realpath(filename).startswith(tuple(self.allowed)):
+                    raise TemplateOutside(template, filename)  # checked before the file is ever opened
+                break
+        return super().get_source(environment, template)
+
+
+def _allowed_folders(search: list[Path], repository: Path | None) -> list[str]:
+    """The real paths of the search folders that lie inside the repository (or pmcpost's own templates)."""
+    inside = [os.path.realpath(PACKAGE_TEMPLATES)]
+    if repository is not None:
+        inside.append(os.path.realpath(repository))
+    allowed = []
+    for folder in search:
+        real = os.path.realpath(folder)
+        if repository is None or any(real == i or real.startswith(i.rstrip(os.sep) + os.sep) for i in inside):
+            allowed.append(real)
+    return allowed
+
+
 def sandbox_environment(
-    search: list[Path], *, autoescape: bool, keep_trailing_newline: bool = False
+    search: list[Path], *, autoescape: bool, keep_trailing_newline: bool = False, repository: Path | None = None
 ) -> ImmutableSandboxedEnvironment:
     """Jinja for templates users may write: the immutable sandbox (no reaching Python internals) and
-    StrictUndefined (a typo is an error, not empty text), first match along ``search``."""
+    StrictUndefined (a typo is an error, not empty text), first match along ``search``. Template files must
+    resolve inside their search folder, and those inside ``repository`` (or pmcpost's own templates)."""
     return ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([str(p) for p in search]),
+        loader=ConfinedLoader([str(p) for p in search], _allowed_folders(search, repository)),
         undefined=jinja2.StrictUndefined,
         autoescape=autoescape,
         trim_blocks=not autoescape,  # post templates are laid out by line; HTML keeps its own whitespace
@@ -148,7 +195,9 @@ class Renderer:
     def __init__(self, config: Config) -> None:
         self.config = config
         # posts are plain text; the website's HTML templates escape
-        self.env = sandbox_environment([config.templates_dir, PACKAGE_TEMPLATES], autoescape=False)
+        self.env = sandbox_environment(
+            [config.templates_dir, PACKAGE_TEMPLATES], autoescape=False, repository=config.root
+        )
         filters = _Filters(config)
         self.env.filters.update(
             hashtags=_hashtags,
@@ -176,8 +225,13 @@ class Renderer:
         }
 
     # -- templates -------------------------------------------------------------------------------
-    def template_label(self, filename: str) -> str:
+    def template_label(self, filename: str, *, resolve: bool = True) -> str:
         path = Path(filename)
+        if not resolve:  # a link leading out: name the link, never where it leads
+            try:
+                return Path(os.path.abspath(path)).relative_to(os.path.abspath(self.config.root)).as_posix()
+            except ValueError:
+                return path.name
         try:
             return path.resolve().relative_to(self.config.root.resolve()).as_posix()
         except ValueError:
@@ -200,6 +254,10 @@ class Renderer:
         except jinja2.TemplateSyntaxError as exc:
             filename, line = template_position(exc, names[1])
             error = TemplateError(self.template_label(filename), line, exc.message or "syntax error")
+            self._broken[key] = error
+            raise error from None
+        except TemplateOutside as exc:
+            error = TemplateError(self.template_label(exc.path, resolve=False), 0, exc.message or "")
             self._broken[key] = error
             raise error from None
         self._templates[key] = tmpl

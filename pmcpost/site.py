@@ -494,7 +494,7 @@ def template_environment(config: Config) -> Environment:
     from pmcpost.render import PACKAGE_TEMPLATES, sandbox_environment
 
     search = [config.templates_dir / "website", PACKAGE_TEMPLATES / "website"]
-    return sandbox_environment(search, autoescape=True, keep_trailing_newline=True)
+    return sandbox_environment(search, autoescape=True, keep_trailing_newline=True, repository=config.root)
 
 
 def render(env: Environment, name: str, context: Mapping[str, Any]) -> bytes:
