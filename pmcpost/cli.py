@@ -52,8 +52,28 @@ def _report_error(exc: PmcpostError) -> int:
         n = len(exc.diagnostics)
         click.echo(f"pmcpost: {exc} ({n} problem{'s' if n != 1 else ''}); fix config.yaml and run again", err=True)
     else:
-        click.echo(f"pmcpost: error: {exc}", err=True)
+        from pmcpost.credentials import scrub
+
+        click.echo(f"pmcpost: error: {scrub(str(exc))}", err=True)
     return exc.exit_code
+
+
+def write_crash_log() -> str | None:
+    """The current exception's traceback, secrets scrubbed, in a new private file (0600, created
+    exclusively, a unique name in the temporary folder); its path, or None when it cannot be written."""
+    import tempfile
+    import traceback
+
+    from pmcpost.credentials import scrub
+
+    text = scrub(traceback.format_exc())
+    try:
+        fd, path = tempfile.mkstemp(prefix="pmcpost-crash-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
+            fh.write(text)
+    except OSError:
+        return None
+    return path
 
 
 class PmcpostGroup(click.Group):
@@ -72,14 +92,8 @@ class PmcpostGroup(click.Group):
         except BrokenPipeError:
             ctx.exit(EXIT_PROBLEMS)
         except Exception as exc:  # an unexpected crash is our bug, not the user's: say so, exit 3
-            import traceback
-
-            log = Path(os.environ.get("TMPDIR", "/tmp")) / "pmcpost-crash.log"
-            try:
-                log.write_text(traceback.format_exc(), encoding="utf-8")
-                where = f"; details in {log}"
-            except OSError:
-                where = ""
+            log = write_crash_log()
+            where = f"; details in {log}" if log else ""
             click.echo(
                 f"pmcpost: internal error ({type(exc).__name__}){where}. Please report it to the social media cell.",
                 err=True,

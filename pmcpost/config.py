@@ -207,6 +207,10 @@ def load_config(root: Path, environ: Mapping[str, str] | None = None) -> Config:
     config, diagnostics = read_config(root, environ)
     if config is None or has_errors(diagnostics):
         raise ConfigError(f"{CONFIG_NAME} has problems", diagnostics)
+    from pmcpost.credentials import remember_configured
+
+    # Known from now on, so no error message, log or crash log can show them.
+    remember_configured((var for p in config.platforms.values() for var in p.credentials.values()), environ)
     return config
 
 

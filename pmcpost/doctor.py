@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pmcpost.config import Config
+from pmcpost.credentials import scrub
 from pmcpost.errors import EXIT_OK, EXIT_PROBLEMS, ConfigError, PmcpostError
 
 
@@ -30,7 +31,7 @@ def checks(root: Path | None, *, offline: bool, environ: Mapping[str, str] | Non
         out.append(Check("config", False, f"config.yaml has {len(exc.diagnostics)} problem(s); run pmcpost validate"))
         return out
     except PmcpostError as exc:
-        out.append(Check("config", False, str(exc)))
+        out.append(Check("config", False, scrub(str(exc))))
         return out
     out.append(
         Check(
@@ -70,7 +71,9 @@ def checks(root: Path | None, *, offline: bool, environ: Mapping[str, str] | Non
                 adapter.close()
             out.append(Check(name, True, f"signed in as {info.name} via {settings.api_url or 'local files'}"))
         except PmcpostError as exc:
-            out.append(Check(name, False, str(exc)))
+            out.append(Check(name, False, scrub(str(exc))))
+        except Exception as exc:  # a garbled answer or an adapter's bug: say so without its words
+            out.append(Check(name, False, f"unexpected {type(exc).__name__} while checking the credentials"))
 
     from pmcpost import gitutil
 

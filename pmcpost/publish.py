@@ -19,6 +19,7 @@ from typing import Any
 
 from pmcpost.audit import AuditLog, parse_time
 from pmcpost.config import Config
+from pmcpost.credentials import scrub
 from pmcpost.errors import (
     CredentialsError,
     DuplicateContent,
@@ -112,7 +113,8 @@ class Publisher:
             record["part"] = part
             record["parts"] = len(message.parts)
             record["text_sha256"] = sha256_text(message.parts[part].text)
-        record.update({k: v for k, v in extra.items() if v is not None})
+        # error and reason carry platforms' words: never a secret into a log that is pushed to git
+        record.update({k: scrub(v) if isinstance(v, str) else v for k, v in extra.items() if v is not None})
         # Only intents must reach the disk before the network call; see AuditLog.append.
         self.ctx.log.append(record, durable=event in ("intent", "retract-intent") if durable is None else durable)
 
@@ -196,10 +198,11 @@ class Publisher:
         try:
             adapter = self.adapter(item.platform)
         except PmcpostError as exc:
-            self.stopped[item.platform] = ("failed", str(exc))
-            self.entry("failed", item, None, None, error=str(exc))
-            self.close_intents(item, str(exc))
-            return Outcome(item, "failed", error=str(exc))
+            said = _said(exc)
+            self.stopped[item.platform] = ("failed", said)
+            self.entry("failed", item, None, None, error=said)
+            self.close_intents(item, said)
+            return Outcome(item, "failed", error=said)
 
         remotes: list[RemotePost] = []
         reconciled = False
@@ -265,7 +268,7 @@ class Publisher:
                 if attempt >= MAX_ATTEMPTS:
                     # The post may still surface on the platform later: leave the intent open for the next
                     # run to look up again, rather than ever posting it a second time blindly.
-                    self.fail(item, message, i, f"{exc} (gave up after {attempt} attempts)", unresolved=True)
+                    self.fail(item, message, i, f"{_said(exc)} (gave up after {attempt} attempts)", unresolved=True)
                 self.backoff(attempt)
             except DuplicateContent as exc:
                 found, why = self.look_up(adapter, item, message, i, None)
@@ -288,21 +291,21 @@ class Publisher:
                     item,
                     message,
                     i,
-                    f"{exc}; it was not found among the account's recent posts, so "
+                    f"{_said(exc)}; it was not found among the account's recent posts, so "
                     "check the account and record the post by hand",
                 )
             except CredentialsError as exc:
-                self.stopped[item.platform] = ("failed", str(exc))
-                self.fail(item, message, i, str(exc))
+                self.stopped[item.platform] = ("failed", _said(exc))
+                self.fail(item, message, i, _said(exc))
             except PlatformError as exc:
                 if exc.stop_platform:
-                    self.stopped[item.platform] = ("failed", str(exc))
+                    self.stopped[item.platform] = ("failed", _said(exc))
                 if exc.retryable and attempt < MAX_ATTEMPTS and not exc.stop_platform:
                     self.backoff(attempt)
                     continue
-                self.fail(item, message, i, str(exc))
+                self.fail(item, message, i, _said(exc))
             except PmcpostError as exc:  # e.g. a website template that does not render: nothing was published
-                self.fail(item, message, i, str(exc))
+                self.fail(item, message, i, _said(exc))
             except Exception as exc:
                 # A bug in an adapter (ours or a plugin's) must not stop the other platforms. Whether the post
                 # went out is unknown, so the intent stays open; the message names no value, which could
@@ -334,12 +337,16 @@ class Publisher:
         """Look for part ``i`` among the account's recent posts: (the post, None) when found and recorded,
         (None, None) when surely absent, (None, why) when the look-up itself failed."""
         start = datetime.fromtimestamp(self.ctx.wall_clock(), timezone.utc) - timedelta(days=1)
-        if pending and isinstance(pending.get("time"), str):
-            start = parse_time(pending["time"]) - RECONCILE_MARGIN
         try:
+            if pending and isinstance(pending.get("time"), str):
+                start = parse_time(pending["time"]) - RECONCILE_MARGIN
             found = adapter.find_existing(message, i, start)
         except PmcpostError as exc:
-            return None, str(exc)
+            return None, _said(exc)
+        except Exception as exc:
+            # A garbled answer or a bug in the adapter's look-up fails this look-up like any other platform
+            # error, never the whole run; the message names no value, which could hold a secret.
+            return None, f"unexpected {type(exc).__name__} in the {item.platform} adapter while looking the post up"
         if found is not None:
             self.entry("reconciled", item, message, i, remote={"id": found.id, "url": found.url})
         return found, None
@@ -367,6 +374,11 @@ class Publisher:
     def backoff(self, attempt: int) -> None:
         # Exponential backoff with full jitter: spreads retries when several jobs hit the same outage.
         self.ctx.sleep(random.uniform(0, min(2.0**attempt, 30.0)))
+
+
+def _said(exc: BaseException) -> str:
+    """An error as text for output and the audit log, with every known secret scrubbed."""
+    return scrub(str(exc))
 
 
 def record_freeze(log: AuditLog, plan: Plan, run_id: str, actor: Mapping[str, str]) -> None:

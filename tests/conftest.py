@@ -64,4 +64,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest
     for role in ("AUTHOR", "COMMITTER"):
         monkeypatch.setenv(f"GIT_{role}_NAME", "Test Runner")
         monkeypatch.setenv(f"GIT_{role}_EMAIL", "tests@example.org")
+    from pmcpost.credentials import forget_all
+
+    forget_all()  # secrets remembered by an earlier test must not be scrubbed from this one's messages
     yield

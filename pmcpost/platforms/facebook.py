@@ -19,11 +19,11 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, cast
-from urllib.parse import quote
 
 import facebook
 import requests
 
+from pmcpost.credentials import HIDDEN, read_credential, scrub
 from pmcpost.errors import (
     ConfigError,
     CredentialsError,
@@ -56,7 +56,6 @@ DUPLICATE_CODE = 506
 POLICY_BLOCK_CODE = 368
 NOT_FOUND_SUBCODE = 33  # "Object with ID ... does not exist"
 
-HIDDEN = "[hidden]"
 _TOKEN_IN_TEXT_RE = re.compile(r"(access_token=)[^&\s'\"]+")
 
 
@@ -160,7 +159,7 @@ class FacebookPlatform:
         self.token_variable = settings.credentials.get("page_token", "")
         if not self.token_variable:
             raise CredentialsError("platforms.facebook.credentials needs page_token (an environment variable name)")
-        token = environ.get(self.token_variable, "").strip()
+        token = read_credential(environ, self.token_variable)
         if not token:
             raise CredentialsError(
                 f"the Facebook Page token is missing: set the environment variable {self.token_variable}"
@@ -358,12 +357,8 @@ class FacebookPlatform:
         raise PlatformError(self._scrub(message), retryable=retryable) from None
 
     def _scrub(self, text: str) -> str:
-        """Remove the token from any text that could reach a message or a log."""
-        text = text.replace(self._token, HIDDEN)
-        quoted = quote(self._token, safe="")
-        if quoted != self._token:
-            text = text.replace(quoted, HIDDEN)
-        return _TOKEN_IN_TEXT_RE.sub(rf"\1{HIDDEN}", text)
+        """Remove the token, in every form, from any text that could reach a message or a log."""
+        return _TOKEN_IN_TEXT_RE.sub(rf"\1{HIDDEN}", scrub(text, [self._token]))
 
     def _reset_at(self) -> float | None:
         """When the limit lifts, from x-business-use-case-usage's estimated_time_to_regain_access (minutes);

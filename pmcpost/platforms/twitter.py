@@ -29,6 +29,7 @@ from tweepy.errors import (
     Unauthorized,
 )
 
+from pmcpost.credentials import read_credential, scrub
 from pmcpost.errors import CredentialsError, DuplicateContent, OutcomeUnknown, PlatformError, RateLimited
 from pmcpost.platforms import AccountInfo, Media, Message, RemotePost
 from pmcpost.platforms.http import RebasedSession, never_sent
@@ -66,7 +67,7 @@ def read_credentials(settings: PlatformConfig, environ: Mapping[str, str]) -> di
     missing: list[str] = []
     for role in ROLES:
         variable = settings.credentials[role]
-        value = (environ.get(variable) or "").strip()  # secrets pasted into CI often end in a newline
+        value = read_credential(environ, variable)  # its form checked, so it can never reach an HTTP error
         if value:
             values[role] = value
         else:
@@ -332,7 +333,8 @@ class TwitterPlatform:
         response = exc.response
         if not idempotent and response is not None:
             self._note_limits(response)  # a refused post still says how many X allows today
-        said = "; ".join(str(m) for m in exc.api_messages) or f"HTTP {getattr(response, 'status_code', '?')}"
+        # X's own words, scrubbed: a proxy or a broken server may echo a request's headers back.
+        said = scrub("; ".join(str(m) for m in exc.api_messages)) or f"HTTP {getattr(response, 'status_code', '?')}"
         if isinstance(exc, Unauthorized):
             raise CredentialsError(
                 f"X rejected the credentials in {self._variables} while {what} ({said}); "
