@@ -53,8 +53,9 @@ def _report_error(exc: PmcpostError) -> int:
         click.echo(f"pmcpost: {exc} ({n} problem{'s' if n != 1 else ''}); fix config.yaml and run again", err=True)
     else:
         from pmcpost.credentials import scrub
+        from pmcpost.safetext import visible
 
-        click.echo(f"pmcpost: error: {scrub(str(exc))}", err=True)
+        click.echo(f"pmcpost: error: {visible(scrub(str(exc)))}", err=True)
     return exc.exit_code
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from pmcpost.config import Config
 from pmcpost.credentials import scrub
 from pmcpost.errors import EXIT_OK, EXIT_PROBLEMS, ConfigError, PmcpostError
+from pmcpost.safetext import visible
 
 
 @dataclass
@@ -123,6 +124,6 @@ def run(root: Path | None, *, offline: bool) -> int:
             if c.ok is False
             else Text("--", style="yellow")
         )
-        table.add_row(mark, Text(c.area, style="bold"), Text(c.message))
+        table.add_row(mark, Text(c.area, style="bold"), Text(visible(c.message)))  # account names come from afar
     console().print(table)
     return EXIT_PROBLEMS if any(c.ok is False for c in results) else EXIT_OK

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pmcpost import xtext
 from pmcpost.config import Config
 from pmcpost.plan import PlanItem
 from pmcpost.render import platform_limit
+from pmcpost.safetext import md_code, md_code_block, md_text, visible
 
 # X's pay-per-use prices (published February 2026): worth knowing before posting.
 X_PRICE_POST = 0.015
@@ -91,15 +92,17 @@ def _when(config: Config, record: dict[str, Any]) -> str:
     )
 
 
-def _who(record: dict[str, Any]) -> str:
+def _who(record: dict[str, Any], shown: Callable[[str], str] = visible) -> str:
+    """Who answers for the post; names and ids pass through ``shown`` (terminal or markdown safety)."""
     c = record["coordinator"]
-    text = f"{c['name']} ({c['id']})"
+    text = f"{shown(c['name'])} ({shown(c['id'])})"
     a = record["approved_by"]
-    return text + (f", approved by {a['name']} ({a['id']})" if a else ", not approved")
+    return text + (f", approved by {shown(a['name'])} ({shown(a['id'])})" if a else ", not approved")
 
 
 def as_markdown(config: Config, items: Iterable[PlanItem], title: str = "pmcpost preview") -> str:
-    """For pull-request comments and CI job summaries."""
+    """For pull-request comments and CI job summaries. Every value from a file, config or the ledger is
+    escaped, so none can add HTML, a comment, a heading or a line that looks like ours."""
     records = [preview_record(config, i) for i in items]
     out = [f"## {title}", ""]
     if not records:
@@ -111,31 +114,29 @@ def as_markdown(config: Config, items: Iterable[PlanItem], title: str = "pmcpost
     ]
     for r in records:
         out.append(
-            f"| `{r['id']}` | {r['platform']} | {STATUS_WORDS.get(r['status'], r['status'])} | "
-            f"{_when(config, r)} | {len(r['parts'])} | {_who(r)} |"
+            f"| {md_code(r['id'])} | {md_text(r['platform'])} | {STATUS_WORDS.get(r['status'], r['status'])} | "
+            f"{_when(config, r)} | {len(r['parts'])} | {_who(r, md_text)} |"
         )
     out.append("")
     for r in records:
-        out.append(f"### `{r['id']}` on {r['platform']}")
+        out.append(f"### {md_code(r['id'])} on {md_text(r['platform'])}")
         out.append("")
         if r["reason"]:
-            out.append(f"**{STATUS_WORDS.get(r['status'], r['status'])}**: {r['reason']}")
+            out.append(f"**{STATUS_WORDS.get(r['status'], r['status'])}**: {md_text(r['reason'])}")
             out.append("")
         for n, p in enumerate(r["parts"], start=1):
             over = " **over the limit**" if p["length"] > p["limit"] else ""
             out.append(f"Post {n} of {len(r['parts'])} · {p['length']:,}/{p['limit']:,}{over}")
             out.append("")
-            out.append("```text")
-            out.append(p["text"].replace("```", "ʼʼʼ"))
-            out.append("```")
+            out.extend(md_code_block(p["text"]))
             out.append("")
             if p["link"] and p["link"] not in p["text"]:
-                out.append(f"Attached link: {p['link']}")
+                out.append(f"Attached link: {md_code(p['link'])}")
                 out.append("")
         for m in r["media"]:
-            out.append(f"- image `{m['path']}`, alt text: {m['alt']}")
+            out.append(f"- image {md_code(m['path'])}, alt text: {md_text(m['alt'])}")
         for w in r["warnings"]:
-            out.append(f"- ⚠ {w}")
+            out.append(f"- ⚠ {md_text(w)}")
         if r.get("estimated_cost_usd"):
             out.append(f"- X pay-per-use estimate: ${r['estimated_cost_usd']:.3f}")
         if r["media"] or r["warnings"] or r.get("estimated_cost_usd"):
@@ -164,29 +165,34 @@ def print_text(config: Config, items: Iterable[PlanItem]) -> None:
         status = STATUS_WORDS.get(r["status"], r["status"])
         body.append(f"{status}", style="bold")
         if r["reason"]:
-            body.append(f": {r['reason']}")
+            body.append(f": {visible(r['reason'])}")
         body.append(f"\ngoes out: {_when(config, r)}\nanswerable: {_who(r)}\n")
         for n, p in enumerate(r["parts"], start=1):
             style = "red bold" if p["length"] > p["limit"] else "green"
             body.append(f"\n── post {n}/{len(r['parts'])} ", style="dim")
             body.append(f"{p['length']:,}/{p['limit']:,}", style=style)
             body.append(" ──\n", style="dim")
-            body.append(p["text"] + "\n")
+            body.append(visible(p["text"]) + "\n")
             if p["link"] and p["link"] not in p["text"]:
-                body.append(f"attached link: {p['link']}\n", style="cyan")
+                body.append(f"attached link: {visible(p['link'])}\n", style="cyan")
         for m in r["media"]:
-            body.append(f"\nimage {m['path']}\n  alt: {m['alt']}", style="cyan")
+            body.append(f"\nimage {visible(m['path'])}\n  alt: {visible(m['alt'])}", style="cyan")
         for w in r["warnings"]:
-            body.append(f"\n⚠ {w}", style="yellow")
+            body.append(f"\n⚠ {visible(w)}", style="yellow")
         if r.get("estimated_cost_usd"):
             body.append(f"\nX pay-per-use estimate: ${r['estimated_cost_usd']:.3f}", style="dim")
         for url in r["posted"]:
-            body.append(f"\nposted: {url}")
+            body.append(f"\nposted: {visible(url)}")
         # soft_wrap off: the panel wraps long lines instead of cropping them; every character must show
-        con.print(Panel(body, title=f"{r['id']} → {r['platform']}", title_align="left", expand=False), soft_wrap=False)
+        title = Text(f"{visible(r['id'])} → {visible(r['platform'])}")
+        con.print(Panel(body, title=title, title_align="left", expand=False), soft_wrap=False)
 
 
 def _plain_text(config: Config, records: list[dict[str, Any]]) -> str:
+    return visible("\n".join(_plain_lines(config, records)))
+
+
+def _plain_lines(config: Config, records: list[dict[str, Any]]) -> list[str]:
     out: list[str] = []
     for r in records:
         out.append(
@@ -208,4 +214,4 @@ def _plain_text(config: Config, records: list[dict[str, Any]]) -> str:
             out.append(f"X pay-per-use estimate: ${r['estimated_cost_usd']:.3f}")
         out.extend(f"posted: {url}" for url in r["posted"])
         out.append("")
-    return "\n".join(out)
+    return out

@@ -14,6 +14,7 @@ from pmcpost.errors import EXIT_OK, EXIT_PROBLEMS, GitError, UsageError
 from pmcpost.output import console, is_interactive, plain_lines, print_left_out
 from pmcpost.plan import Plan
 from pmcpost.publish import Outcome, PublishContext, Publisher
+from pmcpost.safetext import visible
 
 
 def run(
@@ -188,7 +189,7 @@ def _show_not_posted(config: Config, plan: Plan) -> None:
             f"(remove {config.policy.freeze_file} or set policy.freeze: false to lift it)."
         )
     for item in plan.with_status("held", "frozen", "unapproved", "changed", "error"):
-        con.print(f"{item.status}: {item.id} on {item.platform}: {item.reason}", markup=False)
+        con.print(visible(f"{item.status}: {item.id} on {item.platform}: {item.reason}"), markup=False)
 
 
 def _unset_credentials(config: Config, platform: str, environ: Mapping[str, str]) -> list[str]:
@@ -211,7 +212,7 @@ def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]])
     """A rich table on a terminal; in CI logs plain lines, so URLs are never folded (they stay clickable) and
     hundreds of rows cost milliseconds, not a second of table layout."""
     if not is_interactive(sys.stdout) or "NO_COLOR" in os.environ:
-        cells = [[str(cell) for cell in row] for row in rows]
+        cells = [[visible(str(cell), newlines=False) for cell in row] for row in rows]
         # Pad every column but the last (a URL or an error stays whole and unpadded).
         widths = [max((len(r[i]) for r in cells), default=0) for i in range(len(columns) - 1)]
         plain_lines(
@@ -229,7 +230,7 @@ def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]])
     for col in columns:
         table.add_column(col, overflow="fold")
     for row in rows:  # Text cells: an error message's brackets are not rich markup
-        table.add_row(*(cell if isinstance(cell, Text) else Text(str(cell)) for cell in row))
+        table.add_row(*(cell if isinstance(cell, Text) else Text(visible(str(cell), newlines=False)) for cell in row))
     con.print(table)
 
 
@@ -245,7 +246,7 @@ def _run_with_progress(publisher: Publisher, plan: Plan) -> list[Outcome]:
 
     def line(o: Outcome) -> None:
         where = o.remotes[-1].url if o.remotes and o.ok else (o.error or "")
-        plain_lines([f"{o.status}: {o.item.id} on {o.item.platform} {where}".rstrip()])
+        plain_lines([visible(f"{o.status}: {o.item.id} on {o.item.platform} {where}".rstrip(), newlines=False)])
 
     publisher.ctx.on_progress = line
     return publisher.run(plan)

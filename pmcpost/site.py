@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import escape
 
 from pmcpost.errors import TemplateError
+from pmcpost.safetext import https_only
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -377,8 +378,9 @@ def content_html(site: Site, record: Record, lang: str) -> str:
     for image in record.images:
         alt = pick(image.alt, used, site.languages)[0]
         out.append(f'<p><img src="{escape(site.url(image.file))}" alt="{escape(alt)}"></p>')
-    if record.link:
-        out.append(f'<p><a href="{escape(record.link)}">{escape(labels(used)["more"])}</a></p>')
+    link = https_only(record.link)
+    if link:
+        out.append(f'<p><a href="{escape(link)}">{escape(labels(used)["more"])}</a></p>')
     return xml_text("\n".join(out))
 
 
@@ -413,8 +415,8 @@ def atom_feed(site: Site, records: Iterable[Record], lang: str, department: str 
         if title_lang != used:
             t.set(XML_LANG, title_lang)
         ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html", "href": site.url(r.page)})
-        if r.link:
-            ET.SubElement(entry, "link", {"rel": "related", "href": r.link})
+        if https_only(r.link):
+            ET.SubElement(entry, "link", {"rel": "related", "href": str(r.link)})
         for image in r.images:
             alt = pick(image.alt, used, site.languages)[0]
             ET.SubElement(
@@ -462,7 +464,7 @@ def json_feed(site: Site, records: Iterable[Record], lang: str, department: str 
             "tags": [labels(lang).get(f"kind.{r.kind}", r.kind), *r.hashtags],
             "language": used,
         }
-        if r.link:
+        if https_only(r.link):
             item["external_url"] = r.link
         if r.images:
             item["image"] = site.url(r.images[0].file)
@@ -597,7 +599,8 @@ def _announcement(site: Site, r: Record, root: str) -> dict[str, Any]:
     posted = []
     for platform in sorted(r.posted):
         name = PLATFORM_NAMES.get(platform, platform.capitalize())
-        for url in r.posted[platform]:
+        # Only https addresses become links: a platform's answer or an edited record could hold javascript:.
+        for url in filter(None, map(https_only, r.posted[platform])):
             posted.append(
                 {
                     "platform": name,
@@ -624,7 +627,7 @@ def _announcement(site: Site, r: Record, root: str) -> dict[str, Any]:
         **_summary(site, r, root),
         "sections": sections,
         "figures": figures,
-        "link": r.link,
+        "link": https_only(r.link),
         "hashtags": list(r.hashtags),
         "coordinator": r.coordinator.name,
         "approver": r.approver.name if r.approver else None,

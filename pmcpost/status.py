@@ -9,6 +9,7 @@ from typing import Any
 
 from pmcpost.config import Config
 from pmcpost.plan import PlanItem, make_plan
+from pmcpost.safetext import visible
 
 GROUPS = ("scheduled", "due", "posted", "failed", "expired", "changed", "retracted", "held", "frozen")
 
@@ -96,7 +97,8 @@ def print_text(config: Config, report: list[DepartmentStatus]) -> None:
         for g in ("due", "failed", "changed", "held", "frozen"):
             for e in d.items[g]:
                 detail = e.get("error") or e.get("reason") or ""
-                con.print(Text(f"{g}: {e['id']} on {e['platform']}" + (f": {detail}" if detail else "")))
+                line = f"{g}: {e['id']} on {e['platform']}" + (f": {detail}" if detail else "")
+                con.print(Text(visible(line)))  # the ledger's words (platforms' errors) shown, never obeyed
         for e in d.items["posted"]:
             for url in e.get("urls", []):
-                con.print(Text(f"posted: {e['id']} on {e['platform']}: {url}"))
+                con.print(Text(visible(f"posted: {e['id']} on {e['platform']}: {url}")))

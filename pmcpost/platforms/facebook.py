@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, cast
+from urllib.parse import quote
 
 import facebook
 import requests
@@ -34,6 +35,7 @@ from pmcpost.errors import (
 )
 from pmcpost.platforms import AccountInfo, Message, Part, RemotePost
 from pmcpost.platforms.http import RebasedSession, never_sent
+from pmcpost.safetext import https_only
 
 if TYPE_CHECKING:
     from pmcpost.config import Config, PlatformConfig
@@ -218,7 +220,7 @@ class FacebookPlatform:
         post_id = str(result.get("post_id") or result.get("id") or "")
         if not post_id:
             raise OutcomeUnknown("Facebook accepted the post but its answer held no post id")
-        url = str(result.get("permalink_url") or POST_URL.format(id=post_id))
+        url = _post_url(result.get("permalink_url"), post_id)
         log.info("posted %s to Facebook as %s", message.announcement.id, post_id)
         return RemotePost(id=post_id, url=url)
 
@@ -246,7 +248,7 @@ class FacebookPlatform:
                 if created is not None and created < since:
                     continue
                 post_id = str(item["id"])
-                return RemotePost(id=post_id, url=str(item.get("permalink_url") or POST_URL.format(id=post_id)))
+                return RemotePost(id=post_id, url=_post_url(item.get("permalink_url"), post_id))
             after = (page.get("paging") or {}).get("cursors", {}).get("after")
             if not after or not (page.get("paging") or {}).get("next"):
                 return None
@@ -386,6 +388,11 @@ class FacebookPlatform:
 
 class _NotFound(PlatformError):
     """The object asked for does not exist (for a delete: it is already gone)."""
+
+
+def _post_url(permalink: object, post_id: str) -> str:
+    """Graph's permalink when it is an https address (it reaches the website and the audit log), else ours."""
+    return https_only(permalink if isinstance(permalink, str) else None) or POST_URL.format(id=quote(post_id, safe="_"))
 
 
 def _as_int(value: object) -> int | None:
