@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from pmcpost.audit import FILE_RE, format_time, log_files, parse_time, person_id
 from pmcpost.errors import UsageError
+from pmcpost.safetext import visible
 
 DEFAULT_EVENTS = ("posted", "reconciled", "retracted", "failed")
 FORMATS = ("text", "json", "csv")
@@ -233,7 +234,7 @@ def write_entries(matches: Iterable[tuple[bytes, Mapping[str, Any]]], fmt: str, 
             count += 1
     elif fmt == "text":
         for _, entry in matches:
-            stream.write(text_line(entry, tz) + "\n")
+            stream.write(visible(text_line(entry, tz), newlines=False) + "\n")  # the ledger's words, never obeyed
             count += 1
     else:
         raise UsageError(f"unknown format {fmt!r} (choose {', '.join(FORMATS)})")

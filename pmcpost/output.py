@@ -55,10 +55,12 @@ def print_left_out(diagnostics: Iterable[Diagnostic]) -> None:
 
 def print_diagnostics(diagnostics: list[Diagnostic], stream: TextIO | None = None) -> None:
     """``path:line:col: severity: message`` lines; coloured on a terminal."""
+    from pmcpost.safetext import visible
+
     stream = stream or sys.stdout
     if not is_interactive(stream) or "NO_COLOR" in os.environ:
         for d in diagnostics:
-            stream.write(f"{d}\n")
+            stream.write(f"{visible(str(d), newlines=False)}\n")  # a file name may hold an escape sequence
         return
     from rich.markup import escape
 
@@ -66,4 +68,5 @@ def print_diagnostics(diagnostics: list[Diagnostic], stream: TextIO | None = Non
     for d in diagnostics:
         colour = "red" if d.severity == "error" else "yellow"
         where = str(d).partition(f": {d.severity}: ")[0]
-        con.print(f"[bold]{escape(where)}:[/bold] [{colour}]{d.severity}:[/{colour}] {escape(d.message)}")
+        where, message = visible(where, newlines=False), visible(d.message, newlines=False)
+        con.print(f"[bold]{escape(where)}:[/bold] [{colour}]{d.severity}:[/{colour}] {escape(message)}")

@@ -245,3 +245,30 @@ def test_status_and_publish_show_platform_errors_visibly(tmp_path: Path, capsys:
         assert "\x1b" not in out + err and SHOWN in out
         result = CliRunner().invoke(cli, ["--root", str(world.root), "status", "--now", "2026-12-02 10:00"])
         assert "\x1b" not in result.stdout and SHOWN in result.stdout
+
+
+def test_validate_names_a_file_whose_name_holds_an_escape_visibly(tmp_path: Path) -> None:
+    bad_name = "content/water-supply/2026-12-01-\x1b[2Jx.yaml"
+    root = make_repo(tmp_path, {bad_name: GOOD_ANNOUNCEMENT})
+    result = CliRunner().invoke(cli, ["--root", str(root), "validate", "--format", "text"])
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stdout + result.stderr
+    assert "content/water-supply/2026-12-01-\\x1b[2Jx.yaml:" in result.stdout
+
+
+def test_audit_show_prints_the_ledger_s_words_visibly(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, {P: GOOD_ANNOUNCEMENT})
+    config = load_config(root, environ={})
+    AuditLog(config.audit_dir).append(
+        {
+            "event": "failed",
+            "run": "r",
+            "announcement": "water-supply/2026-12-01-shutdown",
+            "department": "water-supply",
+            "platform": "twitter",
+            "error": ESC_TITLE,
+        }
+    )
+    result = CliRunner().invoke(cli, ["--root", str(root), "audit", "show"])
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stdout and SHOWN in result.stdout
