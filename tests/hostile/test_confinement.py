@@ -153,17 +153,21 @@ def write_secret_file(tmp_path: Path) -> Path:
     return secret
 
 
-@pytest.mark.parametrize("target", ["outside", "git-config"])
+@pytest.mark.parametrize("target", ["outside", "git-config", "proc"])
 def test_include_of_a_link_leading_out_of_templates_is_refused(tmp_path: Path, target: str) -> None:
     root = make_repo(tmp_path / "repo", {P: GOOD_ANNOUNCEMENT})
     leaked = write_secret_file(tmp_path)
+    if target == "proc":
+        if not Path("/proc/self/environ").exists():
+            pytest.skip("no /proc on this system")
+        leaked = Path("/proc/self/environ")
     if target == "git-config":
         (root / ".git").mkdir()
         (root / ".git" / "config").write_text("[remote]\n  url = https://token:EAAleaked@example.org\n")
         leaked = root / ".git" / "config"
     templates = root / "templates"
     templates.mkdir()
-    (templates / "leak.txt").symlink_to(leaked if target == "outside" else Path("../.git/config"))
+    (templates / "leak.txt").symlink_to(Path("../.git/config") if target == "git-config" else leaked)
     (templates / "facebook.j2").write_text("{{ text[lang] }}\n{% include 'leak.txt' %}\n", encoding="utf-8")
     config = load_config(root, environ={})
     [announcement] = load_all(config).announcements
