@@ -105,22 +105,18 @@ def cli(ctx: click.Context, root: Path | None) -> None:
 
 
 def _parse_moment(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
-    """--now: 'YYYY-MM-DD HH:MM' in the config timezone, an ISO time with an offset, or 'now'."""
-    import re
-    from datetime import datetime
+    """--now: a date and time as people type it (pmcpost.moments), a day (its midnight), or 'now'."""
+    from datetime import datetime, time
+
+    from pmcpost.moments import MomentError, parse_day_or_moment
 
     if value is None or value.strip().lower() == "now":
         return None
-    text = value.strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?)?", text):
-        raise click.BadParameter(f"{value!r} is not a time; write it as 'YYYY-MM-DD HH:MM' (India time) or ISO 8601")
-    text = text.replace("Z", "+00:00")
-    if len(text) == 10:
-        text += " 00:00"
     try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a real date and time") from None
+        moment = parse_day_or_moment(value, None)  # naive unless an offset is given: _now adds the config's zone
+    except MomentError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return moment if isinstance(moment, datetime) else datetime.combine(moment, time())
 
 
 def _now(config: Config, moment: Any) -> Any:

@@ -8,13 +8,14 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from pmcpost import yamlnodes
 from pmcpost.config import KINDS, Config, normalise_hashtag
 from pmcpost.diagnostics import Diagnostic
+from pmcpost.moments import MomentError, parse_moment
 from pmcpost.yamlnodes import Node, Reader
 
 MAX_ANNOUNCEMENT_BYTES = 64 * 1024
@@ -240,29 +241,11 @@ def parse_announcement(
 
 
 def parse_time(text: str, config: Config) -> datetime | None:
-    """'2026-12-03 09:00', '2026-12-03T09:00:00+05:30' or '...Z'; no offset means the config timezone."""
-    text = text.strip()
-    if len(text) <= 10:  # a date alone (or less) is not a moment to post at
-        return None
+    """A date and time as people type it (see pmcpost.moments); no offset means the config timezone."""
     try:
-        moment = datetime.fromisoformat(text)  # the common case, with no rewriting
-    except ValueError:
-        # Python 3.10 knows no 'Z'; people type two spaces or a tab between date and time, or '9:00'.
-        text = re.sub(r"\s+", " ", text)
-        text = re.sub(r"^(\d{4}-\d{2}-\d{2}[T ])(\d):", r"\g<1>0\2:", text)
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=config.organisation.tz)
-    try:  # near year 1 or 9999 an offset pushes the moment out of range; comparisons would then fail
-        moment.astimezone(timezone.utc)
-    except OverflowError:
+        return parse_moment(text, config.organisation.tz)
+    except MomentError:
         return None
-    return moment
 
 
 def inspect_media(root: Path, rel: str) -> tuple[str, str, str, int]:
@@ -574,14 +557,11 @@ class _AnnouncementReader:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw.strip()):
             self.r.error(node, f"{what} needs a time as well as a date, e.g. '{raw.strip()} 09:00'")
             return None
-        moment = parse_time(raw, self.c)
-        if moment is None:
-            self.r.error(
-                node,
-                f"{what} {raw!r} is not a date and time; write it as 'YYYY-MM-DD HH:MM' "
-                "(India time) or with an offset, e.g. '2026-12-03T09:00+05:30'",
-            )
-        return moment
+        try:
+            return parse_moment(raw, self.c.organisation.tz)
+        except MomentError as exc:
+            self.r.error(node, f"{what} {exc}")
+            return None
 
     def platform_list(self, node: Node) -> tuple[str, ...]:
         r, c = self.r, self.c

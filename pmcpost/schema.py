@@ -12,14 +12,15 @@ from typing import Any
 
 from pmcpost.config import KINDS
 from pmcpost.content import KEYS, REQUIRED_KEYS
+from pmcpost.moments import SCHEMA_PATTERN
 
 SCHEMA_ID = "https://www.pmc.gov.in/pmcpost/announcement.schema.json"
 SCHEMA_FILE = "announcement.schema.json"
 
 _DATETIME = {
     "type": "string",
-    "pattern": r"^\d{4}-\d{2}-\d{2}[T ]+\d{1,2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})?$",
-    "examples": ["2026-12-03 09:00", "2026-12-03T09:00:00+05:30"],
+    "pattern": SCHEMA_PATTERN,
+    "examples": ["2026-12-03 09:00", "2026-12-03 6.15 pm", "2026-12-03T09:00:00+05:30"],
 }
 
 

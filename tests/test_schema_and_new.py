@@ -13,6 +13,7 @@ from helpers import REAL_CONFIG, make_repo, repo_config
 
 from pmcpost.cli import cli
 from pmcpost.content import KEYS, REQUIRED_KEYS, load_file
+from pmcpost.moments import SCHEMA_PATTERN
 from pmcpost.scaffold import create_announcement
 from pmcpost.schema import announcement_schema
 
@@ -52,8 +53,7 @@ def test_schema_rejects_what_validate_rejects() -> None:
     assert messages == [
         "'alrt' is not one of ['alert', 'notice', 'scheme', 'project', 'event']",
         "'mr' is a required property",
-        "'soon' does not match "
-        "'^\\\\d{4}-\\\\d{2}-\\\\d{2}[T ]+\\\\d{1,2}:\\\\d{2}(:\\\\d{2})?(Z|[+-]\\\\d{2}:?\\\\d{2})?$'",
+        f"'soon' does not match {SCHEMA_PATTERN!r}",
         "Additional properties are not allowed ('publsh_at' was unexpected)",
     ]
 
