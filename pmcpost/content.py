@@ -288,6 +288,7 @@ class _AnnouncementReader:
         self.path = path
         self.label = label
         self.data = data
+        self.lines: list[str] | None = None  # the source lines, read only when prose needs a closer look
         self.languages = config.organisation.languages
 
     def read(self, root: Node) -> Announcement | None:
@@ -458,10 +459,33 @@ class _AnnouncementReader:
             value = r.string(vnode, f"{what}.{lang}")
             if value is not None:
                 out[lang] = value.strip()
+                self.cut_by_comment(vnode, f"{what}.{lang}")
         primary = self.languages[0]
         if required and primary not in e:
             r.error(node, f"{what} needs the primary language {primary!r}")
         return out
+
+    def cut_by_comment(self, node: Node, what: str) -> None:
+        """Report prose that a '#' after a space silently cut short (the rest became a YAML comment)."""
+        if getattr(node, "style", None) not in (None, ""):  # quoted or block text keeps its '#'
+            return
+        if self.lines is None:
+            self.lines = yamlnodes.source_lines(self.data)
+        found = yamlnodes.comment_after(node, self.lines)
+        if found is None:
+            return
+        line, column, comment = found
+        shown = comment if len(comment) <= 40 else comment[:39] + "…"
+        self.r.diagnostics.append(
+            Diagnostic(
+                self.label,
+                line,
+                column,
+                "error",
+                f"{what} stops before {shown!r}: after a space, '#' starts a YAML comment, so the rest of the "
+                "line would not be posted; put the text in quotes or use >-, and hashtags go in hashtags:",
+            )
+        )
 
     def link(self, node: Node, what: str) -> str | None:
         value = self.r.string(node, what)
