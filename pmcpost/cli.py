@@ -261,7 +261,8 @@ def new(state: State, department: str, coordinator: str | None, slug: str | None
 
     path = create_announcement(state.config, department, coordinator=coordinator, slug=slug, day=day, kind=kind)
     click.echo(f"created {path}")
-    click.echo("Edit the text, then run: pmcpost validate " + path)
+    click.echo("Replace every <<...>> placeholder with your own words, then run: pmcpost validate " + path)
+    click.echo("Then open a pull request and ask for approval as the file says.")
 
 
 @cli.group()

@@ -52,6 +52,8 @@ KEYS = {
     "freeze_exempt": "optional: true lets the post go out during a freeze (needs a cell member's approval)",
 }
 REQUIRED_KEYS = ("coordinator", "kind", "text", "publish_at")
+# `pmcpost new` writes <<...>> where the writer's own words belong; no real announcement contains it.
+PLACEHOLDER_RE = re.compile(r"<<[^<>]*>>")
 OVERRIDE_KEYS = ("text", "title", "hashtags", "link")
 
 
@@ -340,7 +342,8 @@ class _AnnouncementReader:
             r.error(
                 root,
                 "missing required key 'approved_by': policy requires a second person's "
-                "approval (the department's other coordinator or a cell member)",
+                "approval (the department's other coordinator or a cell member); ask them to review "
+                "your pull request, and the one who approves adds approved_by: <their id>",
             )
 
         kind = "notice"
@@ -460,10 +463,24 @@ class _AnnouncementReader:
             if value is not None:
                 out[lang] = value.strip()
                 self.cut_by_comment(vnode, f"{what}.{lang}")
+                self.placeholder(vnode, value, f"{what}.{lang}")
         primary = self.languages[0]
         if required and primary not in e:
             r.error(node, f"{what} needs the primary language {primary!r}")
         return out
+
+    def placeholder(self, node: Node, value: str, what: str) -> None:
+        """Report text still holding a placeholder of `pmcpost new`: it must never be posted."""
+        found = PLACEHOLDER_RE.search(value)
+        if found is None:
+            return
+        if what.startswith("media"):
+            task = "describe what the image shows"
+        elif what.endswith(tuple(f"title.{lang}" for lang in self.languages)):
+            task = "write a short heading, or delete the title"
+        else:
+            task = "write the message"
+        self.r.error(node, f"{what} still holds the placeholder {found.group()!r} from pmcpost new; replace it: {task}")
 
     def cut_by_comment(self, node: Node, what: str) -> None:
         """Report prose that a '#' after a space silently cut short (the rest became a YAML comment)."""

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from pmcpost.config import KINDS
-from pmcpost.content import KEYS, REQUIRED_KEYS
+from pmcpost.content import KEYS, PLACEHOLDER_RE, REQUIRED_KEYS
 from pmcpost.moments import SCHEMA_PATTERN
 
 SCHEMA_ID = "https://www.pmc.gov.in/pmcpost/announcement.schema.json"
@@ -24,11 +24,19 @@ _DATETIME = {
 }
 
 
+# Text with a placeholder of `pmcpost new` left in it is flagged by editors as validate refuses it.
+_TEXT = {
+    "type": "string",
+    "minLength": 1,
+    "not": {"pattern": PLACEHOLDER_RE.pattern, "description": "a <<placeholder>> left by pmcpost new"},
+}
+
+
 def _lang_map(languages: list[str], required: list[str], what: str) -> dict[str, Any]:
     return {
         "type": "object",
         "description": what,
-        "properties": {lang: {"type": "string", "minLength": 1} for lang in languages},
+        "properties": {lang: _TEXT for lang in languages},
         "required": required,
         "additionalProperties": False,
     }

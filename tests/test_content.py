@@ -104,7 +104,8 @@ CASES: list[tuple[str, str, list[str]]] = [
         G.replace("approved_by: priya.shinde\n", ""),
         [
             f"{P}:1:1: error: missing required key 'approved_by': policy requires a second person's approval "
-            "(the department's other coordinator or a cell member)"
+            "(the department's other coordinator or a cell member); ask them to review your pull request, "
+            "and the one who approves adds approved_by: <their id>"
         ],
     ),
     (
