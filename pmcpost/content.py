@@ -143,7 +143,11 @@ def _yaml_files(folder: Path) -> Iterator[str]:
         try:
             with os.scandir(stack.pop()) as entries:
                 for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):  # as rglob: no symlink loops
+                    if entry.is_symlink():
+                        # Never followed (no loops, nothing from outside); loading refuses it by name.
+                        if entry.name.endswith(YAML_SUFFIXES) or entry.is_dir():
+                            yield entry.path
+                    elif entry.is_dir():
                         stack.append(entry.path)
                     elif entry.name.endswith(YAML_SUFFIXES) and entry.is_file():
                         yield entry.path
@@ -217,6 +221,9 @@ def load_file(
 ) -> tuple[Announcement | None, list[Diagnostic]]:
     """Read and check one announcement file."""
     label = relative_label(config.root, path)
+    linked = symlink_problem(config, path)
+    if linked is not None:
+        return None, [Diagnostic(label, 0, 0, "error", linked)]
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -225,6 +232,38 @@ def load_file(
 
 
 MediaCache = dict[tuple[Path, str], tuple[str, str, str, int]]
+
+_LINK_RISK = "a link can point outside the repository, or change what is posted without review"
+
+
+@functools.lru_cache(maxsize=256)
+def _is_link(path: str) -> bool:
+    # Every file of a run sits in the same few folders: look at each folder once.
+    return os.path.islink(path)
+
+
+def symlink_problem(config: Config, path: Path) -> str | None:
+    """Why ``path`` must not be read as an announcement: it is a symbolic link, or sits in a linked folder
+    inside the content folder (None when neither). What reviewers saw must be what is posted."""
+    if os.path.islink(path):
+        what = "folder" if path.is_dir() else "file"
+        return (
+            f"is a symbolic link to a {what}, and pmcpost does not follow links under {config.paths.content}/ "
+            f"({_LINK_RISK}); put the announcement itself here"
+        )
+    parts = relative_parts(path, config.content_dir)
+    if parts is None:
+        return None
+    folder = os.fspath(config.content_dir)
+    for i, part in enumerate(parts[:-1]):
+        folder = os.path.join(folder, part)
+        if _is_link(folder):
+            shown = "/".join((config.paths.content.strip("/"), *parts[: i + 1]))
+            return (
+                f"sits in {shown}, which is a symbolic link, and pmcpost does not follow links under "
+                f"{config.paths.content}/ ({_LINK_RISK}); put the announcement itself here"
+            )
+    return None
 
 
 def parse_announcement(
@@ -663,8 +702,9 @@ def resolve_targets(config: Config, args: Sequence[str]) -> list[Path]:
     out: list[Path] = []
     for arg in args:
         path = Path(arg)
-        if path.exists():
-            out.append(path.resolve())
+        if path.exists() or path.is_symlink():
+            # Not resolved: a symbolic link must stay visible, so that loading can refuse it.
+            out.append(Path(os.path.abspath(path)))
             continue
         found = [config.content_dir / f"{arg}{suffix}" for suffix in YAML_SUFFIXES]
         found = [p for p in found if p.is_file()]
