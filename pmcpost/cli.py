@@ -415,14 +415,19 @@ def report(
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when the file is not what config.yaml gives (CI).")
 @pass_state
 def codeowners(state: State, output: Path | None, check: bool) -> None:
-    """Write a CODEOWNERS file from config.yaml: each department's folder owned by its coordinators."""
+    """Write a CODEOWNERS file from config.yaml: each department's folder owned by its coordinators; config,
+    templates, audit log, freeze file, workflows and freeze_exempt announcements owned by the cell."""
     from pmcpost.codeowners import codeowners_path, is_current, write_codeowners
 
     config = state.config
     path = codeowners_path(config, output)
     if check:
         if not is_current(config, path):
-            click.echo(f"{path}: out of date with config.yaml; run pmcpost codeowners", err=True)
+            click.echo(
+                f"{path}: out of date with config.yaml and the freeze_exempt announcements; "
+                "run pmcpost codeowners and commit the result",
+                err=True,
+            )
             sys.exit(EXIT_PROBLEMS)
         click.echo(f"{path}: up to date", err=True)
         return

@@ -422,8 +422,19 @@ class _AnnouncementReader:
             if freeze_exempt and approved_by not in cell_ids:
                 r.error(
                     e["freeze_exempt"][1],
-                    "freeze_exempt needs approval by a social media cell member (approved_by)",
+                    "freeze_exempt needs approval by a social media cell member (approved_by), and the cell "
+                    "must review the pull request (pmcpost codeowners makes them this file's owners)",
                 )
+            if freeze_exempt:
+                from pmcpost.codeowners import DEFAULT_PATH, owned_by_cell
+
+                if owned_by_cell(c, self.label) is False:
+                    r.error(
+                        e["freeze_exempt"][1],
+                        "freeze_exempt lets this post out during a freeze, so the social media cell must review "
+                        f"it, but {DEFAULT_PATH} does not make them this file's owners: run pmcpost codeowners "
+                        "and commit the result",
+                    )
 
         if r.failed or not department or publish_at is None or coordinator is None:
             return None
