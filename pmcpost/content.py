@@ -236,12 +236,6 @@ MediaCache = dict[tuple[Path, str], tuple[str, str, str, int]]
 _LINK_RISK = "a link can point outside the repository, or change what is posted without review"
 
 
-@functools.lru_cache(maxsize=256)
-def _is_link(path: str) -> bool:
-    # Every file of a run sits in the same few folders: look at each folder once.
-    return os.path.islink(path)
-
-
 def symlink_problem(config: Config, path: Path) -> str | None:
     """Why ``path`` must not be read as an announcement: it is a symbolic link, or sits in a linked folder
     inside the content folder (None when neither). What reviewers saw must be what is posted."""
@@ -251,18 +245,27 @@ def symlink_problem(config: Config, path: Path) -> str | None:
             f"is a symbolic link to a {what}, and pmcpost does not follow links under {config.paths.content}/ "
             f"({_LINK_RISK}); put the announcement itself here"
         )
-    parts = relative_parts(path, config.content_dir)
+    linked = _linked_folder(os.path.dirname(os.path.abspath(path)), os.fspath(config.content_dir))
+    if linked is None:
+        return None
+    shown = "/".join((config.paths.content.strip("/"), *linked))
+    return (
+        f"sits in {shown}, which is a symbolic link, and pmcpost does not follow links under "
+        f"{config.paths.content}/ ({_LINK_RISK}); put the announcement itself here"
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _linked_folder(folder: str, content: str) -> tuple[str, ...] | None:
+    """The parts (below the content folder) of the first linked folder on the way to ``folder``, if any."""
+    parts = relative_parts(Path(folder, "x"), Path(content))
     if parts is None:
         return None
-    folder = os.fspath(config.content_dir)
+    current = content
     for i, part in enumerate(parts[:-1]):
-        folder = os.path.join(folder, part)
-        if _is_link(folder):
-            shown = "/".join((config.paths.content.strip("/"), *parts[: i + 1]))
-            return (
-                f"sits in {shown}, which is a symbolic link, and pmcpost does not follow links under "
-                f"{config.paths.content}/ ({_LINK_RISK}); put the announcement itself here"
-            )
+        current = os.path.join(current, part)
+        if os.path.islink(current):
+            return parts[: i + 1]
     return None
 
 

@@ -105,18 +105,27 @@ def _refusal(text: str) -> MomentError:
 def parse_moment(text: str, tz: tzinfo | None) -> datetime:
     """A date and time; without an offset it is in ``tz`` (naive when ``tz`` is None). Raises MomentError."""
     cleaned = text.strip()
+    if len(cleaned) == 16 and cleaned[10] in " T" and cleaned[13] == ":" and cleaned.isascii():
+        # The common 'YYYY-MM-DD HH:MM', without the regex: validate reads tens of thousands of them.
+        try:
+            return _checked(cleaned, datetime.fromisoformat(cleaned).replace(tzinfo=tz))
+        except ValueError:
+            pass  # the full reading below says what is wrong
     m = _MOMENT_RE.match(cleaned)
     if m is None:
         raise _refusal(cleaned)
     day = _day(cleaned, m)
     hour, minute, second, micro = _clock(cleaned, m)
     zone = _offset(cleaned, m["offset"]) or tz
-    moment = datetime(day.year, day.month, day.day, hour, minute, second, micro, tzinfo=zone)
+    return _checked(cleaned, datetime(day.year, day.month, day.day, hour, minute, second, micro, tzinfo=zone))
+
+
+def _checked(text: str, moment: datetime) -> datetime:
     if moment.tzinfo is not None:
         try:  # near year 1 or 9999 an offset pushes the moment out of range; comparisons would then fail
             moment.astimezone(timezone.utc)
         except OverflowError:
-            raise MomentError(cleaned, f"is not a date and time; {HOW_TO_WRITE}") from None
+            raise MomentError(text, f"is not a date and time; {HOW_TO_WRITE}") from None
     return moment
 
 
