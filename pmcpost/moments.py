@@ -129,6 +129,15 @@ def _checked(text: str, moment: datetime) -> datetime:
     return moment
 
 
+def parse_day(text: str) -> date:
+    """A day alone, 'YYYY-MM-DD' (``date.fromisoformat`` would also take '20261201'). Raises MomentError."""
+    cleaned = text.strip()
+    m = _DAY_RE.match(cleaned)
+    if m is None:
+        raise MomentError(cleaned, "is not a date written as YYYY-MM-DD, e.g. 2026-12-03")
+    return _day(cleaned, m)
+
+
 def parse_day_or_moment(text: str, tz: tzinfo | None) -> date | datetime:
     """A day alone ('2026-12-01') or a date and time, as :func:`parse_moment` reads it."""
     cleaned = text.strip()

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from pmcpost.config import Config
 from pmcpost.errors import UsageError
+from pmcpost.moments import MomentError, parse_day
 from pmcpost.schema import SCHEMA_FILE
 
 TEMPLATE = """\
@@ -109,9 +110,9 @@ def create_announcement(
         day = (today + timedelta(days=1)).isoformat()
     else:
         try:
-            date.fromisoformat(day)
-        except ValueError:
-            raise UsageError(f"--date {day!r} is not a date written as YYYY-MM-DD") from None
+            day = parse_day(day).isoformat()
+        except MomentError as exc:
+            raise UsageError(f"--date {exc}") from None
     folder = config.content_dir / department
     path = folder / f"{day}-{slug}.yaml"
     if path.exists():

@@ -162,3 +162,18 @@ def test_since_and_until_take_the_same_forms(tmp_path: Path) -> None:
     assert result.stderr == (
         "pmcpost: error: '2026-12-01 10.3' has one digit for the minutes; write two, e.g. '10:30' or '10:03'\n"
     )
+
+
+def test_new_takes_its_date_through_the_same_reader(tmp_path: Path) -> None:
+    root = make_repo(tmp_path)
+    runner = CliRunner()
+    for typed, problem in (
+        ("20261220", "'20261220' is not a date written as YYYY-MM-DD, e.g. 2026-12-03"),
+        ("2026-02-30", "'2026-02-30' is not a real date"),
+    ):
+        result = runner.invoke(cli, ["--root", str(root), "new", "roads", "--date", typed])
+        assert result.exit_code == 2
+        assert result.stderr == f"pmcpost: error: --date {problem}\n"
+    result = runner.invoke(cli, ["--root", str(root), "new", "roads", "--date", " 2026-12-20 "])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("created content/roads/2026-12-20-new-notice.yaml\n")
