@@ -65,6 +65,10 @@ publish_at: "{day} 09:00"
 #   twitter:
 #     text:
 #       en: "<<A shorter English text for X>>"
+
+# Only for an alert that must go out during a freeze: needs a social media cell member as approved_by, and
+# the cell's review of the pull request (run pmcpost codeowners after adding it, and commit the result).
+# freeze_exempt: true
 """
 
 
