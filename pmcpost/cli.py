@@ -158,7 +158,7 @@ def _selection(config: Config, targets: tuple[str, ...], changed_since: str | No
         return files_affected_by_change(config, changed_since)
     files = resolve_targets(config, targets)
     # config.yaml among the paths (pre-commit passes it): every announcement depends on it
-    if not files or any(p == config.path.resolve() for p in files):
+    if not files or any(p.resolve() == config.path.resolve() for p in files):
         return None
     return files
 
