@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -40,7 +39,6 @@ CSV_COLUMNS = (
     "actor",
     "run",
 )
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -57,21 +55,18 @@ class Query:
 
 
 def parse_bound(text: str, tz: tzinfo, *, end: bool) -> datetime:
-    """A --since/--until value: a day (local, whole day included) or an ISO date-time (local unless it has an
-    offset). With ``end`` the result is exclusive: the day after a date, or just after a date-time."""
-    text = text.strip()
-    if DATE_RE.match(text):
-        try:
-            day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=tz)
-        except ValueError:
-            raise UsageError(f"{text!r} is not a real date") from None
-        return day + timedelta(days=1) if end else day
+    """A --since/--until value: a day (local, whole day included) or a date and time as people type it
+    (pmcpost.moments; local unless it has an offset). With ``end`` the result is exclusive: the day after a
+    date, or just after a date-time."""
+    from pmcpost.moments import MomentError, parse_day_or_moment
+
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(f"{text!r} is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM)") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
+        moment = parse_day_or_moment(text, tz)
+    except MomentError as exc:
+        raise UsageError(str(exc)) from None
+    if not isinstance(moment, datetime):
+        day = datetime(moment.year, moment.month, moment.day, tzinfo=tz)
+        return day + timedelta(days=1) if end else day
     return moment + timedelta(microseconds=1) if end else moment
 
 

@@ -120,22 +120,18 @@ def cli(ctx: click.Context, root: Path | None) -> None:
 
 
 def _parse_moment(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
-    """--now: 'YYYY-MM-DD HH:MM' in the config timezone, an ISO time with an offset, or 'now'."""
-    import re
-    from datetime import datetime
+    """--now: a date and time as people type it (pmcpost.moments), a day (its midnight), or 'now'."""
+    from datetime import datetime, time
+
+    from pmcpost.moments import MomentError, parse_day_or_moment
 
     if value is None or value.strip().lower() == "now":
         return None
-    text = value.strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?)?", text):
-        raise click.BadParameter(f"{value!r} is not a time; write it as 'YYYY-MM-DD HH:MM' (India time) or ISO 8601")
-    text = text.replace("Z", "+00:00")
-    if len(text) == 10:
-        text += " 00:00"
     try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a real date and time") from None
+        moment = parse_day_or_moment(value, None)  # naive unless an offset is given: _now adds the config's zone
+    except MomentError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return moment if isinstance(moment, datetime) else datetime.combine(moment, time())
 
 
 def _now(config: Config, moment: Any) -> Any:
@@ -177,7 +173,7 @@ def _selection(config: Config, targets: tuple[str, ...], changed_since: str | No
         return files_affected_by_change(config, changed_since)
     files = resolve_targets(config, targets)
     # config.yaml among the paths (pre-commit passes it): every announcement depends on it
-    if not files or any(p == config.path.resolve() for p in files):
+    if not files or any(p.resolve() == config.path.resolve() for p in files):
         return None
     return files
 
@@ -280,7 +276,8 @@ def new(state: State, department: str, coordinator: str | None, slug: str | None
 
     path = create_announcement(state.config, department, coordinator=coordinator, slug=slug, day=day, kind=kind)
     click.echo(f"created {path}")
-    click.echo("Edit the text, then run: pmcpost validate " + path)
+    click.echo("Replace every <<...>> placeholder with your own words, then run: pmcpost validate " + path)
+    click.echo("Then open a pull request and ask for approval as the file says.")
 
 
 @cli.group()
@@ -433,14 +430,19 @@ def report(
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when the file is not what config.yaml gives (CI).")
 @pass_state
 def codeowners(state: State, output: Path | None, check: bool) -> None:
-    """Write a CODEOWNERS file from config.yaml: each department's folder owned by its coordinators."""
+    """Write a CODEOWNERS file from config.yaml: each department's folder owned by its coordinators; config,
+    templates, audit log, freeze file, workflows and freeze_exempt announcements owned by the cell."""
     from pmcpost.codeowners import codeowners_path, is_current, write_codeowners
 
     config = state.config
     path = codeowners_path(config, output)
     if check:
         if not is_current(config, path):
-            click.echo(f"{path}: out of date with config.yaml; run pmcpost codeowners", err=True)
+            click.echo(
+                f"{path}: out of date with config.yaml and the freeze_exempt announcements; "
+                "run pmcpost codeowners and commit the result",
+                err=True,
+            )
             sys.exit(EXIT_PROBLEMS)
         click.echo(f"{path}: up to date", err=True)
         return

@@ -1,17 +1,29 @@
 """`pmcpost codeowners`: a CODEOWNERS file from config.yaml, so the forge asks the right people to review.
 
 Each department's folder is owned by its coordinators; when one has no GitHub handle the cell's members are
-added, so a second person can still approve. GitHub lets the last matching pattern win, so the catch-all
-comes first and the department folders after it.
+added, so a second person can still approve. What only the cell decides is owned by the cell alone: config,
+templates, the audit log, the freeze file, the workflows, and every announcement that says
+``freeze_exempt: true`` (it goes out during a freeze). GitHub lets the last matching pattern win, so the
+catch-all comes first, the department folders after it and those announcements last.
+
+CODEOWNERS works by path, so the exempt announcements are listed one by one; the pull-request check runs
+``pmcpost codeowners --check``, so a pull request that adds ``freeze_exempt: true`` must also change this
+file, which the cell owns: either way the forge asks the cell to review it.
 """
 
 from __future__ import annotations
 
+import functools
+import os
+import re
 from pathlib import Path
 
 from pmcpost.config import Config, Person
 
 DEFAULT_PATH = ".github/CODEOWNERS"
+# Characters a CODEOWNERS pattern can hold as they are; others are escaped with a backslash.
+_PLAIN = re.compile(r"[A-Za-z0-9._/-]")
+_FALSE = frozenset({"false", "False", "FALSE"})
 
 
 def _handles(people: tuple[Person, ...]) -> list[str]:
@@ -25,8 +37,51 @@ def _line(pattern: str, owners: list[str]) -> str:
     return f"{pattern} {' '.join(owners)}"
 
 
-def render_codeowners(config: Config) -> str:
-    """The file's text; the same config always gives the same bytes."""
+def _pattern(rel: str) -> str | None:
+    """The CODEOWNERS pattern for exactly one repository path (None when no pattern can say it)."""
+    if any(ord(c) < 32 or c == "\x7f" for c in rel):
+        return None
+    return "/" + "".join(c if _PLAIN.match(c) else "\\" + c for c in rel)
+
+
+def _says_exempt(data: bytes, path: str) -> bool:
+    """Whether a file says freeze_exempt with any value but false; a file YAML cannot read counts as saying it."""
+    from pmcpost import yamlnodes
+
+    if b"freeze_exempt" not in data:  # the common case, without parsing
+        return False
+    loaded = yamlnodes.load(data, path, max_bytes=len(data) + 1)
+    root = loaded.root
+    if not isinstance(root, yamlnodes.MappingNode):
+        return root is None
+    for key, value in root.value:
+        if isinstance(key, yamlnodes.ScalarNode) and key.value == "freeze_exempt":
+            return not (isinstance(value, yamlnodes.ScalarNode) and value.value in _FALSE)
+    return False
+
+
+def freeze_exempt_files(config: Config) -> list[str]:
+    """Repository paths of the announcement files that say ``freeze_exempt`` (with any value but false)."""
+    from pmcpost.content import discover, relative_label
+
+    out = []
+    for path in discover(config):
+        if os.path.islink(path):  # refused by validate and never published
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if _says_exempt(data, os.fspath(path)):
+            out.append(relative_label(config.root, path))
+    return sorted(out)
+
+
+def render_codeowners(config: Config, exempt: list[str] | None = None) -> str:
+    """The file's text; the same config and content always give the same bytes. ``exempt``: the
+    freeze_exempt announcements (found under the content folder when not given)."""
+    if exempt is None:
+        exempt = freeze_exempt_files(config)
     cell = _handles(config.cell_members)
     paths = config.paths
     lines = [
@@ -38,6 +93,8 @@ def render_codeowners(config: Config) -> str:
         _line("/config.yaml", cell),
         _line(f"/{paths.templates.strip('/')}/", cell),
         _line(f"/{paths.audit.strip('/')}/", cell),
+        _line(f"/{config.policy.freeze_file.strip('/')}", cell),
+        _line("/.github/", cell),
     ]
     for slug, dept in config.departments.items():
         owners = _handles(dept.coordinators)
@@ -47,7 +104,35 @@ def render_codeowners(config: Config) -> str:
             owners += [h for h in cell if h not in owners]
             note += f" (no GitHub handle for {', '.join(missing)}: the cell reviews too)"
         lines += ["", f"# {dept.name.get('en', slug)}: {note}", _line(f"/{paths.content.strip('/')}/{slug}/", owners)]
+    lines += [
+        "",
+        "# Announcements with freeze_exempt: true go out during a freeze: the cell reviews them.",
+    ]
+    patterns = [p for p in map(_pattern, exempt) if p is not None]
+    lines += [_line(p, cell) for p in patterns] or ["# (no announcement has freeze_exempt: true)"]
     return "\n".join(lines) + "\n"
+
+
+def owned_by_cell(config: Config, rel: str) -> bool | None:
+    """Whether the repository's CODEOWNERS gives the file ``rel`` to the cell alone, as `pmcpost codeowners`
+    writes it; None when the repository has no CODEOWNERS file (not on GitHub, or not set up)."""
+    path = config.root / DEFAULT_PATH
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    lines = _lines(os.fspath(path), stat.st_mtime_ns, stat.st_size)
+    pattern = _pattern(rel)
+    return pattern is not None and _line(pattern, _handles(config.cell_members)) in lines
+
+
+@functools.lru_cache(maxsize=8)
+def _lines(path: str, mtime_ns: int, size: int) -> frozenset[str]:
+    # Keyed by the file's time and size: a changed file is read again, an unchanged one once per run.
+    try:
+        return frozenset(Path(path).read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError):
+        return frozenset()
 
 
 def codeowners_path(config: Config, output: Path | None = None) -> Path:

@@ -8,13 +8,14 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from pmcpost import yamlnodes
 from pmcpost.config import KINDS, Config, normalise_hashtag
 from pmcpost.diagnostics import Diagnostic
+from pmcpost.moments import MomentError, parse_moment
 from pmcpost.yamlnodes import Node, Reader
 
 MAX_ANNOUNCEMENT_BYTES = 64 * 1024
@@ -51,6 +52,8 @@ KEYS = {
     "freeze_exempt": "optional: true lets the post go out during a freeze (needs a cell member's approval)",
 }
 REQUIRED_KEYS = ("coordinator", "kind", "text", "publish_at")
+# `pmcpost new` writes <<...>> where the writer's own words belong; no real announcement contains it.
+PLACEHOLDER_RE = re.compile(r"<<[^<>]*>>")
 OVERRIDE_KEYS = ("text", "title", "hashtags", "link")
 
 
@@ -140,7 +143,11 @@ def _yaml_files(folder: Path) -> Iterator[str]:
         try:
             with os.scandir(stack.pop()) as entries:
                 for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):  # as rglob: no symlink loops
+                    if entry.is_symlink():
+                        # Never followed (no loops, nothing from outside); loading refuses it by name.
+                        if entry.name.endswith(YAML_SUFFIXES) or entry.is_dir():
+                            yield entry.path
+                    elif entry.is_dir():
                         stack.append(entry.path)
                     elif entry.name.endswith(YAML_SUFFIXES) and entry.is_file():
                         yield entry.path
@@ -214,6 +221,9 @@ def load_file(
 ) -> tuple[Announcement | None, list[Diagnostic]]:
     """Read and check one announcement file."""
     label = relative_label(config.root, path)
+    linked = symlink_problem(config, path)
+    if linked is not None:
+        return None, [Diagnostic(label, 0, 0, "error", linked)]
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -222,6 +232,41 @@ def load_file(
 
 
 MediaCache = dict[tuple[Path, str], tuple[str, str, str, int]]
+
+_LINK_RISK = "a link can point outside the repository, or change what is posted without review"
+
+
+def symlink_problem(config: Config, path: Path) -> str | None:
+    """Why ``path`` must not be read as an announcement: it is a symbolic link, or sits in a linked folder
+    inside the content folder (None when neither). What reviewers saw must be what is posted."""
+    if os.path.islink(path):
+        what = "folder" if path.is_dir() else "file"
+        return (
+            f"is a symbolic link to a {what}, and pmcpost does not follow links under {config.paths.content}/ "
+            f"({_LINK_RISK}); put the announcement itself here"
+        )
+    linked = _linked_folder(os.path.dirname(os.path.abspath(path)), os.fspath(config.content_dir))
+    if linked is None:
+        return None
+    shown = "/".join((config.paths.content.strip("/"), *linked))
+    return (
+        f"sits in {shown}, which is a symbolic link, and pmcpost does not follow links under "
+        f"{config.paths.content}/ ({_LINK_RISK}); put the announcement itself here"
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _linked_folder(folder: str, content: str) -> tuple[str, ...] | None:
+    """The parts (below the content folder) of the first linked folder on the way to ``folder``, if any."""
+    parts = relative_parts(Path(folder, "x"), Path(content))
+    if parts is None:
+        return None
+    current = content
+    for i, part in enumerate(parts[:-1]):
+        current = os.path.join(current, part)
+        if os.path.islink(current):
+            return parts[: i + 1]
+    return None
 
 
 def parse_announcement(
@@ -240,29 +285,11 @@ def parse_announcement(
 
 
 def parse_time(text: str, config: Config) -> datetime | None:
-    """'2026-12-03 09:00', '2026-12-03T09:00:00+05:30' or '...Z'; no offset means the config timezone."""
-    text = text.strip()
-    if len(text) <= 10:  # a date alone (or less) is not a moment to post at
-        return None
+    """A date and time as people type it (see pmcpost.moments); no offset means the config timezone."""
     try:
-        moment = datetime.fromisoformat(text)  # the common case, with no rewriting
-    except ValueError:
-        # Python 3.10 knows no 'Z'; people type two spaces or a tab between date and time, or '9:00'.
-        text = re.sub(r"\s+", " ", text)
-        text = re.sub(r"^(\d{4}-\d{2}-\d{2}[T ])(\d):", r"\g<1>0\2:", text)
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=config.organisation.tz)
-    try:  # near year 1 or 9999 an offset pushes the moment out of range; comparisons would then fail
-        moment.astimezone(timezone.utc)
-    except OverflowError:
+        return parse_moment(text, config.organisation.tz)
+    except MomentError:
         return None
-    return moment
 
 
 def inspect_media(root: Path, rel: str) -> tuple[str, str, str, int]:
@@ -310,6 +337,7 @@ class _AnnouncementReader:
         self.path = path
         self.label = label
         self.data = data
+        self.lines: list[str] | None = None  # the source lines, read only when prose needs a closer look
         self.languages = config.organisation.languages
 
     def read(self, root: Node) -> Announcement | None:
@@ -361,7 +389,8 @@ class _AnnouncementReader:
             r.error(
                 root,
                 "missing required key 'approved_by': policy requires a second person's "
-                "approval (the department's other coordinator or a cell member)",
+                "approval (the department's other coordinator or a cell member); ask them to review "
+                "your pull request, and the one who approves adds approved_by: <their id>",
             )
 
         kind = "notice"
@@ -401,8 +430,19 @@ class _AnnouncementReader:
             if freeze_exempt and approved_by not in cell_ids:
                 r.error(
                     e["freeze_exempt"][1],
-                    "freeze_exempt needs approval by a social media cell member (approved_by)",
+                    "freeze_exempt needs approval by a social media cell member (approved_by), and the cell "
+                    "must review the pull request (pmcpost codeowners makes them this file's owners)",
                 )
+            if freeze_exempt:
+                from pmcpost.codeowners import DEFAULT_PATH, owned_by_cell
+
+                if owned_by_cell(c, self.label) is False:
+                    r.error(
+                        e["freeze_exempt"][1],
+                        "freeze_exempt lets this post out during a freeze, so the social media cell must review "
+                        f"it, but {DEFAULT_PATH} does not make them this file's owners: run pmcpost codeowners "
+                        "and commit the result",
+                    )
 
         if r.failed or not department or publish_at is None or coordinator is None:
             return None
@@ -480,10 +520,47 @@ class _AnnouncementReader:
             value = r.string(vnode, f"{what}.{lang}")
             if value is not None:
                 out[lang] = value.strip()
+                self.cut_by_comment(vnode, f"{what}.{lang}")
+                self.placeholder(vnode, value, f"{what}.{lang}")
         primary = self.languages[0]
         if required and primary not in e:
             r.error(node, f"{what} needs the primary language {primary!r}")
         return out
+
+    def placeholder(self, node: Node, value: str, what: str) -> None:
+        """Report text still holding a placeholder of `pmcpost new`: it must never be posted."""
+        found = PLACEHOLDER_RE.search(value)
+        if found is None:
+            return
+        if what.startswith("media"):
+            task = "describe what the image shows"
+        elif what.endswith(tuple(f"title.{lang}" for lang in self.languages)):
+            task = "write a short heading, or delete the title"
+        else:
+            task = "write the message"
+        self.r.error(node, f"{what} still holds the placeholder {found.group()!r} from pmcpost new; replace it: {task}")
+
+    def cut_by_comment(self, node: Node, what: str) -> None:
+        """Report prose that a '#' after a space silently cut short (the rest became a YAML comment)."""
+        if getattr(node, "style", None) not in (None, ""):  # quoted or block text keeps its '#'
+            return
+        if self.lines is None:
+            self.lines = yamlnodes.source_lines(self.data)
+        found = yamlnodes.comment_after(node, self.lines)
+        if found is None:
+            return
+        line, column, comment = found
+        shown = comment if len(comment) <= 40 else comment[:39] + "…"
+        self.r.diagnostics.append(
+            Diagnostic(
+                self.label,
+                line,
+                column,
+                "error",
+                f"{what} stops before {shown!r}: after a space, '#' starts a YAML comment, so the rest of the "
+                "line would not be posted; put the text in quotes or use >-, and hashtags go in hashtags:",
+            )
+        )
 
     def link(self, node: Node, what: str) -> str | None:
         value = self.r.string(node, what)
@@ -579,14 +656,11 @@ class _AnnouncementReader:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw.strip()):
             self.r.error(node, f"{what} needs a time as well as a date, e.g. '{raw.strip()} 09:00'")
             return None
-        moment = parse_time(raw, self.c)
-        if moment is None:
-            self.r.error(
-                node,
-                f"{what} {raw!r} is not a date and time; write it as 'YYYY-MM-DD HH:MM' "
-                "(India time) or with an offset, e.g. '2026-12-03T09:00+05:30'",
-            )
-        return moment
+        try:
+            return parse_moment(raw, self.c.organisation.tz)
+        except MomentError as exc:
+            self.r.error(node, f"{what} {exc}")
+            return None
 
     def platform_list(self, node: Node) -> tuple[str, ...]:
         r, c = self.r, self.c
@@ -647,8 +721,9 @@ def resolve_targets(config: Config, args: Sequence[str]) -> list[Path]:
     out: list[Path] = []
     for arg in args:
         path = Path(arg)
-        if path.exists():
-            out.append(path.resolve())
+        if path.exists() or path.is_symlink():
+            # Not resolved: a symbolic link must stay visible, so that loading can refuse it.
+            out.append(Path(os.path.abspath(path)))
             continue
         found = [config.content_dir / f"{arg}{suffix}" for suffix in YAML_SUFFIXES]
         found = [p for p in found if p.is_file()]

@@ -3,36 +3,40 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from datetime import date, datetime, timedelta
 
 from pmcpost.config import Config
 from pmcpost.errors import UsageError
+from pmcpost.moments import MomentError, parse_day
 from pmcpost.schema import SCHEMA_FILE
 
 TEMPLATE = """\
 {schema_line}
 # A {kind} of the {dept_en} ({dept_mr}).
+# Replace every <<...>> below with your own words: pmcpost validate refuses the file while one is left.
 # Check it with: pmcpost validate {rel}   Preview it with: pmcpost preview {rel}
 
 # Who is answerable for this post: one of the department's two coordinators ({coordinators}).
 coordinator: {coordinator}
-# Who approved it: the department's other coordinator or a social media cell member, never yourself.
-approved_by: {approver}
+
+{approval}
+
 # alert, notice, scheme, project or event. Alerts go first when the day's posting quota is tight.
 kind: {kind}
 
-# Optional short heading per language.
+# Optional short heading per language; delete the whole title if you do not want one.
 title:
-  mr: "शीर्षक"
-  en: "Heading"
+  mr: "<<शीर्षक लिहा>>"
+  en: "<<Write a short heading>>"
 
 # The message. Marathi (mr) is required; English (en) is strongly recommended.
-# Long text becomes a numbered thread on X automatically.
+# Long text becomes a numbered thread on X automatically. Hashtags go in hashtags: below, not in the text.
 text:
   mr: >-
-    येथे मराठी मजकूर लिहा.
+    <<येथे मराठी मजकूर लिहा>>
   en: >-
-    Write the English text here.
+    <<Write the English text here>>
 
 # Optional: where citizens can read more (https only).
 link: {website}
@@ -44,10 +48,11 @@ hashtags: [{hashtags}]
 # media:
 #   - path: content/{dept}/images/example.jpg
 #     alt:
-#       mr: "चित्राचे वर्णन"
-#       en: "What the picture shows"
+#       mr: "<<चित्रात काय दिसते ते लिहा>>"
+#       en: "<<Describe what the picture shows>>"
 
-# When to post (India time unless you give an offset). The file name's date must match.
+# When to post: '{day} 09:00', '{day} 9.30', '{day} 6.15 pm' (India time unless you give an offset).
+# The file name's date must match.
 publish_at: "{day} 09:00"
 # Optional: never post after this time.
 # expires_at: "{day} 21:00"
@@ -59,7 +64,11 @@ publish_at: "{day} 09:00"
 # overrides:
 #   twitter:
 #     text:
-#       en: "A shorter English text for X."
+#       en: "<<A shorter English text for X>>"
+
+# Only for an alert that must go out during a freeze: needs a social media cell member as approved_by, and
+# the cell's review of the pull request (run pmcpost codeowners after adding it, and commit the result).
+# freeze_exempt: true
 """
 
 
@@ -81,9 +90,22 @@ def create_announcement(
     coordinator = coordinator or ids[0]
     if coordinator not in ids:
         raise UsageError(f"{coordinator!r} is not a coordinator of {department} (its coordinators: {', '.join(ids)})")
-    approver = next((i for i in ids if i != coordinator), None) or (
-        config.cell_members[0].id if config.cell_members else ""
+    others = [i for i in ids if i != coordinator]
+    cell = [p.id for p in config.cell_members]
+    who = [f"the department's other coordinator ({', '.join(others)})"] if others else []
+    if cell:
+        who.append(f"a social media cell member ({', '.join(cell)})")
+    approvers = " or ".join(who) or "the social media cell"
+    example = (others + cell + ["their.id"])[0]
+    ask = (
+        "Approval is a second person's decision, so nobody is named here yet. Open a pull request with this "
+        f"file and ask {approvers} to review it. The one who approves it adds a line with their own id, such as"
     )
+    then = (
+        "in the review (as a suggested change) or in a commit on the pull request. Nobody approves their own "
+        "post: pmcpost validate refuses the file until someone else has."
+    )
+    approval = [*textwrap.wrap(ask, width=108), f"  approved_by: {example}", *textwrap.wrap(then, width=108)]
     slug = slug or f"new-{kind}"
     if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug):
         raise UsageError(f"slug {slug!r} must be lower-case words joined by '-', e.g. water-cut-kothrud")
@@ -92,9 +114,9 @@ def create_announcement(
         day = (today + timedelta(days=1)).isoformat()
     else:
         try:
-            date.fromisoformat(day)
-        except ValueError:
-            raise UsageError(f"--date {day!r} is not a date written as YYYY-MM-DD") from None
+            day = parse_day(day).isoformat()
+        except MomentError as exc:
+            raise UsageError(f"--date {exc}") from None
     folder = config.content_dir / department
     path = folder / f"{day}-{slug}.yaml"
     if path.exists():
@@ -111,7 +133,7 @@ def create_announcement(
         rel=rel,
         coordinators=", ".join(ids),
         coordinator=coordinator,
-        approver=approver,
+        approval="\n".join(f"# {line}" for line in approval),
         website=config.organisation.website or "https://www.pmc.gov.in",
         hashtags=", ".join(dept.hashtags),
         day=day,

@@ -11,15 +11,24 @@ import json
 from typing import Any
 
 from pmcpost.config import KINDS
-from pmcpost.content import KEYS, REQUIRED_KEYS
+from pmcpost.content import KEYS, PLACEHOLDER_RE, REQUIRED_KEYS
+from pmcpost.moments import SCHEMA_PATTERN
 
 SCHEMA_ID = "https://www.pmc.gov.in/pmcpost/announcement.schema.json"
 SCHEMA_FILE = "announcement.schema.json"
 
 _DATETIME = {
     "type": "string",
-    "pattern": r"^\d{4}-\d{2}-\d{2}[T ]+\d{1,2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})?$",
-    "examples": ["2026-12-03 09:00", "2026-12-03T09:00:00+05:30"],
+    "pattern": SCHEMA_PATTERN,
+    "examples": ["2026-12-03 09:00", "2026-12-03 6.15 pm", "2026-12-03T09:00:00+05:30"],
+}
+
+
+# Text with a placeholder of `pmcpost new` left in it is flagged by editors as validate refuses it.
+_TEXT = {
+    "type": "string",
+    "minLength": 1,
+    "not": {"pattern": PLACEHOLDER_RE.pattern, "description": "a <<placeholder>> left by pmcpost new"},
 }
 
 
@@ -27,7 +36,7 @@ def _lang_map(languages: list[str], required: list[str], what: str) -> dict[str,
     return {
         "type": "object",
         "description": what,
-        "properties": {lang: {"type": "string", "minLength": 1} for lang in languages},
+        "properties": {lang: _TEXT for lang in languages},
         "required": required,
         "additionalProperties": False,
     }

@@ -8,7 +8,8 @@ reported instead of silently accepted, and anchors/aliases are refused before an
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Iterable
+import re
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import yaml
@@ -140,6 +141,35 @@ def _anchor_problems(text: str, path: str) -> list[Diagnostic] | None:
     except yaml.YAMLError:
         return None
     return problems
+
+
+# The line breaks libyaml knows (YAML 1.1 also breaks lines at NEL, LS and PS), so marks' lines agree.
+_LINE_BREAK_RE = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_COMMENT_RE = re.compile(r"[ \t]+#")
+
+
+def source_lines(data: bytes) -> list[str]:
+    """The file's lines as libyaml counts them, for looking next to a node's marks."""
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    return _LINE_BREAK_RE.split(text)
+
+
+def comment_after(node: Node, lines: Sequence[str]) -> tuple[int, int, str] | None:
+    """(line, column, comment) when a plain (unquoted) scalar is followed on its last line by a comment.
+
+    A '#' after a space ends a plain scalar silently: ``en: Water cut #PMCWater. Store water.`` is
+    "Water cut". Quoted and block scalars keep their '#'. Line and column are 1-based, at the '#'.
+    """
+    if not isinstance(node, ScalarNode) or node.style not in (None, ""):
+        return None
+    mark = node.end_mark
+    if mark is None or mark.line >= len(lines):
+        return None
+    rest = lines[mark.line][mark.column :]
+    m = _COMMENT_RE.match(rest)
+    if m is None:
+        return None
+    return mark.line + 1, mark.column + m.end(), rest[m.end() - 1 :].rstrip()
 
 
 def describe(node: Node) -> str:

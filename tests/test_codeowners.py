@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from click.testing import CliRunner
-from helpers import make_repo
+from helpers import GOOD_ANNOUNCEMENT, GOOD_PATH, make_repo, write_file
 
 from pmcpost.cli import cli
 from pmcpost.codeowners import render_codeowners
@@ -43,12 +44,17 @@ def test_exact_file(tmp_path: Path) -> None:
         "/config.yaml @smita-k\n"
         "/tpl/ @smita-k\n"
         "/audit/ @smita-k\n"
+        "/FREEZE @smita-k\n"
+        "/.github/ @smita-k\n"
         "\n"
         "# Water Supply Department: Anil Jadhav, Priya Shinde\n"
         "/content/water-supply/ @anil-jadhav-pmc @priya-shinde-pmc\n"
         "\n"
         "# Health Department: Sachin Patil, Manisha Joshi (no GitHub handle for Manisha Joshi: the cell reviews too)\n"
         "/content/health/ @sachin-patil-pmc @smita-k\n"
+        "\n"
+        "# Announcements with freeze_exempt: true go out during a freeze: the cell reviews them.\n"
+        "# (no announcement has freeze_exempt: true)\n"
     )
 
 
@@ -64,7 +70,10 @@ def test_cli_writes_then_check_passes_and_fails(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["--root", str(root), "codeowners", "--check"])
     assert result.exit_code == 1  # not written yet
-    assert result.stderr == f"{root / '.github/CODEOWNERS'}: out of date with config.yaml; run pmcpost codeowners\n"
+    assert result.stderr == (
+        f"{root / '.github/CODEOWNERS'}: out of date with config.yaml and the freeze_exempt announcements; "
+        "run pmcpost codeowners and commit the result\n"
+    )
     result = runner.invoke(cli, ["--root", str(root), "codeowners"])
     assert result.exit_code == 0
     written = (root / ".github" / "CODEOWNERS").read_text(encoding="utf-8")
@@ -85,3 +94,66 @@ def test_the_repository_codeowners_file_is_current() -> None:
 
     root = Path(__file__).resolve().parent.parent
     assert is_current(load_config(root, environ={}), root / ".github" / "CODEOWNERS")
+
+
+CELL = "@smita-kulkarni-pmc @rahul-deshpande-pmc"
+EXEMPT = GOOD_ANNOUNCEMENT.replace("approved_by: priya.shinde", "approved_by: smita.kulkarni") + "freeze_exempt: true\n"
+
+
+def test_freeze_exempt_announcements_are_given_to_the_cell_alone_after_the_department_folders(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {
+        GOOD_PATH: EXEMPT,
+        "content/roads/2026-12-02-not-exempt.yaml": "freeze_exempt: false\n",
+        "content/roads/2026-12-03-unreadable.yaml": "freeze_exempt: [true\n",  # counts: it may say true once fixed
+        "content/roads/2026-12-04-in-a-comment.yaml": "kind: notice  # no freeze_exempt here\n",
+        "content/roads/2026-12-05-says-yes.yaml": "freeze_exempt: yes\n",
+    }
+    root = make_repo(tmp_path / "repo", files)
+    write_file(tmp_path / "elsewhere", "x.yaml", EXEMPT)
+    os.symlink(tmp_path / "elsewhere" / "x.yaml", root / "content/roads/2026-12-06-linked.yaml")  # refused anyway
+    text = render_codeowners(load_config(root, environ={}))
+    assert text.endswith(
+        "/content/anti-encroachment/ @smita-kulkarni-pmc @rahul-deshpande-pmc\n"
+        "\n"
+        "# Announcements with freeze_exempt: true go out during a freeze: the cell reviews them.\n"
+        f"/content/roads/2026-12-03-unreadable.yaml {CELL}\n"
+        f"/content/roads/2026-12-05-says-yes.yaml {CELL}\n"
+        f"/content/water-supply/2026-12-01-shutdown.yaml {CELL}\n"
+    )
+    assert f"/config.yaml {CELL}\n/templates/ {CELL}\n/audit/ {CELL}\n/FREEZE {CELL}\n/.github/ {CELL}\n" in text
+
+
+def test_a_path_codeowners_cannot_read_as_is_is_escaped() -> None:
+    from pmcpost.codeowners import _pattern
+
+    assert _pattern("content/roads/2026 12 01 #x[1].yaml") == "/content/roads/2026\\ 12\\ 01\\ \\#x\\[1\\].yaml"
+    assert _pattern("content/roads/a\nb.yaml") is None
+
+
+def test_adding_freeze_exempt_needs_codeowners_regenerated_and_validate_says_why(tmp_path: Path) -> None:
+    """The pull request that adds freeze_exempt must change CODEOWNERS (owned by the cell): the forge asks the
+    cell to review it; validate names the line and what to do."""
+    root = make_repo(tmp_path, {GOOD_PATH: GOOD_ANNOUNCEMENT})
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--root", str(root), "codeowners"]).exit_code == 0
+    assert runner.invoke(cli, ["--root", str(root), "validate"]).exit_code == 0
+    write_file(root, GOOD_PATH, EXEMPT)
+    result = runner.invoke(cli, ["--root", str(root), "validate"])
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"{GOOD_PATH}:14:16: error: freeze_exempt lets this post out during a freeze, so the social media cell must "
+        "review it, but .github/CODEOWNERS does not make them this file's owners: run pmcpost codeowners and commit "
+        "the result\n"
+    )
+    assert runner.invoke(cli, ["--root", str(root), "codeowners", "--check"]).exit_code == 1
+    assert runner.invoke(cli, ["--root", str(root), "codeowners"]).exit_code == 0
+    assert runner.invoke(cli, ["--root", str(root), "codeowners", "--check"]).exit_code == 0
+    result = runner.invoke(cli, ["--root", str(root), "validate"])
+    assert result.exit_code == 0, result.output
+
+    write_file(root, GOOD_PATH, GOOD_ANNOUNCEMENT + "freeze_exempt: true\n")  # approved by a coordinator
+    result = runner.invoke(cli, ["--root", str(root), "validate"])
+    assert result.stdout == (
+        f"{GOOD_PATH}:14:16: error: freeze_exempt needs approval by a social media cell member (approved_by), and "
+        "the cell must review the pull request (pmcpost codeowners makes them this file's owners)\n"
+    )

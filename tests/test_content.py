@@ -104,7 +104,8 @@ CASES: list[tuple[str, str, list[str]]] = [
         G.replace("approved_by: priya.shinde\n", ""),
         [
             f"{P}:1:1: error: missing required key 'approved_by': policy requires a second person's approval "
-            "(the department's other coordinator or a cell member)"
+            "(the department's other coordinator or a cell member); ask them to review your pull request, "
+            "and the one who approves adds approved_by: <their id>"
         ],
     ),
     (
@@ -499,3 +500,50 @@ def test_times_as_people_type_them(tmp_path: Path) -> None:
         assert moment is not None and moment.isoformat() == expected, text
     assert parse_time("2026-12-01 9", config) is None
     assert parse_time("2026-12-01 25:00", config) is None
+
+
+def test_a_hash_after_a_space_cuts_plain_text_and_is_refused(tmp_path: Path) -> None:
+    """'#' after a space starts a YAML comment: unquoted prose would be posted cut short without a word."""
+    body = (
+        G.replace('"No water supply in Parvati on Thursday."', "Water cut in Kothrud #PMCWater. Store water.")
+        .replace('  mr: "पाणीपुरवठा बंद"', "  mr: पाणीपुरवठा बंद #PMCWater")
+        .replace("kind: notice", "kind: notice   # an ordinary comment after another key stays allowed")
+        .replace("link: https://www.pmc.gov.in/en/water-supply", "link: https://www.pmc.gov.in/en/water-supply  # ok")
+    )
+    assert check(tmp_path, {P: body}) == [
+        f"{P}:5:22: error: title.mr stops before '#PMCWater': after a space, '#' starts a YAML comment, so the "
+        "rest of the line would not be posted; put the text in quotes or use >-, and hashtags go in hashtags:",
+        f"{P}:9:28: error: text.en stops before '#PMCWater. Store water.': after a space, '#' starts a YAML "
+        "comment, so the rest of the line would not be posted; put the text in quotes or use >-, and hashtags "
+        "go in hashtags:",
+    ]
+
+
+def test_a_hash_kept_by_quotes_or_a_block_or_without_a_space_is_text(tmp_path: Path) -> None:
+    quoted = G.replace('"No water supply in Parvati on Thursday."', '"Water cut in Kothrud #PMCWater. Store water."')
+    block = G.replace('  en: "No water supply in Parvati on Thursday."', "  en: >-\n    Water cut #PMCWater.")
+    glued = G.replace('  en: "No water supply in Parvati on Thursday."', "  en: Ward#12 has no water")
+    for body in (quoted, block, glued):
+        assert check(tmp_path, {P: body}) == []
+
+
+def test_a_comment_cutting_alt_text_or_an_override_or_a_second_line(tmp_path: Path) -> None:
+    body = G + (
+        "overrides:\n"
+        "  twitter:\n"
+        "    text:\n"
+        "      en: Short text #tag\n"
+        "media:\n"
+        "  - path: content/water-supply/map.png\n"
+        "    alt:\n"
+        "      mr: नकाशा\n"
+        "      en: Map of the\n"
+        "        areas #cut\n"
+    )
+    from helpers import tiny_png
+
+    files: dict[str, str | bytes] = {P: body, "content/water-supply/map.png": tiny_png()}
+    assert [m.split(": after a space")[0] for m in check(tmp_path, files)] == [
+        f"{P}:17:22: error: overrides.twitter.text.en stops before '#tag'",
+        f"{P}:23:15: error: media[0].alt.en stops before '#cut'",
+    ]
