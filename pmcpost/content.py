@@ -243,7 +243,7 @@ def symlink_problem(config: Config, path: Path) -> str | None:
         what = "folder" if path.is_dir() else "file"
         return (
             f"is a symbolic link to a {what}, and pmcpost does not follow links under {config.paths.content}/ "
-            f"({_LINK_RISK}); put the announcement itself here"
+            f"({_LINK_RISK}); put the {'files themselves' if what == 'folder' else 'announcement itself'} here"
         )
     linked = _linked_folder(os.path.dirname(os.path.abspath(path)), os.fspath(config.content_dir))
     if linked is None:

@@ -47,7 +47,7 @@ def test_validate_refuses_a_linked_department_folder_and_what_is_under_it(tmp_pa
     assert result.exit_code == 1
     assert result.stdout == (
         "content/water-supply: error: is a symbolic link to a folder, and pmcpost does not follow links under "
-        f"content/ ({RISK}); put the announcement itself here\n"
+        f"content/ ({RISK}); put the files themselves here\n"
     )
     result = run(root, "validate", str(root / GOOD_PATH))
     assert result.exit_code == 1

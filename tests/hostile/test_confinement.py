@@ -60,9 +60,10 @@ def media_cases(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         elif name == "dotdot":
             written = "content/../../outside/secret.png"
         else:
-            (root / "content" / "water-supply").mkdir(parents=True, exist_ok=True)
-            (root / "content" / "water-supply" / "images").symlink_to(tmp_path / name / "outside")
-            written = "content/water-supply/images/secret.png"
+            # Outside content/ (where every link is refused anyway), so only the media check can catch it.
+            (root / "assets").mkdir(parents=True, exist_ok=True)
+            (root / "assets" / "images").symlink_to(tmp_path / name / "outside")
+            written = "assets/images/secret.png"
         (root / P).parent.mkdir(parents=True, exist_ok=True)
         (root / P).write_text(with_media(written), encoding="utf-8")
         cases[name] = (root, written)
@@ -93,8 +94,9 @@ def test_media_leading_outside_is_never_copied_or_posted(tmp_path: Path, case: s
 
 def test_media_inside_the_repository_through_a_link_still_works(tmp_path: Path) -> None:
     root = make_repo(tmp_path, {"content/water-supply/images/map.png": tiny_png()})
-    (root / "content" / "maps").symlink_to(root / "content" / "water-supply" / "images")
-    (root / P).write_text(with_media("content/maps/map.png"), encoding="utf-8")
+    (root / "assets").mkdir()
+    (root / "assets" / "maps").symlink_to(root / "content" / "water-supply" / "images")
+    (root / P).write_text(with_media("assets/maps/map.png"), encoding="utf-8")
     loaded = load_all(load_config(root, environ={}))
     assert [d for d in loaded.diagnostics if d.severity == "error"] == []
     assert [m.path for m in loaded.announcements[0].media] == ["content/water-supply/images/map.png"]
