@@ -3,11 +3,13 @@ exit 1, and shows in `status` and `report`; against the emulators, after real pu
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
-from test_publish import ALERT, CAMP, IST, World, audit_events, emulators, with_files, world
+from test_publish import ALERT, CAMP, IST, World, audit_events, emulators, quiet_git, with_files, world
 
 from pmcpost import status
 from pmcpost.audit import read_state
@@ -238,3 +240,24 @@ def test_report_counts_missed_entries_in_the_period() -> None:
     assert depts["disaster-management"].missed == 2
     assert depts["disaster-management"].missed_by == {"ganesh.sonune": 2}
     assert depts["roads"].missed == 0
+
+
+def test_in_ci_they_are_pushed_so_the_next_job_on_a_fresh_clone_stays_quiet(world: World, tmp_path: Path) -> None:
+    setup(world)
+    world.publish(now=EARLY, ledger_at_now=True)
+    quiet_git(world.root, "add", "-A")
+    quiet_git(world.root, "commit", "-qm", "the early run")
+    origin = tmp_path / "origin.git"
+    quiet_git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
+    quiet_git(world.root, "push", "-q", str(origin), "main")
+
+    def runner(name: str) -> World:
+        quiet_git(tmp_path, "clone", "-q", str(origin), str(tmp_path / name))
+        return dataclasses.replace(world, root=tmp_path / name)
+
+    # Nothing else is due at 12:00: the job records the missed posts, pushes them and fails.
+    assert runner("job-1").run(now=LATE, git_push=True) == 1
+    second = runner("job-2")
+    assert len(missed_entries(second)) == 6
+    assert second.run(now=LATE + timedelta(minutes=15), git_push=True) == 0
+    assert len(missed_entries(second)) == 6
