@@ -261,3 +261,23 @@ def test_in_ci_they_are_pushed_so_the_next_job_on_a_fresh_clone_stays_quiet(worl
     assert len(missed_entries(second)) == 6
     assert second.run(now=LATE + timedelta(minutes=15), git_push=True) == 0
     assert len(missed_entries(second)) == 6
+
+
+def test_a_post_that_kept_failing_until_it_expired_is_missed_with_its_last_error(world: World) -> None:
+    setup(world)
+    world.x.fail("/2/tweets", 400, method="POST")  # the alert (planned first) is refused on X
+    _, outcomes = world.publish(now=datetime(2026, 12, 2, 10, 0, tzinfo=IST), ledger_at_now=True)
+    assert {(o.item.id, o.status) for o in outcomes if o.item.platform == "twitter"} == {
+        (ALERT_ID, "failed"),
+        (DRIVE_ID, "posted"),
+        (CAMP_ID, "posted"),
+    }
+    [alert] = [o for o in outcomes if (o.item.id, o.item.platform) == (ALERT_ID, "twitter")]
+    report = {d["department"]: d for d in json.loads(status.as_json(status.collect(world.config(), LATE)))}
+    [missed] = report["disaster-management"]["missed"]
+    assert missed["platform"] == "twitter"
+    assert missed["reason"] == (
+        f"expired 2026-12-02 11:00 IST before it was posted; the last attempt failed: {alert.error}"
+    )
+    assert report["disaster-management"]["failed"] == []
+    assert {e["platform"] for e in report["disaster-management"]["posted"]} == {"facebook", "website"}
