@@ -22,7 +22,7 @@ from pmcpost.errors import AuditError
 
 GENESIS = "0" * 64
 FILE_RE = re.compile(r"^(\d{4})-(\d{2})\.jsonl$")
-EVENTS = ("intent", "posted", "failed", "reconciled", "retract-intent", "retracted", "freeze", "held")
+EVENTS = ("intent", "posted", "failed", "reconciled", "retract-intent", "retracted", "freeze", "held", "missed")
 
 
 def canonical(entry: Mapping[str, Any]) -> bytes:
@@ -227,6 +227,8 @@ class PlatformRecord:
     retract_reason: str | None = None
     content_sha256: str | None = None  # the file's hash when first posted
     last_posted: str | None = None  # time of the latest post or reconciliation
+    missed: bool = False  # expired before anything was posted there (see pmcpost.missed)
+    missed_at: str | None = None  # when a run recorded it
 
     @property
     def complete(self) -> bool:
@@ -242,6 +244,8 @@ class LedgerState:
     records: dict[tuple[str, str], PlatformRecord] = field(default_factory=dict)
     # platform -> times (ISO, UTC) of every post made, for daily quotas
     post_times: dict[str, list[str]] = field(default_factory=dict)
+    # platform -> time (ISO, UTC) of its first entry: what expired before pmcpost worked there is not missed
+    active_since: dict[str, str] = field(default_factory=dict)
 
     def posts_since(self, platform: str, since: datetime) -> int:
         """Posts (thread parts count one each) made on ``platform`` at or after ``since``."""
@@ -263,6 +267,8 @@ def read_state(directory: Path) -> LedgerState:
         if not isinstance(key[0], str) or not isinstance(key[1], str):
             continue
         rec = state.records.setdefault((key[0], key[1]), PlatformRecord())
+        if isinstance(e.get("time"), str):
+            state.active_since.setdefault(key[1], e["time"])
         part = e.get("part", 0)
         if isinstance(e.get("parts"), int):
             rec.parts = max(rec.parts, e["parts"])
@@ -288,4 +294,6 @@ def read_state(directory: Path) -> LedgerState:
         elif event == "retracted":
             rec.retracted = True
             rec.retract_reason = e.get("reason")
+        elif event == "missed":
+            rec.missed, rec.missed_at = True, e.get("time")
     return state

@@ -18,7 +18,7 @@ from pmcpost.audit import FILE_RE, format_time, log_files, parse_time, person_id
 from pmcpost.errors import UsageError
 from pmcpost.safetext import visible
 
-DEFAULT_EVENTS = ("posted", "reconciled", "retracted", "failed")
+DEFAULT_EVENTS = ("posted", "reconciled", "retracted", "failed", "missed")
 FORMATS = ("text", "json", "csv")
 CSV_COLUMNS = (
     "time",

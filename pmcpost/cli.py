@@ -199,11 +199,21 @@ def _selection(config: Config, targets: tuple[str, ...], changed_since: str | No
     metavar="REF",
     help="Check only what changed since this git ref (all when config.yaml or a template changed).",
 )
+@click.option(
+    "--now",
+    "moment",
+    callback=_parse_moment,
+    metavar="TIME",
+    help="Judge publish_at/expires_at of the files named or changed as of this time (default: now).",
+)
 @pass_state
-def validate(state: State, paths: tuple[str, ...], fmt: str, jobs: int | None, changed_since: str | None) -> None:
+def validate(
+    state: State, paths: tuple[str, ...], fmt: str, jobs: int | None, changed_since: str | None, moment: Any
+) -> None:
     """Check announcement files (all under content/ by default) and config.yaml.
 
-    Every problem in every file is reported as path:line:col: severity: message.
+    Every problem in every file is reported as path:line:col: severity: message. The files named or changed
+    are also checked for being on time: a past publish_at is a warning, a past expires_at an error.
     """
     from pmcpost.config import CONFIG_NAME, find_root, read_config
     from pmcpost.diagnostics import as_github, as_json, has_errors
@@ -220,7 +230,9 @@ def validate(state: State, paths: tuple[str, ...], fmt: str, jobs: int | None, c
         if selection == []:
             click.echo(f"pmcpost: no announcement changed since {changed_since}; checked {CONFIG_NAME} only", err=True)
         else:
-            report = run_validation(config, selection or [], jobs=jobs)
+            # Times only for the files being written or reviewed: the archive is full of the past.
+            now = _now(config, moment) if selection else None
+            report = run_validation(config, selection or [], jobs=jobs, now=now)
             diagnostics.extend(report.diagnostics)
             files = report.files
     if fmt == "json":
@@ -311,7 +323,9 @@ def audit_verify(state: State) -> None:
 @click.option("--coordinator", multiple=True, help="Only posts this coordinator (id) is answerable for.")
 @click.option("--platform", multiple=True, help="Only this platform.")
 @click.option("--announcement", multiple=True, help="Only this announcement id (department/file-name).")
-@click.option("--event", multiple=True, help="Only these events (default: posted, reconciled, retracted, failed).")
+@click.option(
+    "--event", multiple=True, help="Only these events (default: posted, reconciled, retracted, failed, missed)."
+)
 @click.option("--since", help="From this day (YYYY-MM-DD, local time) or date-time.")
 @click.option("--until", help="Up to and including this day or date-time.")
 @click.option(
@@ -487,16 +501,21 @@ def preview(
         return
     files = selection or []
     plan, problems = build_plan(
-        config, files, _now(config, moment), platforms=_check_platforms(config, platforms), render_all=True
+        config,
+        files,
+        _now(config, moment),
+        platforms=_check_platforms(config, platforms),
+        render_all=True,
+        quota_now=_now(config, None),
     )
     print_left_out(problems)
     items = plan.items if show_all or targets else [i for i in plan.items if i.status in UNPOSTED]
     if fmt == "json":
-        click.echo(previews.as_json(config, items))
+        click.echo(previews.as_json(config, items, plan.now))
     elif fmt == "markdown":
-        click.echo(previews.as_markdown(config, items), nl=False)
+        click.echo(previews.as_markdown(config, items, now=plan.now), nl=False)
     else:
-        previews.print_text(config, items)
+        previews.print_text(config, items, plan.now)
 
 
 @cli.command()
@@ -504,7 +523,13 @@ def preview(
 @_platform_option
 @click.option("--yes", "-y", is_flag=True, help="Post without asking (needed when not on a terminal).")
 @click.option("--dry-run", is_flag=True, help="Show what would be posted now, and post nothing.")
-@click.option("--now", "moment", callback=_parse_moment, metavar="TIME", help="Publish as of this time (default: now).")
+@click.option(
+    "--now",
+    "moment",
+    callback=_parse_moment,
+    metavar="TIME",
+    help="With --dry-run: show what a run at this time would do (posting always uses the real clock).",
+)
 @click.option(
     "--wait", type=click.FloatRange(min=0), default=0, show_default=True, help="Seconds to wait for another publish."
 )
@@ -536,6 +561,12 @@ def publish(
     """
     from pmcpost import publish_run
 
+    if moment is not None and not dry_run:
+        # A what-if time must never decide what really goes out: an expired alert would be posted.
+        raise click.UsageError(
+            "--now only shows what a run at that time would do: use it with --dry-run "
+            "(a real run always posts as of the real clock)"
+        )
     config = state.config
     if skip_unconfigured is None:
         skip_unconfigured = os.environ.get("CI", "").lower() not in ("true", "1")
@@ -549,6 +580,7 @@ def publish(
         wait=wait,
         git_push=git_push,
         skip_unconfigured=skip_unconfigured,
+        quota_now=_now(config, None),  # the platforms' 24-hour windows are real ones
     )
     sys.exit(code)
 
@@ -562,7 +594,7 @@ def status(state: State, moment: Any, fmt: str) -> None:
     from pmcpost import status as status_mod
 
     config = state.config
-    report = status_mod.collect(config, _now(config, moment))
+    report = status_mod.collect(config, _now(config, moment), quota_now=_now(config, None))
     if fmt == "json":
         click.echo(status_mod.as_json(report))
     else:

@@ -12,6 +12,7 @@ from pmcpost.config import Config
 from pmcpost.content import Announcement
 from pmcpost.diagnostics import Diagnostic
 from pmcpost.errors import TemplateError
+from pmcpost.missed import missed_reason
 from pmcpost.platforms import Message
 from pmcpost.render import Renderer
 
@@ -29,7 +30,8 @@ class PlanItem:
 
     announcement: Announcement
     platform: str
-    status: str  # due, resume, retry, scheduled, posted, changed, expired, retracted, held, frozen, unapproved, error
+    # due, resume, retry, scheduled, posted, changed, missed, expired, retracted, held, frozen, unapproved, error
+    status: str
     reason: str = ""
     record: PlatformRecord = field(default_factory=PlatformRecord)
     message: Message | None = None
@@ -71,9 +73,11 @@ def make_plan(
     platforms: Sequence[str] | None = None,
     renderer: Renderer | None = None,
     render_all: bool = False,
+    quota_now: datetime | None = None,
 ) -> Plan:
     """Every (announcement, platform) pair with its status; messages are rendered for what will be posted
-    (and, with ``render_all``, for everything not yet posted, as previews want)."""
+    (and, with ``render_all``, for everything not yet posted, as previews want). Daily quotas count the 24 hours
+    before ``quota_now`` (the real clock, when ``now`` is a what-if time; default ``now``)."""
     renderer = renderer or Renderer(config)
     frozen = config.freeze_active()
     items: list[PlanItem] = []
@@ -84,7 +88,8 @@ def make_plan(
             settings = config.platforms.get(platform)
             if settings is None or not settings.enabled:
                 continue
-            items.append(_classify(config, a, platform, state.get(a.id, platform), now))
+            rec = state.get(a.id, platform)
+            items.append(_classify(config, a, platform, rec, now, state.active_since.get(platform)))
     items.sort(key=_priority)
     for item in items:
         if item.will_post and frozen and not item.announcement.freeze_exempt:
@@ -95,11 +100,13 @@ def make_plan(
             item.message = renderer.render(item.announcement, item.platform)
         except TemplateError as exc:
             item.status, item.reason = "error", str(exc)
-    _apply_quotas(config, items, state, now)
+    _apply_quotas(config, items, state, now if quota_now is None else quota_now)
     return Plan(items, now, frozen)
 
 
-def _classify(config: Config, a: Announcement, platform: str, rec: PlatformRecord, now: datetime) -> PlanItem:
+def _classify(
+    config: Config, a: Announcement, platform: str, rec: PlatformRecord, now: datetime, active_since: str | None
+) -> PlanItem:
     changed = bool(rec.posted) and rec.content_sha256 not in (None, a.source_sha256)
     if rec.retracted:
         return PlanItem(a, platform, "retracted", rec.retract_reason or "", rec)
@@ -125,6 +132,10 @@ def _classify(config: Config, a: Announcement, platform: str, rec: PlatformRecor
     if a.is_expired(now):
         if rec.posted:
             return PlanItem(a, platform, "expired", "expired before the thread was finished", rec)
+        approved = not config.policy.approval_required or _approved(config, a)
+        missed = missed_reason(a, rec, active_since, config.organisation.tz, approved=approved)
+        if missed is not None:
+            return PlanItem(a, platform, "missed", missed, rec)
         return PlanItem(a, platform, "expired", "", rec)
     if not a.is_due(now):
         return PlanItem(a, platform, "scheduled", "", rec)
@@ -178,6 +189,7 @@ def build_plan(
     *,
     platforms: Sequence[str] | None = None,
     render_all: bool = False,
+    quota_now: datetime | None = None,
 ) -> tuple[Plan, list[Diagnostic]]:
     """Load the announcements (all, or the given files), read the ledger and plan; the load problems are
     returned so the caller can show them (files with errors are left out of the plan)."""
@@ -186,5 +198,7 @@ def build_plan(
 
     loaded = load_all(config, targets)
     state = read_state(config.audit_dir)
-    plan = make_plan(config, loaded.announcements, state, now, platforms=platforms, render_all=render_all)
+    plan = make_plan(
+        config, loaded.announcements, state, now, platforms=platforms, render_all=render_all, quota_now=quota_now
+    )
     return plan, sorted(loaded.diagnostics)

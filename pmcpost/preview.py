@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from pmcpost import xtext
@@ -11,6 +12,7 @@ from pmcpost.config import Config
 from pmcpost.plan import PlanItem
 from pmcpost.render import platform_limit
 from pmcpost.safetext import md_code, md_code_block, md_text, visible
+from pmcpost.timeliness import late_words
 
 # X's pay-per-use prices (published February 2026): worth knowing before posting.
 X_PRICE_POST = 0.015
@@ -27,13 +29,25 @@ STATUS_WORDS = {
     "error": "cannot render",
     "posted": "posted",
     "changed": "changed after posting",
+    "missed": "MISSED",
     "expired": "expired",
     "retracted": "retracted",
 }
+# Past publish_at and not posted yet: these show how late they are.
+LATE_STATUSES = ("due", "resume", "retry", "held", "frozen", "unapproved", "error")
 
 
-def preview_record(config: Config, item: PlanItem) -> dict[str, Any]:
-    """One announcement on one platform as plain data (the JSON form)."""
+def late_minutes(item: PlanItem, now: datetime | None) -> int | None:
+    """Whole minutes since ``publish_at`` for a post that is due but not out yet (None when not late)."""
+    if now is None or item.status not in LATE_STATUSES:
+        return None
+    minutes = int((now - item.announcement.publish_at).total_seconds() // 60)
+    return minutes if minutes >= 1 else None
+
+
+def preview_record(config: Config, item: PlanItem, now: datetime | None = None) -> dict[str, Any]:
+    """One announcement on one platform as plain data (the JSON form); ``now`` is the plan's time, for
+    ``late_minutes``."""
     a = item.announcement
     tz = config.organisation.tz
     limit, measure = platform_limit(item.platform)
@@ -63,6 +77,7 @@ def preview_record(config: Config, item: PlanItem) -> dict[str, Any]:
         "kind": a.kind,
         "publish_at": a.publish_at.astimezone(tz).isoformat(),
         "expires_at": a.expires_at.astimezone(tz).isoformat() if a.expires_at else None,
+        "late_minutes": late_minutes(item, now),
         "coordinator": config.person_ref(a.coordinator),
         "approved_by": config.person_ref(a.approved_by),
         "parts": parts,
@@ -77,19 +92,20 @@ def preview_record(config: Config, item: PlanItem) -> dict[str, Any]:
     return record
 
 
-def as_json(config: Config, items: Iterable[PlanItem]) -> str:
-    return json.dumps([preview_record(config, i) for i in items], ensure_ascii=False, indent=2)
+def as_json(config: Config, items: Iterable[PlanItem], now: datetime | None = None) -> str:
+    return json.dumps([preview_record(config, i, now) for i in items], ensure_ascii=False, indent=2)
 
 
 def _when(config: Config, record: dict[str, Any]) -> str:
-    from datetime import datetime
-
     moment = datetime.fromisoformat(record["publish_at"])
-    return (
+    when = (
         f"{moment:%a %d %b %Y, %H:%M} IST"
         if config.organisation.timezone == "Asia/Kolkata"
         else f"{moment:%a %d %b %Y, %H:%M %Z}"
     )
+    if record.get("late_minutes"):
+        when += f" ({late_words(record['late_minutes'])} late)"
+    return when
 
 
 def _who(record: dict[str, Any], shown: Callable[[str], str] = visible) -> str:
@@ -100,10 +116,12 @@ def _who(record: dict[str, Any], shown: Callable[[str], str] = visible) -> str:
     return text + (f", approved by {shown(a['name'])} ({shown(a['id'])})" if a else ", not approved")
 
 
-def as_markdown(config: Config, items: Iterable[PlanItem], title: str = "pmcpost preview") -> str:
+def as_markdown(
+    config: Config, items: Iterable[PlanItem], title: str = "pmcpost preview", now: datetime | None = None
+) -> str:
     """For pull-request comments and CI job summaries. Every value from a file, config or the ledger is
     escaped, so none can add HTML, a comment, a heading or a line that looks like ours."""
-    records = [preview_record(config, i) for i in items]
+    records = [preview_record(config, i, now) for i in items]
     out = [f"## {title}", ""]
     if not records:
         out.append("Nothing to post.")
@@ -144,7 +162,7 @@ def as_markdown(config: Config, items: Iterable[PlanItem], title: str = "pmcpost
     return "\n".join(out) + "\n"
 
 
-def print_text(config: Config, items: Iterable[PlanItem]) -> None:
+def print_text(config: Config, items: Iterable[PlanItem], now: datetime | None = None) -> None:
     """Rich panels on a terminal, the same content as plain text elsewhere."""
     from rich.panel import Panel
     from rich.text import Text
@@ -152,7 +170,7 @@ def print_text(config: Config, items: Iterable[PlanItem]) -> None:
     from pmcpost.output import console
 
     con = console()
-    records = [preview_record(config, i) for i in items]
+    records = [preview_record(config, i, now) for i in items]
     if not records:
         con.print("Nothing to post.")
         return
@@ -163,7 +181,7 @@ def print_text(config: Config, items: Iterable[PlanItem]) -> None:
     for r in records:
         body = Text()
         status = STATUS_WORDS.get(r["status"], r["status"])
-        body.append(f"{status}", style="bold")
+        body.append(f"{status}", style="bold red" if r["status"] == "missed" else "bold")
         if r["reason"]:
             body.append(f": {visible(r['reason'])}")
         body.append(f"\ngoes out: {_when(config, r)}\nanswerable: {_who(r)}\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +13,7 @@ from pmcpost.config import Config
 from pmcpost.diagnostics import Diagnostic
 from pmcpost.errors import EXIT_OK, EXIT_PROBLEMS, GitError, UsageError
 from pmcpost.output import console, is_interactive, plain_lines, print_left_out
-from pmcpost.plan import Plan
+from pmcpost.plan import Plan, PlanItem
 from pmcpost.publish import Outcome, PublishContext, Publisher
 from pmcpost.safetext import visible
 
@@ -29,9 +30,12 @@ def run(
     git_push: bool,
     skip_unconfigured: bool,
     environ: Mapping[str, str] | None = None,
+    quota_now: datetime | None = None,
 ) -> int:
-    """Returns the exit code: 0 when everything planned was posted (or skipped for lack of credentials)."""
+    """Returns the exit code: 0 when everything planned was posted (or skipped for lack of credentials) and
+    nothing was newly missed. ``quota_now`` is the real time when ``now`` is a what-if time (dry runs only)."""
     from pmcpost.content import resolve_targets
+    from pmcpost.missed import new_missed, print_missed
     from pmcpost.plan import build_plan
 
     environ = os.environ if environ is None else environ
@@ -40,16 +44,17 @@ def run(
     if dry_run:
         from pmcpost import preview
 
-        plan, problems = build_plan(config, files, now, platforms=platforms)
+        plan, problems = build_plan(config, files, now, platforms=platforms, quota_now=quota_now)
         print_left_out(problems)
+        print_missed(config, new_missed(plan), recorded=False)
         posts = sum(len(i.message.parts) for i in plan.to_post if i.message)
         con.print(
             f"Dry run as of {now:%Y-%m-%d %H:%M %Z}: {posts} post(s) for {len(plan.to_post)} "
             "announcement/platform pair(s) would go out; nothing is posted."
         )
-        preview.print_text(config, plan.to_post)
+        preview.print_text(config, plan.to_post, plan.now)
         _show_not_posted(config, plan)
-        return EXIT_PROBLEMS if _has_errors(problems) else EXIT_OK
+        return EXIT_PROBLEMS if _has_errors(problems) or new_missed(plan) else EXIT_OK
 
     if not assume_yes and not is_interactive(sys.stdin):
         raise UsageError("not on a terminal, so nothing is posted without --yes (or use --dry-run to look first)")
@@ -60,18 +65,27 @@ def run(
         # Plan inside the lock: another run may have just posted.
         plan, problems = build_plan(config, files, now, platforms=platforms)
         print_left_out(problems)
+        run_id = uuid.uuid4().hex[:16]
+        # Missed posts first: they are facts, recorded whatever this run goes on to post (or not).
+        missed = new_missed(plan)
+        if missed:
+            _record_missed(config, missed, run_id, environ)
+            print_missed(config, missed, recorded=True)
         _show_not_posted(config, plan)
         if not plan.to_post:
             if plan.frozen:
-                import uuid
-
                 from pmcpost.audit import AuditLog
                 from pmcpost.gitutil import actor
                 from pmcpost.publish import record_freeze
 
-                record_freeze(AuditLog(config.audit_dir), plan, uuid.uuid4().hex[:16], actor(environ))
+                record_freeze(AuditLog(config.audit_dir), plan, run_id, actor(environ))
+            if git_push and missed:
+                from pmcpost.gitutil import commit_and_push
+
+                # pushed, so that the next job (a fresh clone) does not record them again
+                commit_and_push(config.root, [config.audit_dir], f"pmcpost: missed posts of run {run_id} [skip ci]")
             con.print("Nothing is due to be posted.")
-            return EXIT_PROBLEMS if _has_errors(problems) else EXIT_OK
+            return EXIT_PROBLEMS if _has_errors(problems) or missed else EXIT_OK
         _show_plan(config, plan, environ, skip_unconfigured)
         if not assume_yes:
             from rich.prompt import Confirm
@@ -82,8 +96,9 @@ def run(
                 question = question[:-1] + f" ({dry} more only as a dry run: no credentials)?"
             if not Confirm.ask(question, console=con, default=False):
                 con.print("Nothing was posted.")
-                return EXIT_OK
+                return EXIT_PROBLEMS if missed else EXIT_OK
         ctx = _context(config, plan, environ, skip_unconfigured)
+        ctx.run_id = run_id
         publisher = Publisher(ctx)
         if git_push:
             from pmcpost.gitutil import commit_and_push
@@ -109,7 +124,15 @@ def run(
                 paths.append(site)
             commit_and_push(config.root, paths, f"pmcpost: outcomes of run {ctx.run_id} [skip ci]")
     failed = [o for o in outcomes if o.status in ("failed", "held")]
-    return EXIT_PROBLEMS if failed or _has_errors(problems) else EXIT_OK
+    return EXIT_PROBLEMS if failed or missed or _has_errors(problems) else EXIT_OK
+
+
+def _record_missed(config: Config, missed: Sequence[PlanItem], run_id: str, environ: Mapping[str, str]) -> None:
+    from pmcpost.audit import AuditLog
+    from pmcpost.gitutil import actor
+    from pmcpost.missed import record_missed
+
+    record_missed(config, AuditLog(config.audit_dir), missed, run_id=run_id, actor=actor(environ))
 
 
 def _close_unpushed_intents(publisher: Publisher, plan: Plan) -> None:

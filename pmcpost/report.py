@@ -37,6 +37,8 @@ class Activity:
     by_kind: dict[str, int] = field(default_factory=dict)
     failures: int = 0
     retractions: int = 0
+    missed: int = 0  # posts that expired before they went out (one per announcement and platform)
+    missed_by: dict[str, int] = field(default_factory=dict)  # coordinator id -> missed posts
     last_post: datetime | None = None  # the latest post before the period's end, however long ago
     coordinators: set[str] = field(default_factory=set)  # who posted
     approvers: set[str] = field(default_factory=set)
@@ -167,6 +169,11 @@ def build_report(
         elif event == "retracted":
             act.retractions += 1
             total.retractions += 1
+        elif event == "missed":
+            who = person_id(e.get("coordinator")) or "unknown"
+            for a in (act, total):
+                a.missed += 1
+                a.missed_by[who] = a.missed_by.get(who, 0) + 1
     lasts = [a.last_post for a in acts.values() if a.last_post]
     total.last_post = max(lasts) if lasts else None
     dormant = _dormancy(config, {s: a.last_post for s, a in acts.items()}, scheduled, min(until, now))
@@ -265,6 +272,15 @@ def _people(config: Config, ids: Iterable[str]) -> str:
     return ", ".join(out)
 
 
+def _missed_by(config: Config, a: Activity) -> str:
+    """'Anil Jadhav 2, Priya Shinde 1': missed posts per answerable coordinator."""
+    out = []
+    for pid, n in sorted(a.missed_by.items(), key=lambda kv: (-kv[1], kv[0])):
+        person = config.person(pid)
+        out.append(f"{person.name if person else pid} {n}")
+    return ", ".join(out)
+
+
 def _when(moment: datetime | None, tz: tzinfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else "never"
 
@@ -313,6 +329,12 @@ def render_markdown(config: Config, report: Report, now: datetime) -> str:
             )
     if not any(a.coordinators or a.approvers for a in report.departments):
         lines.append("- Nothing was posted in this period.")
+    lines += ["", "## Missed posts", ""]
+    lines += [
+        f"- {_names(config, a.slug, langs)}: {a.missed} missed ({_missed_by(config, a)})"
+        for a in report.departments
+        if a.missed
+    ] or ["- None: everything due went out before it expired."]
     lines += ["", "## Dormant departments", ""]
     lines += [f"- {d.describe()}" for d in report.dormant] or ["- None."]
     return "\n".join(lines) + "\n"
@@ -332,7 +354,7 @@ def render_text(config: Config, report: Report) -> None:
     table.add_column("", no_wrap=True)
     for p in report.platforms:
         table.add_column(p, justify="right")
-    for head in ("Failed", "Retracted"):
+    for head in ("Failed", "Retracted", "Missed"):
         table.add_column(head, justify="right")
     table.add_column("Last post")
     dormant = {d.department for d in report.dormant}
@@ -345,6 +367,7 @@ def render_text(config: Config, report: Report) -> None:
             *(str(a.by_platform.get(p, 0)) for p in report.platforms),
             str(a.failures),
             str(a.retractions),
+            f"[bold red]{a.missed}[/bold red]" if a.missed else "0",
             _when(a.last_post, tz),
         )
     t = report.total
@@ -356,6 +379,7 @@ def render_text(config: Config, report: Report) -> None:
         *(str(t.by_platform.get(p, 0)) for p in report.platforms),
         str(t.failures),
         str(t.retractions),
+        str(t.missed),
         _when(t.last_post, tz),
     )
     con = console()
@@ -369,6 +393,9 @@ def render_text(config: Config, report: Report) -> None:
                 f"approved by {_people(config, a.approvers) or 'nobody'}",
                 markup=False,
             )
+    for a in report.departments:
+        if a.missed:
+            con.print(f"{a.slug}: {a.missed} missed ({_missed_by(config, a)})", style="bold red", markup=False)
     for d in report.dormant:
         con.print(f"[bold yellow]dormant[/bold yellow] {d.describe()}")
 
@@ -388,6 +415,8 @@ def render_csv(report: Report) -> str:
             "coordinators",
             "approvers",
             "dormant",
+            "missed",
+            "missed_by",
         ]
     )
     dormant = {d.department for d in report.dormant}
@@ -404,6 +433,8 @@ def render_csv(report: Report) -> str:
                 " ".join(sorted(a.coordinators)),
                 " ".join(sorted(a.approvers)),
                 "yes" if a.slug in dormant else ("" if a is report.total else "no"),
+                a.missed,
+                " ".join(f"{pid}:{n}" for pid, n in sorted(a.missed_by.items())),
             ]
         )
     return buf.getvalue()
@@ -420,6 +451,8 @@ def _activity_json(a: Activity) -> dict[str, Any]:
         "by_kind": dict(sorted(a.by_kind.items())),
         "failures": a.failures,
         "retractions": a.retractions,
+        "missed": a.missed,
+        "missed_by_coordinator": dict(sorted(a.missed_by.items())),
         "last_post": _iso(a.last_post) or None,
         "coordinators": sorted(a.coordinators),
         "approvers": sorted(a.approvers),

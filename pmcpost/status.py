@@ -1,4 +1,4 @@
-"""`pmcpost status`: per department, what is scheduled, due, posted, failed, expired or changed."""
+"""`pmcpost status`: per department, what is scheduled, due, posted, failed, missed, expired or changed."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pmcpost.config import Config
 from pmcpost.plan import PlanItem, make_plan
 from pmcpost.safetext import visible
 
-GROUPS = ("scheduled", "due", "posted", "failed", "expired", "changed", "retracted", "held", "frozen")
+GROUPS = ("scheduled", "due", "posted", "failed", "missed", "expired", "changed", "retracted", "held", "frozen")
+COLUMNS = ("scheduled", "due", "posted", "failed", "missed", "expired", "changed")
 
 
 @dataclass
@@ -23,6 +24,8 @@ class DepartmentStatus:
 
 
 def _group(item: PlanItem) -> str:
+    if item.status == "missed":  # its own group, also when its last attempt failed
+        return "missed"
     if item.status in ("due", "resume"):
         return "due"
     if item.status == "retry" or (item.record.failed and not item.record.complete):
@@ -32,7 +35,7 @@ def _group(item: PlanItem) -> str:
     return item.status
 
 
-def collect(config: Config, now: datetime) -> list[DepartmentStatus]:
+def collect(config: Config, now: datetime, *, quota_now: datetime | None = None) -> list[DepartmentStatus]:
     from pmcpost.audit import read_state
     from pmcpost.report import dormant_departments
     from pmcpost.validate import load_all
@@ -40,7 +43,7 @@ def collect(config: Config, now: datetime) -> list[DepartmentStatus]:
     # One pass over content/ and one over the ledger serve both the plan and the dormancy check.
     announcements = load_all(config).announcements
     state = read_state(config.audit_dir)
-    plan = make_plan(config, announcements, state, now)
+    plan = make_plan(config, announcements, state, now, quota_now=quota_now)
     out = {slug: DepartmentStatus(slug, d.name.get("en", slug)) for slug, d in config.departments.items()}
     for item in plan.items:
         dept = out.get(item.announcement.department)
@@ -58,6 +61,11 @@ def collect(config: Config, now: datetime) -> list[DepartmentStatus]:
             entry["reason"] = item.reason
         if item.record.failed:
             entry["error"] = item.record.failed
+        if item.status == "missed":
+            a = item.announcement
+            entry["kind"] = a.kind
+            entry["expires_at"] = a.expires_at.isoformat() if a.expires_at else None
+            entry["recorded_at"] = item.record.missed_at  # None until a publish run records it
         dept.items[_group(item)].append(entry)
     for d in dormant_departments(config, state, announcements, now):
         if d.department in out:
@@ -81,18 +89,16 @@ def print_text(config: Config, report: list[DepartmentStatus]) -> None:
 
     table = Table(title="pmcpost status", title_justify="left")
     table.add_column("department")
-    for g in ("scheduled", "due", "posted", "failed", "expired", "changed"):
+    for g in COLUMNS:
         table.add_column(g, justify="right")
     table.add_column("note")
     for d in report:
         note = Text(f"dormant: {d.dormant}", style="yellow") if d.dormant else Text("")
-        table.add_row(
-            d.slug,
-            *(str(len(d.items[g])) or "" for g in ("scheduled", "due", "posted", "failed", "expired", "changed")),
-            note,
-        )
+        cells = [Text(str(len(d.items[g])), style="bold red" if g == "missed" and d.items[g] else "") for g in COLUMNS]
+        table.add_row(d.slug, *cells, note)
     con = console()
     con.print(table)
+    _print_missed(report)
     for d in report:
         for g in ("due", "failed", "changed", "held", "frozen"):
             for e in d.items[g]:
@@ -102,3 +108,16 @@ def print_text(config: Config, report: list[DepartmentStatus]) -> None:
         for e in d.items["posted"]:
             for url in e.get("urls", []):
                 con.print(Text(visible(f"posted: {e['id']} on {e['platform']}: {url}")))
+
+
+def _print_missed(report: list[DepartmentStatus]) -> None:
+    """Missed posts before anything else, alerts first and marked: the worst news comes first."""
+    from pmcpost.missed import missed_line
+    from pmcpost.output import console
+
+    missed = [e for d in report for e in d.items["missed"]]
+    missed.sort(key=lambda e: (e.get("kind") != "alert", e.get("expires_at") or "", e["id"]))  # stable: platforms
+    con = console()
+    for e in missed:
+        text, style = missed_line(e["id"], e["platform"], str(e.get("kind")), e.get("reason", ""))
+        con.print(text, style=style, markup=False, highlight=False)

@@ -8,12 +8,14 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pmcpost.config import Config
 from pmcpost.content import Announcement, LoadResult, discover, load_announcements
 from pmcpost.diagnostics import Diagnostic
+from pmcpost.timeliness import Timing, past_due
 
 if TYPE_CHECKING:
     from pmcpost.render import TemplateErrors
@@ -38,6 +40,7 @@ class _BatchResult:
     ids: list[tuple[str, str]]  # (id, path) of every announcement that loaded
     template_errors: TemplateErrors
     announcements: list[Announcement]
+    past_due: list[Timing] = field(default_factory=list)  # only when asked to check times
 
 
 @contextmanager
@@ -53,8 +56,8 @@ def _quiet_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _check_batch(args: tuple[Config, list[Path], bool, bool]) -> _BatchResult:
-    config, paths, render, keep = args
+def _check_batch(args: tuple[Config, list[Path], bool, bool, datetime | None]) -> _BatchResult:
+    config, paths, render, keep, now = args
     with _quiet_gc():
         loaded = load_announcements(config, paths)
         template_errors: TemplateErrors = {}
@@ -70,6 +73,7 @@ def _check_batch(args: tuple[Config, list[Path], bool, bool]) -> _BatchResult:
         [(a.id, a.path) for a in loaded.announcements],
         template_errors,
         loaded.announcements if keep else [],
+        past_due(loaded.announcements, now) if now is not None else [],
     )
 
 
@@ -119,19 +123,26 @@ def load_all(config: Config, paths: Sequence[Path] = (), *, jobs: int | None = N
 
 
 def validate(
-    config: Config, paths: Sequence[Path] = (), *, jobs: int | None = None, render: bool = True
+    config: Config,
+    paths: Sequence[Path] = (),
+    *,
+    jobs: int | None = None,
+    render: bool = True,
+    now: datetime | None = None,
 ) -> ValidationReport:
     """Check the files (and, with ``render``, that every announcement renders within each platform's
-    limits); every problem is returned, sorted by file and position."""
+    limits); every problem is returned, sorted by file and position. With ``now``, also whether each file is
+    still on time (pmcpost.timeliness): for the files someone names or changed, not for the whole archive."""
     from pmcpost.render import template_error_diagnostics
 
     files = discover(config, paths)
     jobs = _jobs(jobs, len(files))
     if jobs <= 1:
-        results = [_check_batch((config, files, render, True))]
+        results = [_check_batch((config, files, render, True, now))]
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(_check_batch, [(config, b, render, False) for b in _batches(files, jobs)]))
+            batches = [(config, b, render, False, now) for b in _batches(files, jobs)]
+            results = list(pool.map(_check_batch, batches))
     report = ValidationReport()
     seen: dict[str, str] = {}
     template_errors: TemplateErrors = {}
@@ -150,5 +161,9 @@ def validate(
             else:
                 template_errors[key] = [first, count]
     report.diagnostics.extend(template_error_diagnostics(template_errors))
+    if now is not None:
+        from pmcpost.timeliness import check
+
+        report.diagnostics.extend(check(config, [t for part in results for t in part.past_due], now))
     report.diagnostics.sort()
     return report

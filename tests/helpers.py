@@ -5,7 +5,10 @@ from __future__ import annotations
 import shutil
 import struct
 import zlib
+from datetime import datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from pmcpost.config import Config, load_config
 
@@ -80,3 +83,14 @@ def real_config_text() -> str:
 def repo_config(tmp_path: Path, files: dict[str, str | bytes] | None = None) -> Config:
     """make_repo, then the checked Config of that repository (with an empty environment)."""
     return load_config(make_repo(tmp_path, files), environ={})
+
+
+def clock_at(moment: str) -> Any:
+    """A context in which the process's clock reads ``moment`` (India time unless an offset is given):
+    real publishing judges due-ness by the real clock, and ``publish --now`` only ever looks."""
+    import time_machine
+
+    when = datetime.fromisoformat(moment)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ZoneInfo("Asia/Kolkata"))
+    return time_machine.travel(when, tick=False)

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from emulator.graph import GraphEmulator
 from emulator.http import Emulator, Reply, Request
 from emulator.xapi import XApiEmulator
 from test_publish import CAMP, ROADS, World, assert_exactly_once, assert_no_secrets, emulator_env, make_content_repo
-from test_publish_cli import NOW_ARG, Tripwire, pmcpost_command, process_env
+from test_publish_cli import Tripwire, pmcpost_at, process_env, shifted_clock
 
 from pmcpost.audit import iter_entries
 from pmcpost.audit_verify import verify_chain
@@ -64,13 +65,13 @@ class FirstCreate:
                 self.error = exc
 
 
-def _watched(base: type[Emulator], tripwire: Tripwire, first: FirstCreate) -> Emulator:
+def _watched(base: type[Emulator], tripwire: Tripwire, first: FirstCreate, clock: Callable[[], datetime]) -> Emulator:
     class Watched(base):  # type: ignore[valid-type, misc]
         def _serve(self, request: Request) -> Reply | None:
             first.see(request)
             return tripwire.serve(request, super()._serve)
 
-    return Watched()
+    return Watched(clock=clock)
 
 
 @dataclasses.dataclass
@@ -112,8 +113,9 @@ class Remote:
 
 def make_remote(base: Path, files: tuple[str, ...]) -> Iterator[Remote]:
     tripwire, first = Tripwire(), FirstCreate()
-    x = _watched(XApiEmulator, tripwire, first)
-    graph = _watched(GraphEmulator, tripwire, first)
+    clock = shifted_clock()  # publish --now only looks: the runs and the emulators share a clock set to NOW
+    x = _watched(XApiEmulator, tripwire, first, clock)
+    graph = _watched(GraphEmulator, tripwire, first, clock)
     assert isinstance(x, XApiEmulator) and isinstance(graph, GraphEmulator)
     seed = make_content_repo(base / "seed", files)
     origin = base / "origin.git"
@@ -139,7 +141,7 @@ def small_remote(tmp_path: Path) -> Iterator[Remote]:
 def start(world: World) -> subprocess.Popen[str]:
     """`pmcpost publish --yes --git-push`, as the publish workflow runs it."""
     return subprocess.Popen(
-        [*pmcpost_command(), "publish", "--now", NOW_ARG, "--yes", "--git-push"],
+        [*pmcpost_at(world.x.clock()), "publish", "--yes", "--git-push"],
         cwd=world.root,
         env=process_env(world),
         stdin=subprocess.DEVNULL,

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from emulator.graph import GraphEmulator
 from emulator.http import Emulator, Reply, Request
 from emulator.xapi import XApiEmulator
 from test_publish import (
+    IST,
     SECRETS,
     World,
     all_files_text,
@@ -33,6 +35,18 @@ FULL_RUN_REQUESTS = 5
 def pmcpost_command() -> list[str]:
     script = Path(sys.executable).with_name("pmcpost")
     return [str(script)] if script.exists() else [sys.executable, "-m", "pmcpost"]
+
+
+def shifted_clock(moment: str = NOW_ARG) -> Callable[[], datetime]:
+    """A clock that reads ``moment`` (India time) now and runs on from there, for the emulators and (through
+    pmcpost_at) the pmcpost processes: `publish --now` only looks, so a run that posts needs its clock set."""
+    offset = datetime.fromisoformat(moment).replace(tzinfo=IST) - datetime.now(timezone.utc)
+    return lambda: datetime.now(timezone.utc) + offset
+
+
+def pmcpost_at(moment: datetime) -> list[str]:
+    """pmcpost as a process whose clock reads ``moment``."""
+    return [sys.executable, str(Path(__file__).with_name("at_time.py")), moment.isoformat()]
 
 
 class Tripwire:
@@ -69,12 +83,12 @@ class Tripwire:
         self.fired.set()
 
 
-def _tripped(base: type[Emulator], tripwire: Tripwire) -> Emulator:
+def _tripped(base: type[Emulator], tripwire: Tripwire, clock: Callable[[], datetime]) -> Emulator:
     class Tripped(base):  # type: ignore[valid-type, misc]
         def _serve(self, request: Request) -> Reply | None:
             return tripwire.serve(request, super()._serve)
 
-    return Tripped()
+    return Tripped(clock=clock)
 
 
 @pytest.fixture
@@ -84,8 +98,9 @@ def tripwire() -> Tripwire:
 
 @pytest.fixture
 def world(tmp_path: Path, tripwire: Tripwire) -> Iterator[World]:
-    x = _tripped(XApiEmulator, tripwire)
-    graph = _tripped(GraphEmulator, tripwire)
+    clock = shifted_clock()
+    x = _tripped(XApiEmulator, tripwire, clock)
+    graph = _tripped(GraphEmulator, tripwire, clock)
     assert isinstance(x, XApiEmulator) and isinstance(graph, GraphEmulator)
     with x, graph:
         yield World(make_content_repo(tmp_path / "repo"), x, graph, emulator_env(x, graph))
@@ -99,7 +114,7 @@ def process_env(world: World, **extra: str) -> dict[str, str]:
 
 def start(world: World, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [*pmcpost_command(), "publish", "--now", NOW_ARG, *args],
+        [*pmcpost_at(world.x.clock()), "publish", *args],
         cwd=world.root,
         env=env or process_env(world),
         stdin=subprocess.DEVNULL,

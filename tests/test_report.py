@@ -166,7 +166,7 @@ def test_cli_report_csv(tmp_path: Path) -> None:
     rows = result.stdout.splitlines()
     assert rows[0] == (
         "department,posts,posts_twitter,posts_facebook,posts_website,kind_alert,kind_notice,kind_scheme,"
-        "kind_project,kind_event,failures,retractions,last_post,coordinators,approvers,dormant"
+        "kind_project,kind_event,failures,retractions,last_post,coordinators,approvers,dormant,missed,missed_by"
     )
-    assert rows[1] == "water-supply,2,1,1,0,0,2,0,0,0,1,0,2026-11-02T06:00:00Z,anil.jadhav,priya.shinde,no"
-    assert rows[-1] == "total,3,1,2,0,1,2,0,0,0,1,1,2026-11-04T06:00:00Z,anil.jadhav,priya.shinde,"
+    assert rows[1] == "water-supply,2,1,1,0,0,2,0,0,0,1,0,2026-11-02T06:00:00Z,anil.jadhav,priya.shinde,no,0,"
+    assert rows[-1] == "total,3,1,2,0,1,2,0,0,0,1,1,2026-11-04T06:00:00Z,anil.jadhav,priya.shinde,,0,"

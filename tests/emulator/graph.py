@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import itertools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -104,8 +104,16 @@ class GraphError(Exception):
 class GraphEmulator(Emulator):
     """The Graph API as one Page token sees it."""
 
-    def __init__(self, page_id: str = PAGE_ID, page_name: str = PAGE_NAME, token: str = PAGE_TOKEN) -> None:
+    def __init__(
+        self,
+        page_id: str = PAGE_ID,
+        page_name: str = PAGE_NAME,
+        token: str = PAGE_TOKEN,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         super().__init__()
+        self.clock = clock or _now
         self.page_id = page_id
         self.page_name = page_name
         self.token = token
@@ -162,7 +170,7 @@ class GraphEmulator(Emulator):
     def add_post(self, message: str, *, created_time: datetime | None = None) -> Post:
         """Put a post on the Page directly, as if made earlier (by us or by hand)."""
         with self.lock:
-            post = Post(f"{self.page_id}_{next(self._post_numbers)}", message, created_time or _now())
+            post = Post(f"{self.page_id}_{next(self._post_numbers)}", message, created_time or self.clock())
             self.posts.append(post)
             return post
 
@@ -299,7 +307,7 @@ class GraphEmulator(Emulator):
         post = Post(
             id=f"{self.page_id}_{next(self._post_numbers)}",
             message=message,
-            created_time=_now(),
+            created_time=self.clock(),
             link=link,
             published=fields.get("published", "true").lower() in ("true", "1"),
             form=dict(fields),
@@ -315,7 +323,7 @@ class GraphEmulator(Emulator):
         post = Post(
             id=f"{self.page_id}_{next(self._post_numbers)}",
             message=fields.get("message") or fields.get("caption") or "",
-            created_time=_now(),
+            created_time=self.clock(),
             published=fields.get("published", "true").lower() in ("true", "1"),
             photo_id=photo_id,
             photo=upload[0] if upload else b"",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import GOOD_ANNOUNCEMENT, GOOD_PATH, make_repo, real_config_text, tiny_png
+from helpers import GOOD_ANNOUNCEMENT, GOOD_PATH, clock_at, make_repo, real_config_text, tiny_png
 
 from pmcpost import site
 from pmcpost.cli import cli
@@ -83,7 +83,8 @@ def test_media_leading_outside_is_refused_by_validate(tmp_path: Path, case: str)
 @pytest.mark.parametrize("case", ["absolute", "dotdot", "linked-folder"])
 def test_media_leading_outside_is_never_copied_or_posted(tmp_path: Path, case: str) -> None:
     root, _ = media_cases(tmp_path)[case]
-    code, _out, err = invoke(root, "publish", "--yes", "--now", "2026-12-02 10:00", "--platform", "website")
+    with clock_at("2026-12-02 10:00"):
+        code, _out, err = invoke(root, "publish", "--yes", "--platform", "website")
     assert code == 1
     assert "media[0].path" in err and "those files are left out" in err
     assert files_holding(root, SECRET_IMAGE) == []  # not in public/media/, nor anywhere else in the repository
@@ -134,7 +135,8 @@ def test_website_output_outside_the_repository_is_a_config_error(tmp_path: Path,
         + re.escape(repr(output)),
         line,
     ), line
-    code, _, err = invoke(root, "publish", "--yes", "--now", "2026-12-02 10:00")
+    with clock_at("2026-12-02 10:00"):
+        code, _, err = invoke(root, "publish", "--yes")
     assert code == 1 and "fix config.yaml" in err
     assert list((tmp_path / "elsewhere").iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "repo"]
@@ -216,7 +218,8 @@ def test_website_page_template_linked_out_fails_the_post_and_writes_nothing_outs
     root = make_repo(tmp_path / "repo", {P: GOOD_ANNOUNCEMENT})
     (root / "templates" / "website").mkdir(parents=True)
     (root / "templates" / "website" / "index.html").symlink_to(write_secret_file(tmp_path))
-    code, out, err = invoke(root, "publish", "--yes", "--now", "2026-12-02 10:00", "--platform", "website")
+    with clock_at("2026-12-02 10:00"):
+        code, out, err = invoke(root, "publish", "--yes", "--platform", "website")
     assert code == 1
     assert "template 'index.html' is a link to a file outside the templates folder; refused" in out
     assert "EAAleaked" not in out + err
