@@ -114,7 +114,7 @@ def run(
                     ) from None
         outcomes = _run_with_progress(publisher, plan)
         _summary(config, outcomes)
-        _show_skipped(config, outcomes)
+        _show_skipped(config, outcomes, plan.now)
         if git_push:
             from pmcpost.gitutil import commit_and_push
 
@@ -275,7 +275,7 @@ def _run_with_progress(publisher: Publisher, plan: Plan) -> list[Outcome]:
     return publisher.run(plan)
 
 
-def _show_skipped(config: Config, outcomes: Sequence[Outcome]) -> None:
+def _show_skipped(config: Config, outcomes: Sequence[Outcome], now: datetime) -> None:
     """For platforms skipped for lack of credentials, show what they would have got (a dry run)."""
     skipped = [o.item for o in outcomes if o.status == "skipped"]
     if not skipped:
@@ -284,7 +284,7 @@ def _show_skipped(config: Config, outcomes: Sequence[Outcome]) -> None:
 
     names = sorted({i.platform for i in skipped})
     console().print(f"\nDry run for {', '.join(names)} (no credentials set, nothing posted there):")
-    preview.print_text(config, skipped)
+    preview.print_text(config, skipped, now)
 
 
 def _summary(config: Config, outcomes: Sequence[Outcome]) -> None:
