@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -273,8 +273,9 @@ class Retraction:
 
 @dataclass
 class LedgerState:
-    records: dict[tuple[str, str], PlatformRecord] = field(default_factory=dict)
-    # platform -> times (ISO, UTC) of every post made, for daily quotas
+    # A dict, or the checkpoint's records (read on demand): a MutableMapping either way.
+    records: MutableMapping[tuple[str, str], PlatformRecord] = field(default_factory=dict)
+    # platform -> times (ISO, UTC) of the posts made in the last days (older ones are dropped), for quotas
     post_times: dict[str, list[str]] = field(default_factory=dict)
     retractions: dict[str, Retraction] = field(default_factory=dict)  # announcement -> its retraction
     untrusted: list[str] = field(default_factory=list)  # "file:line" of claims the trust policy refused
@@ -285,6 +286,26 @@ class LedgerState:
         """Posts (thread parts count one each) made on ``platform`` at or after ``since``."""
         cutoff = format_time(since)
         return sum(1 for t in self.post_times.get(platform, ()) if t >= cutoff)
+
+    def platforms_of(self, announcement: str) -> set[str]:
+        """The platforms the ledger has a record of ``announcement`` on."""
+        finder = getattr(self.records, "platforms_of", None)
+        if finder is not None:  # a checkpoint's records: looked up, not scanned
+            return set(finder(announcement))
+        return {p for (a, p) in self.records if a == announcement}
+
+    def department_last_posts(self, until: str) -> dict[str, str]:
+        """Each department's latest ``last_posted`` before ``until`` (ISO, UTC), over every record."""
+        finder = getattr(self.records, "department_last_posts", None)
+        if finder is not None:
+            return dict(finder(until))
+        out: dict[str, str] = {}
+        for (announcement, _), rec in self.records.items():
+            moment = rec.last_posted
+            slug = announcement.split("/", 1)[0]
+            if moment and moment < until and moment > out.get(slug, ""):
+                out[slug] = moment
+        return out
 
     def get(self, announcement: str, platform: str) -> PlatformRecord:
         found = self.records.get((announcement, platform))

@@ -1,53 +1,46 @@
-"""Folding the audit log into a ``LedgerState``: every line checked before it is believed, and resumed from a
-checkpoint so a run costs only the entries written since the last one.
+"""Folding the audit log into a ``LedgerState``: every line checked before it is believed.
 
-The checkpoint is derived data kept outside git (``.git/pmcpost/ledger-checkpoint.json``): the folded state,
-the chain head, and per month file the bytes it covers. It is rebuilt from the log when it is missing,
-unreadable, from another version, or does not match the log:
-
-- every covered file must still be there, in order, with no new month file sorting before the newest covered;
-- the newest covered file's covered bytes are hashed in full and must give the recorded sha256, so any edit,
-  cut or insertion in the month being written is seen;
-- each older covered file must keep its size and modification time, and its covered last line must hash to
-  the recorded value.
-
-What it cannot see: an edit to an older month file that keeps the file's size and whose modification time was
-set back by hand. ``pmcpost audit verify`` never uses the checkpoint, and the git history is the witness for
-such edits. Whoever can write the checkpoint can also write ``.git/hooks``: it is a cache, not evidence.
+``load_state`` checks each line's chain link and the type of every field the fold reads, and folds it; a
+damaged line stops the fold with ``AuditDamaged`` (``file:line: what is wrong``). With a repository root it
+resumes from the checkpoint (``pmcpost.checkpoint``) and folds only the lines written since.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pmcpost import __version__
 from pmcpost.audit import (
     EVENTS,
     LedgerState,
     PlatformRecord,
     Retraction,
+    format_time,
     line_hash,
     log_files,
+    parse_time,
 )
 from pmcpost.errors import AuditError
 
 Trust = Callable[[Mapping[str, Any]], bool]
 
+# Post times older than this before the newest post are dropped: quotas look at the last 24 hours only.
+POST_TIMES_KEPT = timedelta(days=8)
+
 # Bump when the fold's meaning changes: every checkpoint written before is then rebuilt.
 FOLD_VERSION = 1
-CHECKPOINT_NAME = "ledger-checkpoint.json"
 KNOWN_EVENTS = frozenset((*EVENTS, "missed"))
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
 MAX_SHOWN = 20
-_CHUNK = 1 << 20
 
 
 class AuditDamaged(AuditError):
@@ -70,10 +63,16 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _optional(e: Mapping[str, Any], name: str, kind: type, what: str) -> str | None:
-    if name in e and not isinstance(e[name], kind):
-        return f"{name} is {_show(e[name])}, not {what}"
-    return None
+# Fields the fold (or a command reading its records) uses, when present: their type and how to say it.
+_OPTIONAL: dict[str, tuple[type, str]] = {
+    "error": (str, "a string"),
+    "reason": (str, "a string"),
+    "run": (str, "a string"),
+    "content_sha256": (str, "a string"),
+    "expires_at": (str, "a string"),
+    "actor": (dict, "an object"),
+    "unresolved": (bool, "true or false"),
+}
 
 
 def _whole(e: Mapping[str, Any], name: str, least: int) -> str | None:
@@ -110,17 +109,24 @@ def shape_problem(e: Mapping[str, Any]) -> str | None:
         for key in ("id", "url"):
             if remote.get(key) is not None and not isinstance(remote[key], str):
                 return f"remote.{key} is {_show(remote[key])}, not a string"
-    return (
-        _whole(e, "part", 0)
-        or _whole(e, "parts", 1)
-        or _optional(e, "error", str, "a string")
-        or _optional(e, "reason", str, "a string")
-        or _optional(e, "run", str, "a string")
-        or _optional(e, "content_sha256", str, "a string")
-        or _optional(e, "expires_at", str, "a string")
-        or _optional(e, "actor", dict, "an object")
-        or _optional(e, "unresolved", bool, "true or false")
-    )
+    wrong = [name for name in _OPTIONAL.keys() & e.keys() if not isinstance(e[name], _OPTIONAL[name][0])]
+    if wrong:
+        name = min(wrong)
+        return f"{name} is {_show(e[name])}, not {_OPTIONAL[name][1]}"
+    return _whole(e, "part", 0) or _whole(e, "parts", 1)
+
+
+@dataclass
+class FileMark:
+    """How much of one month file has been folded (kept in the checkpoint)."""
+
+    name: str
+    size: int  # bytes folded (whole lines)
+    lines: int  # line numbers folded
+    mtime_ns: int  # the file's modification time when it was folded
+    last_hash: str  # sha256 of the last folded line's bytes, newline included
+    last_len: int  # their length
+    prefix_sha256: str = ""  # sha256 of all folded bytes (kept for the newest file only)
 
 
 class Folder:
@@ -131,6 +137,7 @@ class Folder:
         self.trust = trust
         self.problems: list[str] = []
         self.last_where = last_where  # "file:line" of the last line folded, for chain messages
+        self.touched: set[tuple[str, str]] = set()  # the records this fold changed
 
     def line(self, where: str, raw: bytes) -> None:
         """One line (without its newline) at ``where`` ("file:line")."""
@@ -170,6 +177,7 @@ class Folder:
 
     def _record(self, announcement: str, platform: str) -> PlatformRecord:
         key = (announcement, platform)
+        self.touched.add(key)
         rec = self.state.records.get(key)
         if rec is None:
             rec = self.state.records[key] = PlatformRecord()
@@ -196,8 +204,9 @@ class Folder:
                 return
             if announcement not in state.retractions:
                 state.retractions[announcement] = Retraction(e.get("reason") or "", e["time"], e.get("actor"))
-            for (a, _), rec in state.records.items():
-                if a == announcement and not rec.retracted:
+            for other in state.platforms_of(announcement):
+                rec = self._record(announcement, other)
+                if not rec.retracted:
                     rec.retracted, rec.retract_reason = True, e.get("reason")
             return
         rec = self._record(announcement, platform)
@@ -251,205 +260,18 @@ class Folder:
             rec.missed_time = e["time"]
 
 
-# ---- the checkpoint -------------------------------------------------------------------------------------
+def prune_post_times(state: LedgerState) -> None:
+    """Keep the post times quotas can still need (the same result however the fold was split)."""
+    newest = max((times[-1] for times in state.post_times.values() if times), default="")
+    if not newest:
+        return
+    cutoff = format_time(parse_time(newest) - POST_TIMES_KEPT)
+    for platform, times in state.post_times.items():
+        if times and times[0] < cutoff:
+            state.post_times[platform] = times[bisect.bisect_left(times, cutoff) :]
 
 
-@dataclass
-class FileMark:
-    """How much of one month file a checkpoint covers."""
-
-    name: str
-    size: int  # bytes covered (whole lines)
-    lines: int  # line numbers covered
-    mtime_ns: int  # when the file was last changed, as seen when it was covered
-    last_hash: str  # sha256 of the last covered line
-    last_len: int  # its length in bytes, newline included
-    prefix_sha256: str = ""  # sha256 of all covered bytes (kept for the newest file only)
-
-
-def _git_dir(start: Path) -> Path | None:
-    for folder in (start, *start.parents):
-        marker = folder / ".git"
-        if marker.is_dir():
-            return marker
-        if marker.is_file():  # a worktree: ".git" names its own git directory
-            text = marker.read_text(encoding="utf-8", errors="replace").strip()
-            if text.startswith("gitdir:"):
-                target = Path(text.removeprefix("gitdir:").strip())
-                return target if target.is_absolute() else (folder / target).resolve()
-            return None
-    return None
-
-
-def checkpoint_path(root: Path, directory: Path) -> Path:
-    """Inside the git directory (never committed; per worktree), else in the user's cache folder."""
-    git_dir = _git_dir(root.resolve())
-    if git_dir is not None:
-        return git_dir / "pmcpost" / CHECKPOINT_NAME
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    key = hashlib.sha256(str(directory.resolve()).encode("utf-8")).hexdigest()[:16]
-    return Path(cache) / "pmcpost" / key / CHECKPOINT_NAME
-
-
-_INT_KEYED = ("posted", "pending", "failed_parts", "retracted_parts", "retracting", "retract_failed")
-_RECORD_FIELDS = tuple(f.name for f in fields(PlatformRecord))
-_DEFAULTS = PlatformRecord()
-
-
-def _record_out(rec: PlatformRecord) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name in _RECORD_FIELDS:
-        value = getattr(rec, name)
-        if value == getattr(_DEFAULTS, name):
-            continue
-        out[name] = [[k, v] for k, v in value.items()] if name in _INT_KEYED else value
-    return out
-
-
-def _record_in(data: dict[str, Any]) -> PlatformRecord:
-    for name in _INT_KEYED:
-        if name in data:
-            data[name] = {k: v for k, v in data[name]}
-    return PlatformRecord(**data)
-
-
-def _state_out(state: LedgerState) -> dict[str, Any]:
-    return {
-        "records": [[a, p, _record_out(r)] for (a, p), r in state.records.items()],
-        "post_times": state.post_times,
-        "retractions": {a: [r.reason, r.time, r.actor] for a, r in state.retractions.items()},
-        "untrusted": state.untrusted,
-        "entries": state.entries,
-        "head": state.head,
-    }
-
-
-def _state_in(data: dict[str, Any]) -> LedgerState:
-    return LedgerState(
-        records={(a, p): _record_in(r) for a, p, r in data["records"]},
-        post_times=data["post_times"],
-        retractions={a: Retraction(*r) for a, r in data["retractions"].items()},
-        untrusted=data["untrusted"],
-        entries=data["entries"],
-        head=data["head"],
-    )
-
-
-@dataclass
-class _Resume:
-    state: LedgerState
-    marks: list[FileMark]
-    last_where: str
-    hasher: Any  # sha256 of the newest covered file's covered bytes, ready to continue
-
-
-def _read_checkpoint(path: Path, directory: Path, files: list[Path], trust_key: str) -> _Resume | None:
-    """The checkpoint, if it is readable, of this version and policy, and matches the log; else None."""
-    try:
-        data = json.loads(path.read_bytes())
-        if (data.get("format"), data.get("version"), data.get("trust")) != (FOLD_VERSION, __version__, trust_key):
-            return None
-        if data.get("directory") != str(directory.resolve()):
-            return None
-        marks = [FileMark(**m) for m in data["files"]]
-        names = [p.name for p in files]
-        if not marks or [m.name for m in marks] != names[: len(marks)]:
-            return None
-        for mark in marks[:-1]:  # older months: unchanged since they were covered
-            info = (directory / mark.name).stat()
-            if info.st_size != mark.size or info.st_mtime_ns != mark.mtime_ns:
-                return None
-            if _line_before(directory / mark.name, mark) != mark.last_hash:
-                return None
-        newest = marks[-1]
-        hasher = hashlib.sha256()
-        with (directory / newest.name).open("rb") as fh:
-            left = newest.size
-            while left:
-                chunk = fh.read(min(_CHUNK, left))
-                if not chunk:
-                    return None  # the file shrank
-                hasher.update(chunk)
-                left -= len(chunk)
-        if hasher.hexdigest() != newest.prefix_sha256:
-            return None
-        state = _state_in(data["state"])
-        return _Resume(state, marks, data.get("last_where", ""), hasher)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
-
-
-def _line_before(path: Path, mark: FileMark) -> str:
-    with path.open("rb") as fh:
-        fh.seek(mark.size - mark.last_len)
-        return line_hash(fh.read(mark.last_len))
-
-
-def _write_checkpoint(path: Path, directory: Path, trust_key: str, resume: _Resume) -> None:
-    """Write atomically (a reader sees the old file or the new one); a cache, so failures are ignored."""
-    data = {
-        "format": FOLD_VERSION,
-        "version": __version__,
-        "trust": trust_key,
-        "directory": str(directory.resolve()),
-        "files": [m.__dict__ for m in resume.marks],
-        "last_where": resume.last_where,
-        "state": _state_out(resume.state),
-    }
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-
-
-def _label(directory: Path, root: Path | None, path: Path) -> str:
-    if root is not None:
-        try:
-            return path.relative_to(root).as_posix()
-        except ValueError:
-            pass
-    return f"{directory.name}/{path.name}"
-
-
-def load_state(
-    directory: Path,
-    *,
-    root: Path | None = None,
-    trust: Trust | None = None,
-    trust_key: str | None = None,
-) -> LedgerState:
-    """Check and fold the log (see ``audit.read_state``), from the checkpoint when one matches."""
-    files = log_files(directory)
-    use_checkpoint = root is not None and (trust is None or trust_key is not None)
-    key = trust_key or ""
-    store = checkpoint_path(root, directory) if use_checkpoint and root is not None else None
-    resume = _read_checkpoint(store, directory, files, key) if store is not None and files else None
-    if resume is None:
-        resume = _Resume(LedgerState(), [], "", hashlib.sha256())
-    folder = Folder(resume.state, trust, resume.last_where)
-    marks = resume.marks
-    before = (resume.state.entries, len(marks), marks[-1].size if marks else 0)
-    for index in range(len(marks) - 1 if marks else 0, len(files)):
-        path = files[index]
-        mark = marks[index] if index < len(marks) else None
-        if mark is None:
-            mark = FileMark(path.name, 0, 0, 0, "", 0)
-            marks.append(mark)
-            resume.hasher = hashlib.sha256()
-        newest = index == len(files) - 1
-        _fold_file(path, _label(directory, root, path), mark, folder, resume.hasher if newest else None)
-    if folder.problems:
-        raise AuditDamaged(folder.problems)
-    resume.last_where = folder.last_where
-    if store is not None and marks and (resume.state.entries, len(marks), marks[-1].size) != before:
-        _write_checkpoint(store, directory, key, resume)
-    return resume.state
-
-
-def _fold_file(path: Path, label: str, mark: FileMark, folder: Folder, hasher: Any) -> None:
+def fold_file(path: Path, label: str, mark: FileMark, folder: Folder, hasher: Any) -> None:
     """Fold a file from ``mark`` on, moving the mark to the end of its last whole line (``hasher``, for the
     newest file only, takes every byte folded)."""
     last_raw = b""
@@ -476,3 +298,54 @@ def _fold_file(path: Path, label: str, mark: FileMark, folder: Folder, hasher: A
         mark.last_hash, mark.last_len = line_hash(last_raw), len(last_raw)
     mark.size, mark.lines, mark.mtime_ns = size, number, mtime
     mark.prefix_sha256 = hasher.hexdigest() if hasher is not None else ""
+
+
+def label_of(directory: Path, root: Path | None, path: Path) -> str:
+    if root is not None:
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return f"{directory.name}/{path.name}"
+
+
+def fold_files(
+    directory: Path,
+    root: Path | None,
+    files: list[Path],
+    folder: Folder,
+    marks: list[FileMark],
+    hasher: Any,
+) -> None:
+    """Fold every file from the marks on (the last mark's file resumes; later files start at 0); raises
+    ``AuditDamaged`` when a line is wrong."""
+    for index in range(len(marks) - 1 if marks else 0, len(files)):
+        path = files[index]
+        if index >= len(marks):
+            marks.append(FileMark(path.name, 0, 0, 0, "", 0))
+            hasher = hashlib.sha256()
+        newest = index == len(files) - 1
+        fold_file(path, label_of(directory, root, path), marks[index], folder, hasher if newest else None)
+    if folder.problems:
+        raise AuditDamaged(folder.problems)
+    prune_post_times(folder.state)
+
+
+def load_state(
+    directory: Path,
+    *,
+    root: Path | None = None,
+    trust: Trust | None = None,
+    trust_key: str | None = None,
+) -> LedgerState:
+    """Check and fold the log (see ``audit.read_state``), from the checkpoint when one matches."""
+    files = log_files(directory)
+    if root is not None and files and (trust is None or trust_key is not None):
+        from pmcpost.checkpoint import fold_with_checkpoint
+
+        state = fold_with_checkpoint(directory, root, files, trust, trust_key or "")
+        if state is not None:
+            return state
+    folder = Folder(LedgerState(), trust)
+    fold_files(directory, root, files, folder, [], hashlib.sha256())
+    return folder.state

@@ -34,7 +34,7 @@ def run(
     con = console()
     with publish_lock(config.root, wait):
         state = read_state(config.audit_dir, root=config.root)
-        known = {p for (aid, p) in state.records if aid == announcement_id}
+        known = state.platforms_of(announcement_id)
         if not known and announcement_id not in state.retractions and not _in_content(config, announcement_id):
             raise UsageError(
                 f"{announcement_id!r} is neither an announcement in {config.paths.content} nor in the audit log"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,9 @@ from test_publish import CAMP, CAMP_TEXT, ROADS, World, audit_events, emulators,
 
 from pmcpost.audit import GENESIS, canonical, line_hash, log_files, read_state
 from pmcpost.audit_verify import verify_chain
+from pmcpost.checkpoint import checkpoint_path
 from pmcpost.cli import cli
-from pmcpost.fold import AuditDamaged, checkpoint_path
+from pmcpost.fold import AuditDamaged
 
 __all__ = ["emulators", "world"]  # fixtures, imported so pytest finds them
 
@@ -65,6 +67,11 @@ def index_of(audit: Path, **match: object) -> int:
         if all(e.get(k) == v for k, v in match.items()):
             return i
     raise AssertionError(f"no entry {match}")
+
+
+def checkpoint_entries(store: Path) -> int:
+    with sqlite3.connect(store) as db:
+        return int(json.loads(db.execute("SELECT value FROM meta WHERE key = 'entries'").fetchone()[0]))
 
 
 def posted_count(world: World) -> tuple[int, int]:
@@ -191,7 +198,7 @@ def test_checkpoint_lives_in_git_and_resumes_to_the_same_state(world: World) -> 
     assert world.run() == 0
     config = world.config()
     store = checkpoint_path(world.root, config.audit_dir)
-    assert store == world.root / ".git" / "pmcpost" / "ledger-checkpoint.json"
+    assert store == world.root / ".git" / "pmcpost" / "ledger.sqlite3"
     store.unlink()  # written during the run (the website reads the ledger too); a fresh clone has none
     first = read_state(config.audit_dir, root=world.root)
     assert store.exists()
@@ -201,7 +208,7 @@ def test_checkpoint_lives_in_git_and_resumes_to_the_same_state(world: World) -> 
     resumed = read_state(config.audit_dir, root=world.root)
     assert resumed == read_state(config.audit_dir)  # the same as a fold from scratch
     assert resumed.entries == len(audit_events(config)) > first.entries
-    assert json.loads(store.read_bytes())["state"]["entries"] == resumed.entries
+    assert checkpoint_entries(store) == resumed.entries
 
 
 def test_checkpoint_is_rebuilt_when_the_log_was_cut(world: World) -> None:
@@ -238,11 +245,12 @@ def test_an_unreadable_checkpoint_is_rebuilt(world: World) -> None:
     world = with_files(world, ROADS)
     assert world.run() == 0
     audit = world.config().audit_dir
-    expected = read_state(audit, root=world.root)
+    expected = read_state(audit)
     store = checkpoint_path(world.root, audit)
-    store.write_bytes(b'{"format": 1, "files": [')
+    assert store.exists()
+    store.write_bytes(b"SQLite format 3\x00 torn")
     assert read_state(audit, root=world.root) == expected
-    assert json.loads(store.read_bytes())["state"]["entries"] == expected.entries
+    assert checkpoint_entries(store) == expected.entries
 
 
 def test_without_git_the_checkpoint_goes_to_the_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -250,7 +258,7 @@ def test_without_git_the_checkpoint_goes_to_the_cache_folder(tmp_path: Path, mon
     root = tmp_path / "repo"
     store = checkpoint_path(root, root / "audit")
     assert store.parent.parent == tmp_path / "cache" / "pmcpost"
-    assert store.name == "ledger-checkpoint.json"
+    assert store.name == "ledger.sqlite3"
 
 
 def test_the_checkpoint_trusts_older_months_by_size_and_time(tmp_path: Path) -> None:
