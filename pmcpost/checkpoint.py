@@ -140,10 +140,19 @@ class RecordStore(MutableMapping[tuple[str, str], PlatformRecord]):
         return {p for (p,) in rows} | {p for (a, p) in self._cache if a == announcement}
 
     def department_last_posts(self, until: str) -> dict[str, str]:
-        rows = self._db.execute(
-            "SELECT department, MAX(last_posted) FROM records WHERE last_posted < ? GROUP BY department", (until,)
-        )
-        return {slug: moment for slug, moment in rows if moment}
+        out: dict[str, str] = {}
+        for slug in self.departments():  # one index look-up each, not a scan of every record
+            row = self._db.execute(
+                "SELECT MAX(last_posted) FROM records WHERE department = ? AND last_posted < ?", (slug, until)
+            ).fetchone()
+            if row[0]:
+                out[slug] = row[0]
+        return out
+
+    def departments(self) -> set[str]:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'departments'").fetchone()
+        known = set(json.loads(row[0])) if row else set()
+        return known | {a.split("/", 1)[0] for a, _ in self._cache}
 
     def save(self, keys: set[tuple[str, str]]) -> None:
         self._db.executemany(
@@ -278,6 +287,7 @@ def _fold(
                 "post_times": state.post_times,
                 "retractions": {a: [r.reason, r.time, r.actor] for a, r in state.retractions.items()},
                 "untrusted": state.untrusted,
+                "departments": sorted(store.departments()),
                 "entries": state.entries,
                 "head": state.head,
             }
