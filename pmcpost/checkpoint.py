@@ -226,15 +226,20 @@ def fold_with_checkpoint(
     for attempt in (1, 2):
         try:
             db = _open(path)
-        except (sqlite3.Error, OSError):
+        except (sqlite3.OperationalError, OSError):
+            return None  # busy, or a folder we cannot write: fold without it
+        except sqlite3.Error:
             if attempt == 2:
                 return None
             _remove(path)  # not a database (a torn or foreign file): start again
             continue
         try:
             return _fold(db, directory.resolve(), root, files, trust, trust_key)
+        except sqlite3.OperationalError:
+            db.close()  # busy (another run holds it past the timeout) or read-only: fold without it
+            return None
         except (sqlite3.Error, OSError, ValueError, KeyError, TypeError):
-            db.close()
+            db.close()  # damaged: start again
             if attempt == 2:
                 return None
             _remove(path)

@@ -296,3 +296,35 @@ def test_status_and_publish_use_the_same_checked_fold(world: World) -> None:
     assert result.exit_code == 1
     number = len(path.read_bytes().splitlines())
     assert f"audit/{path.name}:{number}: part is -1, not a whole number (0 or more)" in result.stderr
+
+
+def test_checkpoint_sees_an_older_month_that_changed_size(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    audit = build_log(tmp_path)
+    read_state(audit, root=tmp_path)
+    october = audit / "2026-10.jsonl"
+    october.write_bytes(october.read_bytes().replace(b'"id":"1001"', b'"id":"10019"'))
+    with pytest.raises(AuditDamaged) as caught:
+        read_state(audit, root=tmp_path)
+    assert caught.value.problems == [
+        "audit/2026-10.jsonl:3: prev does not match the entry before it (audit/2026-10.jsonl:2): an entry was "
+        "edited, deleted, inserted or reordered"
+    ]
+
+
+def test_checkpoint_resumes_into_a_new_month_file(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from pmcpost.audit import AuditLog
+
+    (tmp_path / ".git").mkdir()
+    audit = build_log(tmp_path, months=1)
+    read_state(audit, root=tmp_path)
+    log = AuditLog(audit, clock=lambda: datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc))
+    log.append({"event": "retracted", "announcement": "roads/2026-10-01-notice", "reason": "wrong", "actor": {}})
+    resumed = read_state(audit, root=tmp_path)
+    assert [p.name for p in log_files(audit)] == ["2026-10.jsonl", "2026-11.jsonl"]
+    assert resumed == read_state(audit)
+    rec = resumed.get("roads/2026-10-01-notice", "twitter")
+    assert (rec.retracted, rec.retract_reason, rec.live) == (True, "wrong", rec.posted)
+    assert resumed.get("roads/2026-10-01-notice", "facebook").retracted  # never posted there: stopped too
