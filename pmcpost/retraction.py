@@ -86,6 +86,15 @@ def run(
         for platform, live in sorted(targets.items()):
             if not _delete(config, environ, log, {**stop, "platform": platform}, live, reason):
                 failed = True
+        for platform in chosen:
+            # An intent without a sure outcome: the post may be out, and no later run will look it up now.
+            for part in sorted(state.get(announcement_id, platform).pending):
+                con.print(
+                    f"check by hand: post {part + 1} of {announcement_id} on {platform} may have gone out "
+                    "(its outcome was never recorded); delete it there if it did",
+                    markup=False,
+                )
+                failed = True
     return EXIT_PROBLEMS if failed else EXIT_OK
 
 

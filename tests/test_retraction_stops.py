@@ -159,3 +159,26 @@ def test_retract_an_unknown_id_is_a_usage_error(world: World) -> None:
         "'health/2026-12-02-eye-kamp' is neither an announcement in content nor in the audit log"
     )
     assert audit_events(world.config()) == []
+
+
+def test_retract_names_a_post_whose_outcome_was_never_recorded(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Facebook answered nothing and its posts could not be read: the post may be out. Once retracted, no run
+    looks it up any more, so retract says to check by hand (and exits 1)."""
+    world = with_files(world, CAMP)
+    (world.root / CAMP).write_text(CAMP_TEXT, encoding="utf-8")
+    world.graph.lose_response("*/feed", method="POST")
+    world.graph.fail("*/posts", 500, times=50, method="GET")
+    world.run()
+    world.graph.faults.clear()
+    assert read_state(world.config().audit_dir).get(CAMP_ID, "facebook").part_state(0) == "unresolved"
+    capsys.readouterr()
+
+    assert retract(world, CAMP_ID, reason="cancelled") == 1
+    out = capsys.readouterr().out
+    assert (
+        f"check by hand: post 1 of {CAMP_ID} on facebook may have gone out (its outcome was never recorded); "
+        "delete it there if it did"
+    ) in out.replace("\n", " ")
+    assert camp_statuses(world)["facebook"] == ("retracted", "cancelled")
