@@ -139,11 +139,9 @@ def bench_verify(tmp: Path, sizes: list[int], runs: int) -> None:
         peak = max(float(str(r["peak_mib"])) for r in results["verify"])
         peaks[size] = peak
         problems = results["verify"][0]["problems"]
-        print(f"  bare pass (json.loads + sha256)          {bare:6.2f} s")
-        print(
-            f"  audit verify                             {verify:6.2f} s  peak RSS {peak:.1f} MiB ({problems} problems)"
-        )
-        print(f"  ratio verify / bare                      {verify / bare:6.2f}x  (goal: at most 3x)")
+        print(f"  {'bare pass (json.loads + sha256)':<40} {bare:6.2f} s")
+        print(f"  {'audit verify':<40} {verify:6.2f} s   peak RSS {peak:.1f} MiB, {problems} problems")
+        print(f"  {'ratio verify / bare':<40} {verify / bare:6.2f}x   (goal: at most 3x)")
         shutil.rmtree(directory)
     if len(peaks) > 1:
         small, large = min(peaks), max(peaks)
