@@ -57,8 +57,14 @@ def rewrite(audit: Path, index: int, change: Callable[[dict[str, Any]], None], *
             rows[i] = (p, raw)
             prev = line_hash(raw)
     write_all(audit, rows)
-    number = [p for p, _ in rows[: index + 1]].count(path)
-    return f"audit/{path.name}:{number}"
+    return label_at(audit, index)
+
+
+def label_at(audit: Path, index: int) -> str:
+    """``audit/FILE:LINE`` of entry ``index`` (0-based, across month files)."""
+    rows = all_lines(audit)
+    path = rows[index][0]
+    return f"audit/{path.name}:{[p for p, _ in rows[: index + 1]].count(path)}"
 
 
 def index_of(audit: Path, **match: object) -> int:
@@ -94,11 +100,11 @@ def test_publish_refuses_a_log_with_an_edited_middle_line(world: World) -> None:
     with pytest.raises(AuditDamaged) as caught:
         world.run()
     assert posted_count(world) == before  # the camp, due now, was not posted anywhere
-    number = int(where.rsplit(":", 1)[1])
+    following = label_at(audit, middle + 1)  # the line whose prev no longer matches
     assert caught.value.exit_code == 1
     assert str(caught.value) == (
         "the audit log cannot be trusted, so nothing was done:\n"
-        f"{where.rsplit(':', 1)[0]}:{number + 1}: prev does not match the entry before it ({where}): an entry was "
+        f"{following}: prev does not match the entry before it ({where}): an entry was "
         "edited, deleted, inserted or reordered\n"
         "run pmcpost audit verify for the whole picture, and restore the log from git"
     )
@@ -107,7 +113,7 @@ def test_publish_refuses_a_log_with_an_edited_middle_line(world: World) -> None:
         cli, ["--root", str(world.root), "publish", "--dry-run", "--now", "2026-12-02 10:00"], env=world.env
     )
     assert result.exit_code == 1
-    assert f"{where.rsplit(':', 1)[0]}:{number + 1}: prev does not match" in result.stderr
+    assert f"{following}: prev does not match" in result.stderr
     assert "Traceback" not in result.output
 
 
@@ -185,8 +191,7 @@ def test_an_untrusted_post_claim_is_not_proof(world: World) -> None:
     state = read_state(audit, trust=lambda e: e.get("platform") != "facebook")
     rec = state.get(ROADS_ID, "facebook")
     assert (rec.posted, rec.part_state(0)) == ({}, "unresolved")
-    path = all_lines(audit)[facebook][0]
-    assert state.untrusted == [f"audit/{path.name}:{[p for p, _ in all_lines(audit)[: facebook + 1]].count(path)}"]
+    assert state.untrusted == [label_at(audit, facebook)]
     assert read_state(audit).get(ROADS_ID, "facebook").part_state(0) == "posted"
 
 
