@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -217,16 +217,21 @@ def iter_entries(directory: Path) -> Iterator[tuple[Path, int, dict[str, Any]]]:
 
 @dataclass
 class PlatformRecord:
-    """What the ledger says about one announcement on one platform."""
+    """What the ledger says about one announcement on one platform, part by part."""
 
     posted: dict[int, dict[str, Any]] = field(default_factory=dict)  # part -> remote {id, url}
     pending: dict[int, dict[str, Any]] = field(default_factory=dict)  # part -> intent without outcome
     parts: int = 0
     failed: str | None = None  # the last error, when the last attempt failed
-    retracted: bool = False  # once retracted, never posted again (the posted parts stay on record)
+    # Stopped: never posted again. The posted parts stay on record; ``live`` says which are still up.
+    retracted: bool = False
     retract_reason: str | None = None
     content_sha256: str | None = None  # the file's hash when first posted
     last_posted: str | None = None  # time of the latest post or reconciliation
+    failed_parts: dict[int, str] = field(default_factory=dict)  # part -> why posting it last failed
+    retracted_parts: dict[int, dict[str, Any]] = field(default_factory=dict)  # part -> remote deleted
+    retracting: dict[int, dict[str, Any]] = field(default_factory=dict)  # part -> deletion without outcome
+    retract_failed: dict[int, str] = field(default_factory=dict)  # part -> why deleting it last failed
     missed: bool = False  # expired before anything was posted there (see pmcpost.missed)
     missed_at: str | None = None  # when a run recorded it
 
@@ -238,62 +243,98 @@ class PlatformRecord:
     def urls(self) -> list[str]:
         return [self.posted[i]["url"] for i in sorted(self.posted) if self.posted[i].get("url")]
 
+    @property
+    def live(self) -> dict[int, dict[str, Any]]:
+        """The parts that went out and have not been deleted (a retraction may have stopped half way)."""
+        return {i: r for i, r in self.posted.items() if i not in self.retracted_parts}
+
+    def part_state(self, part: int) -> str:
+        """``retracted``, ``posted``, ``unresolved`` (announced, outcome unknown: looked up before posting),
+        ``failed`` or ``unposted``."""
+        if part in self.retracted_parts:
+            return "retracted"
+        if part in self.posted:
+            return "posted"
+        if part in self.pending:
+            return "unresolved"
+        if part in self.failed_parts:
+            return "failed"
+        return "unposted"
+
+
+@dataclass
+class Retraction:
+    """An announcement stopped everywhere by ``pmcpost retract``: who, when and why."""
+
+    reason: str
+    time: str
+    actor: dict[str, Any] | None = None
+
 
 @dataclass
 class LedgerState:
-    records: dict[tuple[str, str], PlatformRecord] = field(default_factory=dict)
-    # platform -> times (ISO, UTC) of every post made, for daily quotas
+    # A dict, or the checkpoint's records (read on demand): a MutableMapping either way.
+    records: MutableMapping[tuple[str, str], PlatformRecord] = field(default_factory=dict)
+    # platform -> times (ISO, UTC) of the posts made in the last days (older ones are dropped), for quotas
     post_times: dict[str, list[str]] = field(default_factory=dict)
     # platform -> time (ISO, UTC) of its first entry: what expired before pmcpost worked there is not missed
     active_since: dict[str, str] = field(default_factory=dict)
+    retractions: dict[str, Retraction] = field(default_factory=dict)  # announcement -> its retraction
+    untrusted: list[str] = field(default_factory=list)  # "file:line" of claims the trust policy refused
+    entries: int = 0  # entries folded
+    head: str = GENESIS  # the sha256 of the last line folded
 
     def posts_since(self, platform: str, since: datetime) -> int:
         """Posts (thread parts count one each) made on ``platform`` at or after ``since``."""
         cutoff = format_time(since)
         return sum(1 for t in self.post_times.get(platform, ()) if t >= cutoff)
 
+    def platforms_of(self, announcement: str) -> set[str]:
+        """The platforms the ledger has a record of ``announcement`` on."""
+        finder = getattr(self.records, "platforms_of", None)
+        if finder is not None:  # a checkpoint's records: looked up, not scanned
+            return set(finder(announcement))
+        return {p for (a, p) in self.records if a == announcement}
+
+    def department_last_posts(self, until: str) -> dict[str, str]:
+        """Each department's latest ``last_posted`` before ``until`` (ISO, UTC), over every record."""
+        finder = getattr(self.records, "department_last_posts", None)
+        if finder is not None:
+            return dict(finder(until))
+        out: dict[str, str] = {}
+        for (announcement, _), rec in self.records.items():
+            moment = rec.last_posted
+            slug = announcement.split("/", 1)[0]
+            if moment and moment < until and moment > out.get(slug, ""):
+                out[slug] = moment
+        return out
+
     def get(self, announcement: str, platform: str) -> PlatformRecord:
-        return self.records.get((announcement, platform)) or PlatformRecord()
+        found = self.records.get((announcement, platform))
+        if found is not None:
+            return found
+        stop = self.retractions.get(announcement)
+        if stop is not None:  # retracted before it reached this platform
+            return PlatformRecord(retracted=True, retract_reason=stop.reason)
+        return PlatformRecord()
 
 
-def read_state(directory: Path) -> LedgerState:
-    """Fold the ledger into what has been posted, is pending, failed or was retracted."""
-    state = LedgerState()
-    for _, _, e in iter_entries(directory):
-        event = e.get("event")
-        if event == "freeze":
-            continue
-        key = (e.get("announcement"), e.get("platform"))
-        if not isinstance(key[0], str) or not isinstance(key[1], str):
-            continue
-        rec = state.records.setdefault((key[0], key[1]), PlatformRecord())
-        if isinstance(e.get("time"), str):
-            state.active_since.setdefault(key[1], e["time"])
-        part = e.get("part", 0)
-        if isinstance(e.get("parts"), int):
-            rec.parts = max(rec.parts, e["parts"])
-        if event == "intent":
-            rec.pending[part] = e
-        elif event in ("posted", "reconciled"):
-            rec.pending.pop(part, None)
-            if event == "posted" and isinstance(e.get("time"), str):
-                state.post_times.setdefault(key[1], []).append(e["time"])
-            if e.get("remote"):
-                rec.posted[part] = e["remote"]
-                rec.failed = None
-                rec.retracted = False
-                if rec.content_sha256 is None:
-                    rec.content_sha256 = e.get("content_sha256")
-                rec.last_posted = e.get("time")
-        elif event == "held":  # an intent this run never acted on
-            rec.pending.pop(part, None)
-        elif event == "failed":
-            if not e.get("unresolved"):  # an unresolved failure leaves the intent open: look before posting
-                rec.pending.pop(part, None)
-            rec.failed = e.get("error") or "failed"
-        elif event == "retracted":
-            rec.retracted = True
-            rec.retract_reason = e.get("reason")
-        elif event == "missed":
-            rec.missed, rec.missed_at = True, e.get("time")
-    return state
+def read_state(
+    directory: Path,
+    *,
+    root: Path | None = None,
+    trust: Callable[[Mapping[str, Any]], bool] | None = None,
+    trust_key: str | None = None,
+) -> LedgerState:
+    """Check and fold the ledger into what has been posted, is pending, failed or was retracted.
+
+    Every line folded is checked first (its chain link and the type of every field the fold reads); any
+    problem raises ``AuditDamaged`` naming ``file:line``. With ``root``, a checkpoint kept outside git
+    (see ``pmcpost.fold``) makes this cost only the entries written since the last call. ``trust``, when
+    given, decides whether a ``posted``, ``reconciled`` or ``retracted`` claim counts (a refused post claim
+    stays unresolved, so publish looks the post up instead of believing it); the checkpoint is only used
+    with a ``trust_key`` naming the policy.
+    """
+    from pmcpost.fold import load_state
+
+    return load_state(directory, root=root, trust=trust, trust_key=trust_key)

@@ -197,7 +197,7 @@ def build_plan(
     from pmcpost.validate import load_all
 
     loaded = load_all(config, targets)
-    state = read_state(config.audit_dir)
+    state = read_state(config.audit_dir, root=config.root)
     plan = make_plan(
         config, loaded.announcements, state, now, platforms=platforms, render_all=render_all, quota_now=quota_now
     )

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
-from pmcpost.audit import LedgerState, parse_time, person_id
+from pmcpost.audit import LedgerState, format_time, parse_time, person_id
 from pmcpost.auditquery import DEFAULT_EVENTS, Query, iter_matches, parse_bound
 from pmcpost.config import KINDS, Config
 from pmcpost.content import Announcement
@@ -211,9 +211,8 @@ def last_posts(source: LedgerState | Iterable[Mapping[str, Any]] | Path, until: 
             out[slug] = moment
 
     if isinstance(source, LedgerState):
-        for (announcement, _platform), rec in source.records.items():
-            if rec.last_posted:
-                note(announcement.split("/", 1)[0], _time({"time": rec.last_posted}))
+        for slug, moment in source.department_last_posts(format_time(until)).items():
+            note(slug, _time({"time": moment}))
         return out
     entries = iter_matches(source, Query(events=POST_EVENTS, until=until)) if isinstance(source, Path) else source
     for item in entries:

@@ -26,6 +26,8 @@ class DepartmentStatus:
 def _group(item: PlanItem) -> str:
     if item.status == "missed":  # its own group, also when its last attempt failed
         return "missed"
+    if item.status == "retracted":
+        return "retracted"
     if item.status in ("due", "resume"):
         return "due"
     if item.status == "retry" or (item.record.failed and not item.record.complete):
@@ -42,7 +44,7 @@ def collect(config: Config, now: datetime, *, quota_now: datetime | None = None)
 
     # One pass over content/ and one over the ledger serve both the plan and the dormancy check.
     announcements = load_all(config).announcements
-    state = read_state(config.audit_dir)
+    state = read_state(config.audit_dir, root=config.root)
     plan = make_plan(config, announcements, state, now, quota_now=quota_now)
     out = {slug: DepartmentStatus(slug, d.name.get("en", slug)) for slug, d in config.departments.items()}
     for item in plan.items:
@@ -66,11 +68,26 @@ def collect(config: Config, now: datetime, *, quota_now: datetime | None = None)
             entry["kind"] = a.kind
             entry["expires_at"] = a.expires_at.isoformat() if a.expires_at else None
             entry["recorded_at"] = item.record.missed_at  # None until a publish run records it
+        if item.status == "retracted":
+            _retraction_details(item, entry)
         dept.items[_group(item)].append(entry)
     for d in dormant_departments(config, state, announcements, now):
         if d.department in out:
             out[d.department].dormant = d.describe().removeprefix(f"{d.department}: ")
     return list(out.values())
+
+
+def _retraction_details(item: PlanItem, entry: dict[str, Any]) -> None:
+    """Each part's state, and the posts a retraction left live (a second retract deletes them)."""
+    rec = item.record
+    if rec.parts or rec.posted:
+        entry["parts"] = [rec.part_state(i) for i in range(max(rec.parts, max(rec.posted, default=-1) + 1))]
+    live = [r.get("url") or r.get("id") or f"post {i + 1}" for i, r in sorted(rec.live.items())]
+    if live:
+        entry["still_live"] = live
+    entry.pop("error", None)  # a failed post before the retraction no longer matters
+    if rec.retract_failed:
+        entry["error"] = "; ".join(rec.retract_failed[i] for i in sorted(rec.retract_failed))
 
 
 def as_json(report: list[DepartmentStatus]) -> str:
@@ -105,6 +122,11 @@ def print_text(config: Config, report: list[DepartmentStatus]) -> None:
                 detail = e.get("error") or e.get("reason") or ""
                 line = f"{g}: {e['id']} on {e['platform']}" + (f": {detail}" if detail else "")
                 con.print(Text(visible(line)))  # the ledger's words (platforms' errors) shown, never obeyed
+        for e in d.items["retracted"]:
+            line = f"retracted: {e['id']} on {e['platform']}: {e.get('reason') or 'no reason given'}"
+            if e.get("still_live"):
+                line += f"; still live: {', '.join(e['still_live'])} (run pmcpost retract {e['id']} again to delete)"
+            con.print(Text(visible(line)))
         for e in d.items["posted"]:
             for url in e.get("urls", []):
                 con.print(Text(visible(f"posted: {e['id']} on {e['platform']}: {url}")))

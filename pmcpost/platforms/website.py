@@ -237,7 +237,7 @@ def _parse_record(path: Path, data: bytes) -> site.Record:
 def _posted_links(config: Config, announcement_id: str) -> dict[str, tuple[str, ...]]:
     from pmcpost.audit import read_state
 
-    state = read_state(config.audit_dir)
+    state = read_state(config.audit_dir, root=config.root)
     out = {}
     for platform in LINKED_PLATFORMS:
         rec = state.get(announcement_id, platform)
@@ -249,7 +249,7 @@ def _posted_links(config: Config, announcement_id: str) -> dict[str, tuple[str, 
 def _posted_links_all(config: Config) -> dict[str, dict[str, tuple[str, ...]]]:
     from pmcpost.audit import read_state
 
-    state = read_state(config.audit_dir)
+    state = read_state(config.audit_dir, root=config.root)
     out: dict[str, dict[str, tuple[str, ...]]] = {}
     for (announcement_id, platform), rec in state.records.items():
         if platform in LINKED_PLATFORMS and rec.urls and not rec.retracted:
