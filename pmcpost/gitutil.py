@@ -11,6 +11,7 @@ import os
 import subprocess
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NamedTuple
 
@@ -355,3 +356,131 @@ def actor(environ: Mapping[str, str]) -> dict[str, str]:
         except (OSError, KeyError):  # a container user without a passwd entry
             user = "unknown"
     return {"user": user}
+
+
+def git_dir(root: Path) -> Path | None:
+    """The repository's own folder for this work tree (``.git``, or a worktree's), or None outside git."""
+    try:
+        proc = run_git(root, "rev-parse", "--absolute-git-dir", check=False)
+    except GitError:
+        return None
+    return Path(proc.stdout.strip()) if proc.returncode == 0 and proc.stdout.strip() else None
+
+
+class Stamp(NamedTuple):
+    """A commit as a person names it: hash, author and author date."""
+
+    sha: str
+    author: str
+    email: str
+    date: str
+
+
+@dataclass
+class FileChange:
+    """What one commit (or the working copy, ``commit`` None) did to one file, in terms of an append-only file:
+    the first old line it removed or changed, the first place it added lines before existing ones."""
+
+    commit: Stamp | None
+    path: str  # relative to the top of the work tree, with '/'
+    deleted: bool = False
+    removed_at: int | None = None  # old line number of the first removed or changed line
+    inserted_at: int | None = None  # new line number of the first line added before an existing line
+
+    @property
+    def appends_only(self) -> bool:
+        return not self.deleted and self.removed_at is None and self.inserted_at is None
+
+
+def history_changes(root: Path, folder: Path) -> Iterator[FileChange]:
+    """Every change any commit made to files under ``folder``, oldest first, streamed from one ``git log -p``
+    (a merge is compared with its first parent). Empty in a repository without commits."""
+    top = toplevel(root)
+    if head_commit(top) is None:
+        return
+    rel = os.path.relpath(folder.resolve(), top)
+    fmt = f"--format={_RECORD}%H{_FIELD}%an{_FIELD}%ae{_FIELD}%aI"
+    # one line of context: an append shows only '+' lines at the end, an insertion has an old line after it
+    args = ["log", "--reverse", fmt, "-p", "-U1", "--text", "--no-renames", "--no-ext-diff", "--no-textconv"]
+    args += ["--no-show-signature", "--diff-merges=first-parent", "--", f":(literal){rel}"]
+    yield from _patch_changes(top, args, None)
+
+
+def uncommitted_changes(root: Path, folder: Path) -> Iterator[FileChange]:
+    """What the working copy (staged or not) changed in files under ``folder`` since HEAD."""
+    top = toplevel(root)
+    if head_commit(top) is None:
+        return
+    rel = os.path.relpath(folder.resolve(), top)
+    args = ["diff", "-U1", "--text", "--no-renames", "--no-ext-diff", "--no-textconv", "HEAD"]
+    yield from _patch_changes(top, [*args, "--", f":(literal){rel}"], None)
+
+
+def _patch_changes(top: Path, args: list[str], commit: Stamp | None) -> Iterator[FileChange]:
+    """Parse a unified diff with one line of context as git writes it, line by line, in constant memory."""
+    try:
+        proc = subprocess.Popen(
+            ["git", "-C", str(top), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=_env(),
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH; install git and run again") from None
+    assert proc.stdout is not None and proc.stderr is not None
+    current: FileChange | None = None
+    old_line = new_line = 0
+    in_hunk = False
+    added_since: int | None = None  # where the lines being added began, until an old line follows them
+    finished = False
+    try:
+        for raw in proc.stdout:
+            if raw.startswith(_RECORD.encode()):
+                if current is not None:
+                    yield current
+                    current = None
+                text = raw[1:].decode("utf-8", "replace").rstrip("\n")
+                sha, author, email, date = [*text.split(_FIELD), "", "", ""][:4]
+                commit = Stamp(sha, author, email, date)
+            elif raw.startswith(b"diff --git "):
+                if current is not None:
+                    yield current
+                name = raw.decode("utf-8", "replace").rstrip("\n").rsplit(" b/", 1)[-1]
+                current, in_hunk = FileChange(commit, name), False
+            elif current is None:
+                continue
+            elif raw.startswith(b"@@ "):
+                spans = raw.split(b" ")  # @@ -OLD[,n] +NEW[,n] @@
+                old_line = max(int(spans[1][1:].split(b",")[0]), 1)
+                new_line = max(int(spans[2][1:].split(b",")[0]), 1)
+                in_hunk, added_since = True, None
+            elif not in_hunk:
+                if raw.startswith(b"deleted file mode"):
+                    current.deleted = True
+            elif raw.startswith(b"+"):
+                if added_since is None:
+                    added_since = new_line
+                new_line += 1
+            elif raw.startswith(b"-"):
+                if current.removed_at is None:
+                    current.removed_at = old_line
+                old_line += 1
+            elif raw.startswith(b" "):
+                if added_since is not None and current.inserted_at is None:
+                    current.inserted_at = added_since  # lines added with an old line after them
+                added_since = None
+                old_line += 1
+                new_line += 1
+        if current is not None:
+            yield current
+        finished = True
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        stderr = proc.stderr.read().decode("utf-8", "replace")
+        proc.stdout.close()
+        proc.stderr.close()
+        code = proc.wait()
+    if finished and code != 0:
+        raise GitError(f"git {args[0]} failed: {stderr.strip() or f'exit code {code}'}")

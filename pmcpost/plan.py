@@ -182,9 +182,11 @@ def build_plan(
     """Load the announcements (all, or the given files), read the ledger and plan; the load problems are
     returned so the caller can show them (files with errors are left out of the plan)."""
     from pmcpost.audit import read_state
+    from pmcpost.audit_sign import trust_predicate
     from pmcpost.validate import load_all
 
     loaded = load_all(config, targets)
-    state = read_state(config.audit_dir)
+    # with audit.require_signatures, a claim of "posted" without the publishing job's signature proves nothing
+    state = read_state(config.audit_dir, trust_predicate(config.audit))
     plan = make_plan(config, loaded.announcements, state, now, platforms=platforms, render_all=render_all)
     return plan, sorted(loaded.diagnostics)

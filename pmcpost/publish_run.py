@@ -7,6 +7,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pmcpost.config import Config
 from pmcpost.diagnostics import Diagnostic
@@ -14,6 +15,9 @@ from pmcpost.errors import EXIT_OK, EXIT_PROBLEMS, GitError, UsageError
 from pmcpost.output import console, is_interactive, plain_lines, print_left_out
 from pmcpost.plan import Plan
 from pmcpost.publish import Outcome, PublishContext, Publisher
+
+if TYPE_CHECKING:
+    from pmcpost.audit_sign import Signer
 
 
 def run(
@@ -55,6 +59,7 @@ def run(
 
     from pmcpost.lock import publish_lock
 
+    signer = _signer(config, environ, skip_unconfigured)  # a broken or missing key shows on every run
     with publish_lock(config.root, wait):
         # Plan inside the lock: another run may have just posted.
         plan, problems = build_plan(config, files, now, platforms=platforms)
@@ -68,7 +73,8 @@ def run(
                 from pmcpost.gitutil import actor
                 from pmcpost.publish import record_freeze
 
-                record_freeze(AuditLog(config.audit_dir), plan, uuid.uuid4().hex[:16], actor(environ))
+                log = AuditLog(config.audit_dir, signer=signer)
+                record_freeze(log, plan, uuid.uuid4().hex[:16], actor(environ))
             con.print("Nothing is due to be posted.")
             return EXIT_PROBLEMS if _has_errors(problems) else EXIT_OK
         _show_plan(config, plan, environ, skip_unconfigured)
@@ -82,7 +88,7 @@ def run(
             if not Confirm.ask(question, console=con, default=False):
                 con.print("Nothing was posted.")
                 return EXIT_OK
-        ctx = _context(config, plan, environ, skip_unconfigured)
+        ctx = _context(config, plan, environ, skip_unconfigured, signer)
         publisher = Publisher(ctx)
         if git_push:
             from pmcpost.gitutil import commit_and_push
@@ -132,7 +138,9 @@ def _website_output(config: Config) -> Path | None:
     return output_folder(config, settings)
 
 
-def _context(config: Config, plan: Plan, environ: Mapping[str, str], skip_unconfigured: bool) -> PublishContext:
+def _context(
+    config: Config, plan: Plan, environ: Mapping[str, str], skip_unconfigured: bool, signer: Signer | None
+) -> PublishContext:
     from pmcpost.audit import AuditLog
 
     commits: dict[str, tuple[str, str, str]] = {}
@@ -153,12 +161,19 @@ def _context(config: Config, plan: Plan, environ: Mapping[str, str], skip_unconf
     _warn_authors(config, plan, commits)
     return PublishContext(
         config=config,
-        log=AuditLog(config.audit_dir),
+        log=AuditLog(config.audit_dir, signer=signer),
         environ=environ,
         actor=actor,
         commits=commits,
         skip_without_credentials=skip_unconfigured,
     )
+
+
+def _signer(config: Config, environ: Mapping[str, str], skip_unconfigured: bool) -> Signer | None:
+    from pmcpost.audit_sign import run_signer
+
+    warn = console(stderr=True)
+    return run_signer(config.audit, environ, strict=not skip_unconfigured, warn=lambda m: warn.print(m, markup=False))
 
 
 def _warn_authors(config: Config, plan: Plan, commits: Mapping[str, tuple[str, str, str]]) -> None:

@@ -49,8 +49,10 @@ def run(
             if not Confirm.ask("Delete these posts?", console=con, default=False):
                 return EXIT_OK
         from pmcpost import gitutil
+        from pmcpost.audit_sign import run_signer
 
-        log = AuditLog(config.audit_dir)
+        strict = environ.get("CI", "").lower() in ("true", "1")
+        log = AuditLog(config.audit_dir, signer=run_signer(config.audit, environ, strict=strict, warn=con.print))
         run_id = uuid.uuid4().hex[:16]
         actor = gitutil.actor(environ)
         failed = False
