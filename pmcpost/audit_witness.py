@@ -382,8 +382,8 @@ def needs_signature_pass(settings: AuditSettings) -> bool:
 
 
 def all_findings(config: Config, heads: Sequence[Head] = (), heads_source: str = "") -> Iterator[Finding]:
-    """Every witness's findings for the repository's log: the public record, this machine's head, the
-    signatures (one pass over the log), then git's history."""
+    """Every witness's findings for the repository's log: git's history, then (one pass over the log) the
+    public record, the signatures and this machine's head."""
     from pmcpost.content import relative_label
 
     directory = config.audit_dir
@@ -397,6 +397,6 @@ def all_findings(config: Config, heads: Sequence[Head] = (), heads_source: str =
         local_head_file=str(local_file) if local_file else "",
         signatures=config.audit if needs_signature_pass(config.audit) else None,
     )
+    yield from git_findings(config.root, directory, label)
     if w.heads or w.local_head or w.signatures:
         yield from witness_findings(directory, label, w, root=config.root)
-    yield from git_findings(config.root, directory, label)
