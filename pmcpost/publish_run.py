@@ -105,6 +105,8 @@ def run(
         outcomes = _run_with_progress(publisher, plan)
         _summary(config, outcomes)
         _show_skipped(config, outcomes)
+        publisher.ctx.log.sync()
+        head_failed = not _publish_head(config)
         if git_push:
             from pmcpost.gitutil import commit_and_push
 
@@ -114,7 +116,21 @@ def run(
                 paths.append(site)
             commit_and_push(config.root, paths, f"pmcpost: outcomes of run {ctx.run_id} [skip ci]")
     failed = [o for o in outcomes if o.status in ("failed", "held")]
-    return EXIT_PROBLEMS if failed or _has_errors(problems) else EXIT_OK
+    return EXIT_PROBLEMS if failed or head_failed or _has_errors(problems) else EXIT_OK
+
+
+def _publish_head(config: Config) -> bool:
+    """The website's public record of the log's head; a failure there is reported, but the outcomes are still
+    pushed (they are what prevents a double post)."""
+    from pmcpost.errors import PmcpostError
+    from pmcpost.platforms.website import publish_log_head
+
+    try:
+        publish_log_head(config)
+    except PmcpostError as exc:
+        console(stderr=True).print(f"error: the audit log's head was not published on the website: {exc}", markup=False)
+        return False
+    return True
 
 
 def _close_unpushed_intents(publisher: Publisher, plan: Plan) -> None:

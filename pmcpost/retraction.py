@@ -102,4 +102,11 @@ def run(
                     con.print(f"retracted: {announcement_id} on {platform}", markup=False)
             finally:
                 adapter.close()
+        from pmcpost.platforms.website import publish_log_head
+
+        try:  # the website's public record of the log's head, as after a publish
+            publish_log_head(config)
+        except PmcpostError as exc:
+            con.print(f"error: the audit log's head was not published on the website: {exc}", markup=False)
+            failed = True
     return EXIT_PROBLEMS if failed else EXIT_OK
