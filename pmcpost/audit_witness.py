@@ -28,6 +28,7 @@ from pmcpost.errors import AuditError, PmcpostError, UsageError
 
 if TYPE_CHECKING:
     from pmcpost.config import AuditSettings, Config
+    from pmcpost.diagnostics import Diagnostic
 
 LOCAL_HEAD = "audit-head.json"
 HEADS_FILE = "ledger-heads.json"
@@ -400,3 +401,32 @@ def all_findings(config: Config, heads: Sequence[Head] = (), heads_source: str =
     yield from git_findings(config.root, directory, label)
     if w.heads or w.local_head or w.signatures:
         yield from witness_findings(directory, label, w, root=config.root)
+
+
+def changed_by_branch(config: Config, ref: str) -> list[Diagnostic]:
+    """For the pull-request check: every file under the audit folder this branch changed since it left ``ref``
+    (committed, uncommitted or new). Only the publishing job writes the log, and it pushes to main directly."""
+    from pmcpost.content import relative_label
+    from pmcpost.diagnostics import Diagnostic
+    from pmcpost.gitutil import changed_files
+
+    folder = config.audit_dir.resolve()
+    label = relative_label(config.root, config.audit_dir)
+    out = []
+    for path in changed_files(config.root, ref):
+        try:
+            path.relative_to(folder)
+        except ValueError:
+            continue
+        out.append(
+            Diagnostic(
+                relative_label(config.root.resolve(), path),
+                0,
+                0,
+                "error",
+                f"changed by this branch: only the publishing job writes the audit log ({label}/), and it pushes "
+                f"to the main branch itself; take this change out of the pull request (git checkout {ref} -- "
+                f"{relative_label(config.root.resolve(), path)})",
+            )
+        )
+    return out

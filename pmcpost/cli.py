@@ -312,6 +312,31 @@ def audit_verify(state: State, against: str | None) -> None:
     click.echo(f"audit log intact{warned}: {files}, {entries}; head {verifier.head}{checked}", err=True)
 
 
+@audit.command("unchanged")
+@click.option("--since", "ref", required=True, metavar="REF", help="The base branch, e.g. origin/main.")
+@click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True)
+@pass_state
+def audit_unchanged(state: State, ref: str, fmt: str) -> None:
+    """Exit 1 when this branch changed anything under the audit folder since it left REF (the pull-request
+    check): only the publishing job appends to the audit log."""
+    from pmcpost.audit_witness import changed_by_branch
+    from pmcpost.diagnostics import as_github
+    from pmcpost.output import print_diagnostics
+
+    config = state.config
+    problems = changed_by_branch(config, ref)
+    if fmt == "github":
+        if problems:
+            click.echo(as_github(problems))
+    else:
+        print_diagnostics(problems)
+    if problems:
+        n = len(problems)
+        click.echo(f"{n} audit file{'s' if n != 1 else ''} changed since {ref}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    click.echo(f"audit log unchanged since {ref}", err=True)
+
+
 @audit.command("keygen")
 @click.argument("key_id", required=False)
 def audit_keygen(key_id: str | None) -> None:

@@ -174,3 +174,43 @@ def test_outside_git_only_the_chain_is_checked(tmp_path: Path) -> None:
     append(root, 2, Clock())
     assert local_head_file(root / "audit") is None
     assert verify(root) == (0, "")
+
+
+# -- the pull-request check ----------------------------------------------------------------------------------
+
+
+def unchanged(root: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--root", str(root), "audit", "unchanged", "--since", "main", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_a_pull_request_touching_the_audit_folder_fails_the_check(repo: tuple[Path, Clock]) -> None:
+    root, clock = repo
+    git(root, "switch", "-q", "-c", "change")
+    (root / GOOD_PATH).write_text(GOOD_ANNOUNCEMENT.replace("Thursday", "Friday"), encoding="utf-8")
+    commit_all(root, "a coordinator's change")
+    git(root, "switch", "-q", "main")
+    append(root, 2, clock)  # the publishing job goes on appending on main meanwhile
+    commit_all(root, "pmcpost: run 3", who="PMC Bot")
+    git(root, "switch", "-q", "change")
+    assert unchanged(root) == (0, "", "audit log unchanged since main\n")
+    (root / MONTH).write_bytes(b"".join(lines(root)[:-1]))
+    commit_all(root, "and tidy the log")
+    expected = (
+        f"{MONTH}: error: changed by this branch: only the publishing job writes the audit log (audit/), and it "
+        f"pushes to the main branch itself; take this change out of the pull request (git checkout main -- {MONTH})"
+    )
+    assert unchanged(root) == (1, expected + "\n", "1 audit file changed since main\n")
+    code, out, _ = unchanged(root, "--format", "github")
+    assert code == 1
+    assert out.startswith(f"::error file={MONTH}::changed by this branch:")
+
+
+def test_a_new_file_in_the_audit_folder_counts_too(repo: tuple[Path, Clock]) -> None:
+    root, _ = repo
+    git(root, "switch", "-q", "-c", "change")
+    (root / "audit" / "notes.txt").write_text("forged\n", encoding="utf-8")
+    commit_all(root, "notes")
+    code, out, _ = unchanged(root)
+    assert code == 1
+    assert out.startswith("audit/notes.txt: error: changed by this branch")

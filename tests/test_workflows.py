@@ -197,3 +197,10 @@ def test_the_gitlab_setup_in_the_docs_runs_the_same_commands() -> None:
     assert 'pmcpost validate --changed-since "origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"' in check
     assert 'pmcpost preview --changed-since "origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"' in check
     assert gitlab["dormancy"]["script"][0].startswith("pmcpost report --dormant --format markdown")
+
+
+def test_the_pull_request_check_refuses_changes_to_the_audit_log() -> None:
+    wf = load("check.yml")
+    step = step_running(wf, "pmcpost audit unchanged")
+    assert step["run"] == 'pmcpost audit unchanged --since "origin/$BASE_REF" --format github'
+    assert step["if"] == "${{ !cancelled() }}"
