@@ -147,6 +147,7 @@ def test_publish_workflow_passes_every_credential_config_yaml_names_from_a_secre
         "PMCPOST_TWITTER_ACCESS_TOKEN_SECRET",
         "PMCPOST_FACEBOOK_PAGE_TOKEN",
     }
+    needed.add(config.audit.signing_key_env)  # the audit signing key, a secret like the credentials
     assert env == {name: f"${{{{ secrets.{name} }}}}" for name in needed}
 
 
