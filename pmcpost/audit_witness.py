@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pmcpost.audit import FILE_RE, line_hash, log_files
 from pmcpost.errors import AuditError, PmcpostError, UsageError
@@ -119,45 +120,164 @@ def read_local_head(directory: Path) -> tuple[str, str] | None:
 
 
 # -- git ------------------------------------------------------------------------------------------------
+class _Digest(NamedTuple):
+    size: int
+    sha256: str
+    prefix: str | None  # sha256 of the first ``at`` bytes asked for (None: the data is shorter)
+
+
+def _digest(chunks: Iterable[bytes], at: int | None = None) -> _Digest:
+    whole = hashlib.sha256()
+    prefix: str | None = None
+    size = 0
+    for chunk in chunks:
+        if at is not None and prefix is None and size + len(chunk) >= at:
+            whole.update(chunk[: at - size])
+            prefix = whole.hexdigest()
+            whole.update(chunk[at - size :])
+        else:
+            whole.update(chunk)
+        size += len(chunk)
+    if at is not None and prefix is None and size >= at:
+        prefix = whole.hexdigest()
+    return _Digest(size, whole.hexdigest(), prefix)
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            yield chunk
+
+
+def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    rest = b""
+    for chunk in chunks:
+        parts = (rest + chunk).split(b"\n")
+        rest = parts.pop()
+        yield from parts
+    if rest:
+        yield rest
+
+
+def _first_difference(old: Iterable[bytes], new: Iterable[bytes]) -> int:
+    """The first line (1-based) where ``new`` does not repeat ``old``; only line hashes of ``old`` are kept.
+    Both are read to their end (a blob stream must be, before the next one is asked for)."""
+    kept = [hashlib.sha256(line).digest() for line in _lines(old)]
+    first = 0
+    number = 0
+    for number, line in enumerate(_lines(new), start=1):
+        if not first and (number > len(kept) or hashlib.sha256(line).digest() != kept[number - 1]):
+            first = min(number, len(kept) + 1)
+    return first or number + 1
+
+
 def git_findings(root: Path, directory: Path, label: str) -> Iterator[Finding]:
-    """Commits (and uncommitted changes) that did more to a month file than append to its end."""
+    """Commits (and uncommitted changes) that did more to a month file than append to its end: every committed
+    version must be a prefix of the next, and the working copy must extend HEAD's. Each version is read once,
+    in chunks, through one ``git cat-file``."""
     from pmcpost import gitutil
 
     if not gitutil.is_repo(root):
         return
     top = gitutil.toplevel(root)
-    changes = [gitutil.history_changes(root, directory), gitutil.uncommitted_changes(root, directory)]
-    for stream in changes:
-        for change in stream:
-            name = change.path.rsplit("/", 1)[-1]
-            if change.appends_only or not FILE_RE.match(name):
+    known: dict[str, _Digest] = {}
+
+    def name_of(path: str) -> str | None:
+        name = path.rsplit("/", 1)[-1]
+        inside = (top / path).parent.resolve() == directory.resolve()
+        return f"{label}/{name}" if inside and FILE_RE.match(name) else None
+
+    cache = _GitCache(directory)
+    since = cache.commit if cache.commit and gitutil.is_ancestor(root, cache.commit) else None
+    if since:
+        known.update(cache.digests)
+    history_clean = True
+    with gitutil.BlobReader(root) as blobs:
+
+        def digest(blob: str, at: int | None = None) -> _Digest:
+            if at is None and blob in known:
+                return known[blob]
+            found = _digest(blobs.chunks(blob), at)
+            known[blob] = found
+            return found
+
+        for version in gitutil.file_versions(root, directory, since):
+            where = name_of(version.path)
+            if where is None:
                 continue
-            path = f"{label}/{name}" if (top / change.path).parent.resolve() == directory.resolve() else change.path
-            yield _git_finding(path, change)
+            c = version.commit
+            who = f"commit {c.sha[:12]} by {c.author} <{c.email}> on {c.date}"
+            if version.new is None:
+                history_clean = False
+                yield Finding(where, 0, f"{who} deleted this month file; the audit log may only grow at its end")
+                continue
+            if version.old is None:
+                continue  # a new month file
+            old = digest(version.old)
+            new = digest(version.new, old.size)
+            if new.prefix != old.sha256:
+                history_clean = False
+                line = _first_difference(blobs.chunks(version.old), blobs.chunks(version.new))
+                yield _rewrite(where, line, who, "committed before it")
+        head = gitutil.tree_blobs(root, directory)
+        if history_clean:  # next time, only the commits after HEAD need reading
+            cache.save(gitutil.head_commit(root), {b: digest(b) for p, b in head.items() if name_of(p)})
+        for path, blob in sorted(head.items()):
+            where = name_of(path)
+            if where is None:
+                continue
+            working = top / path
+            who = "uncommitted changes"
+            if not working.is_file():
+                yield Finding(where, 0, f"{who} deleted this month file; the audit log may only grow at its end")
+                continue
+            old = digest(blob)
+            if _digest(_file_chunks(working), old.size).prefix != old.sha256:
+                line = _first_difference(blobs.chunks(blob), _file_chunks(working))
+                yield _rewrite(where, line, who, "committed in HEAD")
 
 
-def _git_finding(path: str, change: Any) -> Finding:
-    if change.commit is None:
-        who = "uncommitted changes"
-        committed = "lines committed in HEAD"
-    else:
-        c = change.commit
-        who = f"commit {c.sha[:12]} by {c.author} <{c.email}> on {c.date}"
-        committed = "lines committed before it"
-    if change.deleted:
-        return Finding(path, 0, f"{who} deleted this month file; the audit log may only grow at its end")
-    if change.removed_at is not None:
-        return Finding(
-            path,
-            change.removed_at,
-            f"{who} removed or changed {committed}, from line {change.removed_at} on; "
-            "the audit log may only grow at its end",
-        )
+class _GitCache:
+    """The last commit whose history was found append-only, with the digests of its month files, kept beside
+    this machine's head note (never committed): a later ``audit verify`` reads only the commits after it."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        note = local_head_file(directory)
+        self.path = note.with_name("git-witness.json") if note is not None else None
+        self.commit: str | None = None
+        self.digests: dict[str, _Digest] = {}
+        if self.path is None:
+            return
+        try:
+            data = json.loads(self.path.read_bytes())
+            if data.get("audit") == str(directory.resolve()) and isinstance(data.get("commit"), str):
+                self.digests = {b: _Digest(int(d[0]), str(d[1]), None) for b, d in data["blobs"].items()}
+                self.commit = data["commit"]
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, IndexError):
+            self.commit, self.digests = None, {}
+
+    def save(self, commit: str | None, digests: dict[str, _Digest]) -> None:
+        if self.path is None or commit is None:
+            return
+        data = {
+            "audit": str(self.directory.resolve()),
+            "commit": commit,
+            "blobs": {b: [d.size, d.sha256] for b, d in digests.items()},
+        }
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.tmp")
+            tmp.write_bytes(json.dumps(data).encode())
+            os.replace(tmp, self.path)
+
+
+def _rewrite(where: str, line: int, who: str, committed: str) -> Finding:
     return Finding(
-        path,
-        change.inserted_at or 0,
-        f"{who} inserted lines before {committed} (at line {change.inserted_at}); "
-        "the audit log may only grow at its end",
+        where,
+        line,
+        f"{who} did not only append: the lines {committed} differ from line {line} on (removed, changed or "
+        "inserted); the audit log may only grow at its end",
     )
 
 

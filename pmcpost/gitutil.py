@@ -11,7 +11,6 @@ import os
 import subprocess
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NamedTuple
 
@@ -376,48 +375,26 @@ class Stamp(NamedTuple):
     date: str
 
 
-@dataclass
-class FileChange:
-    """What one commit (or the working copy, ``commit`` None) did to one file, in terms of an append-only file:
-    the first old line it removed or changed, the first place it added lines before existing ones."""
+class FileVersion(NamedTuple):
+    """One commit's change to one file: the blob before (its first parent's) and after; None when absent."""
 
-    commit: Stamp | None
+    commit: Stamp
     path: str  # relative to the top of the work tree, with '/'
-    deleted: bool = False
-    removed_at: int | None = None  # old line number of the first removed or changed line
-    inserted_at: int | None = None  # new line number of the first line added before an existing line
-
-    @property
-    def appends_only(self) -> bool:
-        return not self.deleted and self.removed_at is None and self.inserted_at is None
+    old: str | None
+    new: str | None
 
 
-def history_changes(root: Path, folder: Path) -> Iterator[FileChange]:
-    """Every change any commit made to files under ``folder``, oldest first, streamed from one ``git log -p``
-    (a merge is compared with its first parent). Empty in a repository without commits."""
+def file_versions(root: Path, folder: Path, since: str | None = None) -> Iterator[FileVersion]:
+    """Every change any commit (after ``since``, when given) made to files under ``folder``, oldest first, as blob
+    ids from one streamed ``git log --raw`` (no contents are read; a merge is compared with its first parent)."""
     top = toplevel(root)
     if head_commit(top) is None:
         return
     rel = os.path.relpath(folder.resolve(), top)
     fmt = f"--format={_RECORD}%H{_FIELD}%an{_FIELD}%ae{_FIELD}%aI"
-    # one line of context: an append shows only '+' lines at the end, an insertion has an old line after it
-    args = ["log", "--reverse", fmt, "-p", "-U1", "--text", "--no-renames", "--no-ext-diff", "--no-textconv"]
-    args += ["--no-show-signature", "--diff-merges=first-parent", "--", f":(literal){rel}"]
-    yield from _patch_changes(top, args, None)
-
-
-def uncommitted_changes(root: Path, folder: Path) -> Iterator[FileChange]:
-    """What the working copy (staged or not) changed in files under ``folder`` since HEAD."""
-    top = toplevel(root)
-    if head_commit(top) is None:
-        return
-    rel = os.path.relpath(folder.resolve(), top)
-    args = ["diff", "-U1", "--text", "--no-renames", "--no-ext-diff", "--no-textconv", "HEAD"]
-    yield from _patch_changes(top, [*args, "--", f":(literal){rel}"], None)
-
-
-def _patch_changes(top: Path, args: list[str], commit: Stamp | None) -> Iterator[FileChange]:
-    """Parse a unified diff with one line of context as git writes it, line by line, in constant memory."""
+    args = ["log", "--reverse", fmt, "--raw", "--no-abbrev", "--no-renames", "-z", "--no-show-signature"]
+    args += ["--diff-merges=first-parent", *([f"{since}..HEAD"] if since else []), "--", f":(literal){rel}"]
+    null = "0" * 40
     try:
         proc = subprocess.Popen(
             ["git", "-C", str(top), *args],
@@ -429,51 +406,19 @@ def _patch_changes(top: Path, args: list[str], commit: Stamp | None) -> Iterator
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH; install git and run again") from None
     assert proc.stdout is not None and proc.stderr is not None
-    current: FileChange | None = None
-    old_line = new_line = 0
-    in_hunk = False
-    added_since: int | None = None  # where the lines being added began, until an old line follows them
     finished = False
     try:
-        for raw in proc.stdout:
-            if raw.startswith(_RECORD.encode()):
-                if current is not None:
-                    yield current
-                    current = None
-                text = raw[1:].decode("utf-8", "replace").rstrip("\n")
-                sha, author, email, date = [*text.split(_FIELD), "", "", ""][:4]
-                commit = Stamp(sha, author, email, date)
-            elif raw.startswith(b"diff --git "):
-                if current is not None:
-                    yield current
-                name = raw.decode("utf-8", "replace").rstrip("\n").rsplit(" b/", 1)[-1]
-                current, in_hunk = FileChange(commit, name), False
-            elif current is None:
-                continue
-            elif raw.startswith(b"@@ "):
-                spans = raw.split(b" ")  # @@ -OLD[,n] +NEW[,n] @@
-                old_line = max(int(spans[1][1:].split(b",")[0]), 1)
-                new_line = max(int(spans[2][1:].split(b",")[0]), 1)
-                in_hunk, added_since = True, None
-            elif not in_hunk:
-                if raw.startswith(b"deleted file mode"):
-                    current.deleted = True
-            elif raw.startswith(b"+"):
-                if added_since is None:
-                    added_since = new_line
-                new_line += 1
-            elif raw.startswith(b"-"):
-                if current.removed_at is None:
-                    current.removed_at = old_line
-                old_line += 1
-            elif raw.startswith(b" "):
-                if added_since is not None and current.inserted_at is None:
-                    current.inserted_at = added_since  # lines added with an old line after them
-                added_since = None
-                old_line += 1
-                new_line += 1
-        if current is not None:
-            yield current
+        for record_text in _raw_records(proc.stdout):
+            head, _, raw = record_text.partition("\0")  # "<RS>format\0\n:meta\0path\0..."
+            sha, author, email, date = [*head.split(_FIELD), "", "", ""][:4]
+            stamp = Stamp(sha, author, email, date)
+            fields = raw.lstrip("\n").split("\0")
+            # -z --raw: ":oldmode newmode oldsha newsha status" NUL path NUL, repeated
+            for meta, name in zip(fields[0::2], fields[1::2], strict=False):
+                if not meta.startswith(":"):
+                    continue
+                _, _, old, new, _status = meta[1:].split(" ")[:5]
+                yield FileVersion(stamp, name, None if old == null else old, None if new == null else new)
         finished = True
     finally:
         if proc.poll() is None:
@@ -483,4 +428,90 @@ def _patch_changes(top: Path, args: list[str], commit: Stamp | None) -> Iterator
         proc.stderr.close()
         code = proc.wait()
     if finished and code != 0:
-        raise GitError(f"git {args[0]} failed: {stderr.strip() or f'exit code {code}'}")
+        raise GitError(f"git log failed: {stderr.strip() or f'exit code {code}'}")
+
+
+def _raw_records(stream: IO[bytes]) -> Iterator[str]:
+    """The records of `git log --format=<RS>... --raw -z`, each as text, as they arrive."""
+    buffer = ""
+    while True:
+        chunk = os.read(stream.fileno(), 65536)
+        if chunk:
+            buffer += chunk.decode("utf-8", "replace")
+        records = buffer.split(_RECORD)
+        complete, buffer = (records[:-1], records[-1]) if chunk else (records, "")
+        for record in complete:
+            if record:
+                yield record
+        if not chunk:
+            return
+
+
+def tree_blobs(root: Path, folder: Path) -> dict[str, str]:
+    """The blob id of each file under ``folder`` in HEAD, by path relative to the top of the work tree."""
+    top = toplevel(root)
+    if head_commit(top) is None:
+        return {}
+    rel = os.path.relpath(folder.resolve(), top)
+    proc = run_git(top, "ls-tree", "-r", "-z", "--full-tree", "HEAD", "--", f":(literal){rel}")
+    out = {}
+    for item in _split_z(proc.stdout):
+        meta, _, name = item.partition("\t")
+        parts = meta.split(" ")
+        if len(parts) == 3 and parts[1] == "blob":
+            out[name] = parts[2]
+    return out
+
+
+def is_ancestor(root: Path, commit: str) -> bool:
+    """Whether ``commit`` is HEAD or one of its ancestors."""
+    proc = run_git(root, "merge-base", "--is-ancestor", commit, "HEAD", check=False)
+    return proc.returncode == 0
+
+
+class BlobReader:
+    """Reads blobs through one ``git cat-file --batch``, chunk by chunk, so no version is held whole."""
+
+    def __init__(self, root: Path) -> None:
+        try:
+            self._proc = subprocess.Popen(
+                ["git", "-C", str(toplevel(root)), "cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=_env(),
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed or not on PATH; install git and run again") from None
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            assert self._proc.stdin is not None
+            self._proc.stdin.close()
+            self._proc.wait()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+
+    def chunks(self, blob: str, size: int = 1 << 20) -> Iterator[bytes]:
+        """The blob's bytes in chunks; read them all before asking for the next blob."""
+        stdin, stdout = self._proc.stdin, self._proc.stdout
+        assert stdin is not None and stdout is not None
+        stdin.write(blob.encode("ascii") + b"\n")
+        stdin.flush()
+        header = stdout.readline().decode("ascii", "replace").split()
+        if len(header) != 3:
+            raise GitError(f"git cat-file cannot read {blob}: {' '.join(header) or 'no answer'}")
+        remaining = int(header[2])
+        while remaining:
+            data = stdout.read(min(size, remaining))
+            if not data:
+                raise GitError(f"git cat-file stopped in the middle of {blob}")
+            remaining -= len(data)
+            yield data
+        stdout.read(1)  # the newline after the contents

@@ -61,6 +61,13 @@ def stamp(root: Path) -> str:
     return f"commit {sha[:12]} by Mallory <mallory@punecorporation.org> on {date}"
 
 
+def rewrite(where: str, committed: str, line: int) -> str:
+    return (
+        f"{where} did not only append: the lines {committed} differ from line {line} on (removed, changed or "
+        "inserted); the audit log may only grow at its end\n"
+    )
+
+
 def machine_note(root: Path, time: str, sha: str) -> str:
     return (
         f"audit:0: this machine wrote an entry at {time} (sha256 {sha}) that the log no longer holds: entries were "
@@ -84,6 +91,22 @@ def test_a_log_that_only_grew_is_intact_committed_or_not(repo: tuple[Path, Clock
     assert verify(root) == (0, "")
 
 
+def test_merges_and_new_month_files_are_appends(repo: tuple[Path, Clock]) -> None:
+    root, clock = repo
+    git(root, "switch", "-q", "-c", "change")
+    (root / GOOD_PATH).write_text(GOOD_ANNOUNCEMENT.replace("Thursday", "Friday"), encoding="utf-8")
+    commit_all(root, "a coordinator's change")
+    git(root, "switch", "-q", "main")
+    append(root, 2, clock)
+    commit_all(root, "pmcpost: run 3", who="PMC Bot")
+    git(root, "merge", "-q", "--no-ff", "-m", "merge the change", "change")
+    clock.now = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    append(root, 2, clock)  # into 2026-12.jsonl
+    commit_all(root, "pmcpost: run 4", who="PMC Bot")
+    assert (root / "audit" / "2026-12.jsonl").is_file()
+    assert verify(root) == (0, "")
+
+
 def test_a_tail_cut_off_and_committed_names_the_commit(repo: tuple[Path, Clock]) -> None:
     root, _ = repo
     time, sha = last_head(root)
@@ -91,9 +114,24 @@ def test_a_tail_cut_off_and_committed_names_the_commit(repo: tuple[Path, Clock])
     commit_all(root, "tidy the log", who="Mallory")
     assert verify(root) == (
         1,
-        f"{MONTH}:4: {stamp(root)} removed or changed lines committed before it, from line 4 on; the audit log "
-        "may only grow at its end\n" + machine_note(root, time, sha),
+        rewrite(f"{MONTH}:4: {stamp(root)}", "committed before it", 4) + machine_note(root, time, sha),
     )
+
+
+def test_a_later_verify_reads_only_new_commits_and_still_names_a_bad_one(repo: tuple[Path, Clock]) -> None:
+    root, clock = repo
+    assert verify(root) == (0, "")  # remembers HEAD as checked
+    append(root, 1, clock)
+    commit_all(root, "pmcpost: run 3", who="PMC Bot")
+    assert verify(root) == (0, "")
+    time, sha = last_head(root)
+    (root / MONTH).write_bytes(b"".join(lines(root)[:-2]))
+    commit_all(root, "tidy the log", who="Mallory")
+    expected = rewrite(f"{MONTH}:5: {stamp(root)}", "committed before it", 5) + machine_note(root, time, sha)
+    assert verify(root) == (1, expected)
+    append(root, 1, clock)
+    commit_all(root, "pmcpost: run 4", who="PMC Bot")
+    assert verify(root)[1].startswith(expected.splitlines()[0])  # never remembered past a bad commit
 
 
 def test_a_committed_tail_cut_off_in_the_working_copy(repo: tuple[Path, Clock]) -> None:
@@ -102,8 +140,7 @@ def test_a_committed_tail_cut_off_in_the_working_copy(repo: tuple[Path, Clock]) 
     (root / MONTH).write_bytes(b"".join(lines(root)[:4]))
     assert verify(root) == (
         1,
-        f"{MONTH}:5: uncommitted changes removed or changed lines committed in HEAD, from line 5 on; the audit "
-        "log may only grow at its end\n" + machine_note(root, time, sha),
+        rewrite(f"{MONTH}:5: uncommitted changes", "committed in HEAD", 5) + machine_note(root, time, sha),
     )
 
 
@@ -147,8 +184,7 @@ def test_history_rewritten_with_a_recomputed_chain_names_the_commit(repo: tuple[
     commit_all(root, "fix a platform name", who="Mallory")
     assert verify(root) == (
         1,
-        f"{MONTH}:2: {stamp(root)} removed or changed lines committed before it, from line 2 on; the audit log "
-        "may only grow at its end\n" + machine_note(root, time, sha),
+        rewrite(f"{MONTH}:2: {stamp(root)}", "committed before it", 2) + machine_note(root, time, sha),
     )
 
 
@@ -163,8 +199,7 @@ def test_a_line_inserted_by_a_commit_and_a_month_file_deleted(repo: tuple[Path, 
     code, out = verify(root)
     assert code == 1
     assert out.splitlines()[:2] == [
-        f"{MONTH}:2: {inserted} inserted lines before lines committed before it (at line 2); the audit log may only "
-        "grow at its end",
+        rewrite(f"{MONTH}:2: {inserted}", "committed before it", 2).rstrip("\n"),
         f"{MONTH}:0: {stamp(root)} deleted this month file; the audit log may only grow at its end",
     ]
 
