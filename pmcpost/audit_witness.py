@@ -401,11 +401,20 @@ def witness_findings(directory: Path, label: str, w: Witnesses, *, root: Path | 
     want_local = w.local_head[0] if w.local_head else None
     found_local = False
     checker = _SignatureCheck(w.signatures) if w.signatures is not None else None
+    # Signatures checked by an earlier run on this machine need no second look, as long as the line they ended
+    # at is still there: the chain, checked in the same run, vouches for everything before it.
+    done = _SignaturesDone(directory, w.signatures) if checker is not None else None
+    if checker is not None and done is not None and done.valid:
+        checker.unsigned, checker.first_unsigned = done.unsigned, done.first_unsigned
+    files = log_files(directory)
     entries = 0
-    for path in log_files(directory):
+    for path in files:
         file_label = relative_label(root, path) if root is not None else f"{label}/{path.name}"
+        skip_until = done.skip_until(path.name) if done is not None else 0
+        pos = 0
         with path.open("rb") as fh:
             for number, raw in enumerate(fh, start=1):
+                pos += len(raw)
                 line = raw[:-1] if raw.endswith(b"\n") else raw
                 if not line.strip():
                     continue
@@ -422,7 +431,7 @@ def witness_findings(directory: Path, label: str, w: Witnesses, *, root: Path | 
                                 f"entry {entries} is not the one {w.heads_source} lists (time {head.time}, "
                                 f"sha256 {head.sha256}): the log was rewritten at or before this line",
                             )
-                if checker is not None:
+                if checker is not None and pos > skip_until:
                     yield from checker.line(file_label, number, line)
     for count in sorted(by_count):
         for head in by_count[count]:
@@ -442,6 +451,87 @@ def witness_findings(directory: Path, label: str, w: Witnesses, *, root: Path | 
         )
     if checker is not None:
         yield from checker.summary(label)
+        if done is not None and not checker.errors and files:
+            done.save(files[-1], checker.unsigned, checker.first_unsigned)
+
+
+class _SignaturesDone:
+    """How far this machine has checked the signatures (``.git/pmcpost/signatures-checked.json``): the month
+    file, the byte offset just after the last line checked, that line's sha256, and the unsigned count so far,
+    for one set of ``audit:`` settings."""
+
+    def __init__(self, directory: Path, settings: AuditSettings | None) -> None:
+        note = local_head_file(directory)
+        self.path = note.with_name("signatures-checked.json") if note is not None else None
+        self.key = hashlib.sha256(
+            json.dumps(
+                [
+                    str(directory.resolve()),
+                    sorted((settings.public_keys if settings else {}).items()),
+                    settings.require_signatures if settings else False,
+                    settings.unsigned_before if settings else "",
+                ]
+            ).encode()
+        ).hexdigest()
+        self.valid = False
+        self.file, self.offset, self.unsigned = "", 0, 0
+        self.first_unsigned: tuple[str, int] | None = None
+        if self.path is None:
+            return
+        try:
+            data = json.loads(self.path.read_bytes())
+            if data["key"] != self.key:
+                return
+            self.file, self.offset, self.unsigned = str(data["file"]), int(data["offset"]), int(data["unsigned"])
+            first = data.get("first_unsigned")
+            self.first_unsigned = (str(first[0]), int(first[1])) if first else None
+            self.valid = self._still_there(directory / self.file, self.offset, str(data["sha256"]))
+        except (OSError, ValueError, TypeError, KeyError, IndexError):
+            self.valid = False
+
+    @staticmethod
+    def _still_there(path: Path, offset: int, sha: str) -> bool:
+        """Whether the line ending at ``offset`` (its newline just before) has the sha256 ``sha``."""
+        if not FILE_RE.match(path.name) or offset <= 0:
+            return False
+        with path.open("rb") as fh:
+            start = max(0, offset - 65536)
+            fh.seek(start)
+            block = fh.read(offset - start)
+        if len(block) != offset - start or not block.endswith(b"\n"):
+            return False
+        line = block[:-1].rsplit(b"\n", 1)[-1]
+        return (start == 0 or b"\n" in block[:-1]) and line_hash(line) == sha
+
+    def skip_until(self, name: str) -> int:
+        """Up to which byte offset of month file ``name`` the signatures were checked already."""
+        if not self.valid or name > self.file:
+            return 0
+        return self.offset if name == self.file else 1 << 62
+
+    def save(self, last: Path, unsigned: int, first_unsigned: tuple[str, int] | None) -> None:
+        from pmcpost.audit import _last_line
+
+        if self.path is None or not last.stat().st_size:
+            return
+        with contextlib.suppress(OSError):
+            line = _last_line(last)
+            with last.open("rb") as fh:
+                fh.seek(-1, os.SEEK_END)
+                if fh.read(1) != b"\n" or line is None:
+                    return
+            data = {
+                "key": self.key,
+                "file": last.name,
+                "offset": last.stat().st_size,
+                "sha256": line_hash(line),
+                "unsigned": unsigned,
+                "first_unsigned": list(first_unsigned) if first_unsigned else None,
+            }
+            tmp = self.path.with_name(f".{self.path.name}.tmp")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(json.dumps(data).encode())
+            os.replace(tmp, self.path)
 
 
 class _SignatureCheck:
@@ -452,6 +542,7 @@ class _SignatureCheck:
         self.keys = PublicKeys(settings.public_keys)
         self.unsigned = 0
         self.first_unsigned: tuple[str, int] | None = None
+        self.errors = 0
 
     def line(self, label: str, number: int, line: bytes) -> Iterator[Finding]:
         from pmcpost.audit_sign import Verdict, check, may_be_unsigned
@@ -467,6 +558,7 @@ class _SignatureCheck:
                 self.unsigned += 1
                 self.first_unsigned = self.first_unsigned or (label, number)
             else:
+                self.errors += 1
                 yield Finding(label, number, UNSIGNED_REQUIRED)
             return
         try:
@@ -477,12 +569,14 @@ class _SignatureCheck:
             return
         result = check(entry, self.keys)
         if result.verdict is Verdict.BAD:
+            self.errors += 1
             yield Finding(label, number, f"bad signature: {result.reason}")
         elif result.verdict is Verdict.UNSIGNED:  # "sig": inside a text, not a field
             if may_be_unsigned(entry, self.settings):
                 self.unsigned += 1
                 self.first_unsigned = self.first_unsigned or (label, number)
             else:
+                self.errors += 1
                 yield Finding(label, number, UNSIGNED_REQUIRED)
 
     def summary(self, label: str) -> Iterator[Finding]:

@@ -383,3 +383,26 @@ def audit_witness_unsigned() -> str:
     from pmcpost.audit_witness import UNSIGNED_REQUIRED
 
     return UNSIGNED_REQUIRED
+
+
+def test_a_second_verify_checks_only_new_entries_and_still_finds_a_forgery(signed_world: World) -> None:
+    world = signed_world
+    assert world.run() == 0
+    assert verify(world.root)[:2] == (0, "")  # remembers how far the signatures were checked
+    make_content_repo_file(world, ALERT)
+    forge(world, "disaster-management/2026-12-02-flood-alert", "twitter")
+    path, number = last_position(world)
+    assert verify(world.root)[:2] == (1, f"{path}:{number}: {audit_witness_unsigned()}\n")
+    # without the old key, entries signed with it no longer check, although they were checked before
+    text = (world.root / "config.yaml").read_text(encoding="utf-8")
+    (world.root / "config.yaml").write_text(text.replace(f"    ci-2026-11: {PUBLIC}\n", ""), encoding="utf-8")
+    code, out, _ = verify(world.root)
+    assert code == 1
+    assert out.count("bad signature: signed with key 'ci-2026-11', which audit.public_keys") == number - 1
+
+
+def test_the_unsigned_warning_counts_the_same_on_every_run(unsigned_world: World) -> None:
+    assert unsigned_world.run(platforms=["website"]) == 0
+    first = verify(unsigned_world.root)
+    assert first[1].startswith("audit/") and "warning: not signed (and " in first[1]
+    assert verify(unsigned_world.root) == first
