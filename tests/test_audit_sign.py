@@ -225,6 +225,20 @@ def test_a_forged_unsigned_claim_is_an_error_and_publish_posts_anyway(signed_wor
     assert [e["event"] for e in posted if e["platform"] == "twitter"] == ["intent", "posted"]
 
 
+def test_the_website_links_no_unproven_claim(signed_world: World) -> None:
+    from pmcpost.platforms.website import WebsitePlatform
+
+    world = signed_world
+    assert world.run() == 0
+    roads = "roads/2026-11-27-road-closure-karve-road"
+    forge(world, roads, "twitter")  # "part 0 is at https://x.com/PMCPune/status/1"
+    config = world.config()
+    WebsitePlatform(config.platforms["website"], config, world.env).rebuild()
+    page = (world.root / "public" / f"{roads}.html").read_text(encoding="utf-8")
+    assert "https://x.com/PMCPune/status/1867" in page
+    assert 'href="https://x.com/PMCPune/status/1"' not in page
+
+
 def test_a_claim_signed_with_a_wrong_key_is_an_error_and_not_proof(signed_world: World) -> None:
     world = signed_world
     assert world.run() == 0

@@ -287,3 +287,20 @@ def test_audit_verify_imports_no_network_code_without_against(tmp_path: Path) ->
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_retraction_publishes_the_new_head_too(world: World) -> None:
+    from pmcpost import retraction
+
+    assert world.run() == 0
+    code = retraction.run(
+        world.config(),
+        "health/2026-12-02-eye-camp",
+        platforms=["website"],
+        reason="Postponed",
+        assume_yes=True,
+        wait=0,
+        environ=world.env,
+    )
+    assert code == 0
+    assert [h["entries"] for h in heads(world)] == [len(log_lines(world)) - 2, len(log_lines(world))]

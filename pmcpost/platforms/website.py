@@ -236,8 +236,9 @@ def _parse_record(path: Path, data: bytes) -> site.Record:
 
 def _posted_links(config: Config, announcement_id: str) -> dict[str, tuple[str, ...]]:
     from pmcpost.audit import read_state
+    from pmcpost.audit_sign import trust_predicate
 
-    state = read_state(config.audit_dir)
+    state = read_state(config.audit_dir, trust_predicate(config.audit))  # no link from an unproven claim
     out = {}
     for platform in LINKED_PLATFORMS:
         rec = state.get(announcement_id, platform)
@@ -248,8 +249,9 @@ def _posted_links(config: Config, announcement_id: str) -> dict[str, tuple[str, 
 
 def _posted_links_all(config: Config) -> dict[str, dict[str, tuple[str, ...]]]:
     from pmcpost.audit import read_state
+    from pmcpost.audit_sign import trust_predicate
 
-    state = read_state(config.audit_dir)
+    state = read_state(config.audit_dir, trust_predicate(config.audit))  # no link from an unproven claim
     out: dict[str, dict[str, tuple[str, ...]]] = {}
     for (announcement_id, platform), rec in state.records.items():
         if platform in LINKED_PLATFORMS and rec.urls and not rec.retracted:
