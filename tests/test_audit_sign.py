@@ -60,8 +60,15 @@ def audit_section(require: bool, *, unsigned_before: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def config_without_audit() -> str:
+    """The project's config.yaml without its audit: section (its last), for tests to give their own."""
+    text = real_config_text()
+    assert "\naudit:\n" in text
+    return text.split("\naudit:\n")[0]
+
+
 def with_audit(require: bool, **kwargs: str) -> Callable[[str], str]:
-    return lambda text: text + audit_section(require, **kwargs)
+    return lambda text: text.split("\naudit:\n")[0] + audit_section(require, **kwargs)
 
 
 def verify(root: Path) -> tuple[int, str, str]:
@@ -122,7 +129,7 @@ def test_signer_needs_a_listed_key_and_names_only_the_variable() -> None:
 
 
 def test_the_audit_section_is_checked_with_positions(tmp_path: Path) -> None:
-    text = real_config_text() + (
+    text = config_without_audit() + (
         "\naudit:\n"
         "  signing_key_env: not-a-variable\n"
         "  public_keys:\n"
@@ -132,7 +139,7 @@ def test_the_audit_section_is_checked_with_positions(tmp_path: Path) -> None:
         "  unsigned_before: yesterday\n"
     )
     root = make_repo(tmp_path, config_text=text)
-    base = real_config_text().count("\n") + 2
+    base = config_without_audit().count("\n") + 2
     _, diagnostics = read_config(root, {})
     assert [str(d) for d in diagnostics] == [
         f"config.yaml:{base + 1}:20: error: audit.signing_key_env must name an environment variable "
@@ -147,9 +154,9 @@ def test_the_audit_section_is_checked_with_positions(tmp_path: Path) -> None:
 
 
 def test_requiring_signatures_needs_a_public_key(tmp_path: Path) -> None:
-    root = make_repo(tmp_path, config_text=real_config_text() + "\naudit:\n  require_signatures: true\n")
+    root = make_repo(tmp_path, config_text=config_without_audit() + "\naudit:\n  require_signatures: true\n")
     _, diagnostics = read_config(root, {})
-    line = real_config_text().count("\n") + 3
+    line = config_without_audit().count("\n") + 3
     assert [str(d) for d in diagnostics] == [
         f"config.yaml:{line}:23: error: audit.require_signatures needs at least one key in audit.public_keys"
     ]
@@ -369,7 +376,7 @@ def test_keygen_prints_the_private_key_alone_and_the_config_line_apart() -> None
 
 
 def test_commands_that_check_no_signature_do_not_import_cryptography(tmp_path: Path) -> None:
-    root = make_repo(tmp_path, config_text=real_config_text() + audit_section(False))
+    root = make_repo(tmp_path, config_text=config_without_audit() + audit_section(False))
     code = (
         "import sys\nfrom pmcpost.cli import main\nsys.argv = ['pmcpost', 'validate']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
