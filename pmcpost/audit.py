@@ -15,10 +15,13 @@ from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pmcpost import __version__
 from pmcpost.errors import AuditError
+
+if TYPE_CHECKING:
+    from pmcpost.audit_sign import Signer
 
 GENESIS = "0" * 64
 FILE_RE = re.compile(r"^(\d{4})-(\d{2})\.jsonl$")
@@ -84,9 +87,10 @@ def _last_line(path: Path) -> bytes | None:
 class AuditLog:
     """Appends entries to the chain. One writer at a time: the publish lock guarantees it."""
 
-    def __init__(self, directory: Path, *, clock: Any = utc_now) -> None:
+    def __init__(self, directory: Path, *, clock: Any = utc_now, signer: Signer | None = None) -> None:
         self.directory = directory
         self.clock = clock
+        self.signer = signer  # an audit_sign.Signer: entries get a ``sig`` (the publishing job's key)
         self._prev: str | None = None
         self._last_time = ""
         self._newest: Path | None = None
@@ -131,6 +135,8 @@ class AuditLog:
         record["time"] = stamp
         record["version"] = __version__
         record["prev"] = prev
+        if self.signer is not None:
+            record["sig"] = self.signer.sign(record)
         line = canonical(record)
         path = self.directory / f"{moment.astimezone(timezone.utc):%Y-%m}.jsonl"
         if newest is not None and newest.name > path.name:
@@ -160,6 +166,8 @@ class AuditLog:
         self._prev = line_hash(line)
         self._last_time = stamp
         self._newest = path
+        if durable:
+            self._witness()
         return record
 
     def sync(self) -> None:
@@ -170,6 +178,14 @@ class AuditLog:
             except OSError as exc:
                 raise AuditError(f"cannot write the audit log {path.name}: {exc.strerror}") from None
         self._unsynced.clear()
+        self._witness()
+
+    def _witness(self) -> None:
+        """Note the durable head outside git, so ``audit verify`` sees a later uncommitted cut."""
+        if self._prev is not None and self._prev != GENESIS:
+            from pmcpost.audit_witness import record_local_head
+
+            record_local_head(self.directory, self._prev, self._last_time)
 
 
 def _fsync_file(path: Path) -> None:

@@ -298,24 +298,91 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option(
+    "--against",
+    metavar="PATH_OR_URL",
+    help="A copy of the website's ledger-heads.json (a file or an https:// address): the log must still hold "
+    "every head it lists.",
+)
 @pass_state
-def audit_verify(state: State) -> None:
+def audit_verify(state: State, against: str | None) -> None:
     """Check the hash chain and every entry; name the file and line of any edit, deletion, insertion,
-    reordering or truncation and exit 1."""
+    reordering or truncation and exit 1. Also checks the witnesses: git history (each commit may only append),
+    the head this machine last wrote, the signatures, and with --against the website's published heads."""
     from pmcpost.audit_verify import ChainVerifier
+    from pmcpost.audit_witness import all_findings, load_heads
 
     config = state.config
+    heads = load_heads(against) if against else []  # first: a wrong address fails before the long pass
     verifier = ChainVerifier(config.audit_dir, root=config.root)
     problems = 0
     for problem in verifier.problems():
         problems += 1
         click.echo(str(problem))
+    warnings = 0
+    for finding in all_findings(config, heads, against or ""):
+        if finding.severity == "warning":
+            warnings += 1
+        else:
+            problems += 1
+        click.echo(str(finding))
     files = f"{verifier.files} file{'s' if verifier.files != 1 else ''}"
     entries = f"{verifier.entries} entr{'ies' if verifier.entries != 1 else 'y'}"
     if problems:
         click.echo(f"{problems} problem{'s' if problems != 1 else ''} in the audit log ({files}, {entries})", err=True)
         sys.exit(EXIT_PROBLEMS)
-    click.echo(f"audit log intact: {files}, {entries}; head {verifier.head}", err=True)
+    checked = f"; {len(heads)} published head{'s' if len(heads) != 1 else ''} found" if against else ""
+    warned = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
+    click.echo(f"audit log intact{warned}: {files}, {entries}; head {verifier.head}{checked}", err=True)
+
+
+@audit.command("unchanged")
+@click.option("--since", "ref", required=True, metavar="REF", help="The base branch, e.g. origin/main.")
+@click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True)
+@pass_state
+def audit_unchanged(state: State, ref: str, fmt: str) -> None:
+    """Exit 1 when this branch changed anything under the audit folder since it left REF (the pull-request
+    check): only the publishing job appends to the audit log."""
+    from pmcpost.audit_witness import changed_by_branch
+    from pmcpost.diagnostics import as_github
+    from pmcpost.output import print_diagnostics
+
+    config = state.config
+    problems = changed_by_branch(config, ref)
+    if fmt == "github":
+        if problems:
+            click.echo(as_github(problems))
+    else:
+        print_diagnostics(problems)
+    if problems:
+        n = len(problems)
+        click.echo(f"{n} audit file{'s' if n != 1 else ''} changed since {ref}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    click.echo(f"audit log unchanged since {ref}", err=True)
+
+
+@audit.command("keygen")
+@click.argument("key_id", required=False)
+def audit_keygen(key_id: str | None) -> None:
+    """Make a signing key: the private key goes to standard output (for the CI secret, e.g. piped into
+    `gh secret set PMCPOST_AUDIT_SIGNING_KEY`), the line for config.yaml to standard error."""
+    from datetime import datetime, timezone
+
+    from pmcpost.audit_sign import KEY_ID_RE, generate
+
+    key_id = key_id or f"ci-{datetime.now(timezone.utc):%Y-%m}"
+    if not KEY_ID_RE.match(key_id):
+        raise click.BadParameter(
+            "lower-case letters, digits, '.', '-' or '_' (such as ci-2026-12)", param_hint="KEY_ID"
+        )
+    private, public = generate()
+    click.echo(
+        "Store the private key (standard output) as the CI secret named by audit.signing_key_env\n"
+        "(PMCPOST_AUDIT_SIGNING_KEY by default) and nowhere else. Add its public key to config.yaml:\n\n"
+        f"audit:\n  public_keys:\n    {key_id}: {public}\n",
+        err=True,
+    )
+    click.echo(private)
 
 
 @audit.command("show")

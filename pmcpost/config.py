@@ -126,6 +126,16 @@ class Paths:
 
 
 @dataclass(frozen=True)
+class AuditSettings:
+    """``audit:``: signing the entries the publishing job writes (see pmcpost.audit_sign)."""
+
+    signing_key_env: str = "PMCPOST_AUDIT_SIGNING_KEY"  # the variable holding the private key (a CI secret)
+    public_keys: Mapping[str, str] = field(default_factory=dict)  # key id -> base64 Ed25519 public key
+    require_signatures: bool = False
+    unsigned_before: str = ""  # UTC, as the log writes times: older entries may be unsigned
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything config.yaml says, checked; ``root`` is the repository folder that holds it."""
 
@@ -137,6 +147,7 @@ class Config:
     platforms: Mapping[str, PlatformConfig]
     policy: Policy
     paths: Paths
+    audit: AuditSettings = AuditSettings()
 
     @property
     def path(self) -> Path:
@@ -244,7 +255,7 @@ class _ConfigReader:
             return None
         r.check_keys(
             top,
-            {"organisation", "cell", "departments", "platforms", "policy", "paths"},
+            {"organisation", "cell", "departments", "platforms", "policy", "paths", "audit"},
             ("organisation", "departments", "platforms"),
             "config.yaml",
             root,
@@ -262,9 +273,10 @@ class _ConfigReader:
             else Policy(default_platforms=tuple(n for n, p in platforms.items() if p.enabled))
         )
         paths = self.paths(top["paths"][1]) if "paths" in top else Paths()
+        audit = self.audit(top["audit"][1]) if "audit" in top else AuditSettings()
         if org is None or r.failed:
             return None
-        return Config(self.root, org, cell_name, members, departments, platforms, policy, paths)
+        return Config(self.root, org, cell_name, members, departments, platforms, policy, paths, audit)
 
     # -- sections --------------------------------------------------------------------------------
     def names(self, node: Node, what: str, languages: tuple[str, ...] | None = None) -> dict[str, str]:
@@ -600,6 +612,66 @@ class _ConfigReader:
         if problem:
             self.r.error(node, f"{what} {problem}, found {value!r}")
         return problem is None
+
+    def audit(self, node: Node) -> AuditSettings:
+        from pmcpost.audit_sign import KEY_ID_RE, decode_key
+
+        r = self.r
+        e = r.mapping(node, "audit")
+        if e is None:
+            return AuditSettings()
+        r.check_keys(e, {"signing_key_env", "public_keys", "require_signatures", "unsigned_before"}, (), "audit", node)
+        kwargs: dict[str, Any] = {}
+        if "signing_key_env" in e:
+            var = r.string(e["signing_key_env"][1], "audit.signing_key_env")
+            if var is not None and not ENV_NAME_RE.match(var):
+                r.error(
+                    e["signing_key_env"][1],
+                    "audit.signing_key_env must name an environment variable (such as PMCPOST_AUDIT_SIGNING_KEY), "
+                    "not hold a key",
+                )
+            elif var is not None:
+                kwargs["signing_key_env"] = var
+        if "public_keys" in e:
+            keys: dict[str, str] = {}
+            for key_id, (key_node, value) in (r.mapping(e["public_keys"][1], "audit.public_keys") or {}).items():
+                text = r.string(value, f"audit.public_keys.{key_id}")
+                if not KEY_ID_RE.match(key_id):
+                    r.error(key_node, f"key id {key_id!r} must be lower-case letters, digits, '.', '-' or '_'")
+                elif text is not None and decode_key(text) is None:
+                    r.error(value, f"audit.public_keys.{key_id} is not an Ed25519 public key (32 bytes, base64)")
+                elif text is not None:
+                    keys[key_id] = text.strip()
+            kwargs["public_keys"] = keys
+        if "require_signatures" in e:
+            kwargs["require_signatures"] = r.boolean(e["require_signatures"][1], "audit.require_signatures")
+        if "unsigned_before" in e:
+            text = r.scalar_text(e["unsigned_before"][1], "audit.unsigned_before")
+            stamp = _utc_stamp(text) if text is not None else None
+            if text is not None and stamp is None:
+                r.error(
+                    e["unsigned_before"][1],
+                    f"audit.unsigned_before must be a UTC time such as '2026-12-01T00:00:00Z', found {text!r}",
+                )
+            elif stamp is not None:
+                kwargs["unsigned_before"] = stamp
+        settings = AuditSettings(**{k: v for k, v in kwargs.items() if v is not None})
+        if settings.require_signatures and not settings.public_keys:
+            r.error(e["require_signatures"][1], "audit.require_signatures needs at least one key in audit.public_keys")
+        return settings
+
+
+def _utc_stamp(text: str) -> str | None:
+    """'2026-12-01', '2026-12-01T10:00Z' or '2026-12-01T10:00:00Z' as the audit log writes times, or None."""
+    from datetime import datetime, timezone
+
+    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ"):
+        try:
+            moment = datetime.strptime(text.strip(), fmt).replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return None
 
 
 @functools.cache

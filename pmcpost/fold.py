@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pmcpost.audit import (
     EVENTS,
@@ -29,6 +29,9 @@ from pmcpost.audit import (
     parse_time,
 )
 from pmcpost.errors import AuditError
+
+if TYPE_CHECKING:
+    from pmcpost.config import Config
 
 Trust = Callable[[Mapping[str, Any]], bool]
 
@@ -350,3 +353,13 @@ def load_state(
     folder = Folder(LedgerState(), trust)
     fold_files(directory, root, files, folder, [], hashlib.sha256())
     return folder.state
+
+
+def read_ledger(config: Config) -> LedgerState:
+    """The ledger as ``config`` says to read it: checked, from the checkpoint, and with
+    ``audit.require_signatures`` believing only signed claims of a post."""
+    from pmcpost.audit_sign import trust_key, trust_predicate
+
+    return load_state(
+        config.audit_dir, root=config.root, trust=trust_predicate(config.audit), trust_key=trust_key(config.audit)
+    )

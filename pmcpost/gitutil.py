@@ -355,3 +355,163 @@ def actor(environ: Mapping[str, str]) -> dict[str, str]:
         except (OSError, KeyError):  # a container user without a passwd entry
             user = "unknown"
     return {"user": user}
+
+
+def git_dir(root: Path) -> Path | None:
+    """The repository's own folder for this work tree (``.git``, or a worktree's), or None outside git."""
+    try:
+        proc = run_git(root, "rev-parse", "--absolute-git-dir", check=False)
+    except GitError:
+        return None
+    return Path(proc.stdout.strip()) if proc.returncode == 0 and proc.stdout.strip() else None
+
+
+class Stamp(NamedTuple):
+    """A commit as a person names it: hash, author and author date."""
+
+    sha: str
+    author: str
+    email: str
+    date: str
+
+
+class FileVersion(NamedTuple):
+    """One commit's change to one file: the blob before (its first parent's) and after; None when absent."""
+
+    commit: Stamp
+    path: str  # relative to the top of the work tree, with '/'
+    old: str | None
+    new: str | None
+
+
+def file_versions(root: Path, folder: Path, since: str | None = None) -> Iterator[FileVersion]:
+    """Every change any commit (after ``since``, when given) made to files under ``folder``, oldest first, as blob
+    ids from one streamed ``git log --raw`` (no contents are read; a merge is compared with its first parent)."""
+    top = toplevel(root)
+    if head_commit(top) is None:
+        return
+    rel = os.path.relpath(folder.resolve(), top)
+    fmt = f"--format={_RECORD}%H{_FIELD}%an{_FIELD}%ae{_FIELD}%aI"
+    args = ["log", "--reverse", fmt, "--raw", "--no-abbrev", "--no-renames", "-z", "--no-show-signature"]
+    args += ["--diff-merges=first-parent", *([f"{since}..HEAD"] if since else []), "--", f":(literal){rel}"]
+    null = "0" * 40
+    try:
+        proc = subprocess.Popen(
+            ["git", "-C", str(top), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=_env(),
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH; install git and run again") from None
+    assert proc.stdout is not None and proc.stderr is not None
+    finished = False
+    try:
+        for record_text in _raw_records(proc.stdout):
+            head, _, raw = record_text.partition("\0")  # "<RS>format\0\n:meta\0path\0..."
+            sha, author, email, date = [*head.split(_FIELD), "", "", ""][:4]
+            stamp = Stamp(sha, author, email, date)
+            fields = raw.lstrip("\n").split("\0")
+            # -z --raw: ":oldmode newmode oldsha newsha status" NUL path NUL, repeated
+            for meta, name in zip(fields[0::2], fields[1::2], strict=False):
+                if not meta.startswith(":"):
+                    continue
+                _, _, old, new, _status = meta[1:].split(" ")[:5]
+                yield FileVersion(stamp, name, None if old == null else old, None if new == null else new)
+        finished = True
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        stderr = proc.stderr.read().decode("utf-8", "replace")
+        proc.stdout.close()
+        proc.stderr.close()
+        code = proc.wait()
+    if finished and code != 0:
+        raise GitError(f"git log failed: {stderr.strip() or f'exit code {code}'}")
+
+
+def _raw_records(stream: IO[bytes]) -> Iterator[str]:
+    """The records of `git log --format=<RS>... --raw -z`, each as text, as they arrive."""
+    buffer = ""
+    while True:
+        chunk = os.read(stream.fileno(), 65536)
+        if chunk:
+            buffer += chunk.decode("utf-8", "replace")
+        records = buffer.split(_RECORD)
+        complete, buffer = (records[:-1], records[-1]) if chunk else (records, "")
+        for record in complete:
+            if record:
+                yield record
+        if not chunk:
+            return
+
+
+def tree_blobs(root: Path, folder: Path) -> dict[str, str]:
+    """The blob id of each file under ``folder`` in HEAD, by path relative to the top of the work tree."""
+    top = toplevel(root)
+    if head_commit(top) is None:
+        return {}
+    rel = os.path.relpath(folder.resolve(), top)
+    proc = run_git(top, "ls-tree", "-r", "-z", "--full-tree", "HEAD", "--", f":(literal){rel}")
+    out = {}
+    for item in _split_z(proc.stdout):
+        meta, _, name = item.partition("\t")
+        parts = meta.split(" ")
+        if len(parts) == 3 and parts[1] == "blob":
+            out[name] = parts[2]
+    return out
+
+
+def is_ancestor(root: Path, commit: str) -> bool:
+    """Whether ``commit`` is HEAD or one of its ancestors."""
+    proc = run_git(root, "merge-base", "--is-ancestor", commit, "HEAD", check=False)
+    return proc.returncode == 0
+
+
+class BlobReader:
+    """Reads blobs through one ``git cat-file --batch``, chunk by chunk, so no version is held whole."""
+
+    def __init__(self, root: Path) -> None:
+        try:
+            self._proc = subprocess.Popen(
+                ["git", "-C", str(toplevel(root)), "cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=_env(),
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed or not on PATH; install git and run again") from None
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            assert self._proc.stdin is not None
+            self._proc.stdin.close()
+            self._proc.wait()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+
+    def chunks(self, blob: str, size: int = 1 << 20) -> Iterator[bytes]:
+        """The blob's bytes in chunks; read them all before asking for the next blob."""
+        stdin, stdout = self._proc.stdin, self._proc.stdout
+        assert stdin is not None and stdout is not None
+        stdin.write(blob.encode("ascii") + b"\n")
+        stdin.flush()
+        header = stdout.readline().decode("ascii", "replace").split()
+        if len(header) != 3:
+            raise GitError(f"git cat-file cannot read {blob}: {' '.join(header) or 'no answer'}")
+        remaining = int(header[2])
+        while remaining:
+            data = stdout.read(min(size, remaining))
+            if not data:
+                raise GitError(f"git cat-file stopped in the middle of {blob}")
+            remaining -= len(data)
+            yield data
+        stdout.read(1)  # the newline after the contents

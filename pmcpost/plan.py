@@ -193,11 +193,11 @@ def build_plan(
 ) -> tuple[Plan, list[Diagnostic]]:
     """Load the announcements (all, or the given files), read the ledger and plan; the load problems are
     returned so the caller can show them (files with errors are left out of the plan)."""
-    from pmcpost.audit import read_state
+    from pmcpost.fold import read_ledger
     from pmcpost.validate import load_all
 
     loaded = load_all(config, targets)
-    state = read_state(config.audit_dir, root=config.root)
+    state = read_ledger(config)
     plan = make_plan(
         config, loaded.announcements, state, now, platforms=platforms, render_all=render_all, quota_now=quota_now
     )

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pmcpost.config import Config
 from pmcpost.diagnostics import Diagnostic
@@ -16,6 +17,9 @@ from pmcpost.output import console, is_interactive, plain_lines, print_left_out
 from pmcpost.plan import Plan, PlanItem
 from pmcpost.publish import Outcome, PublishContext, Publisher
 from pmcpost.safetext import visible
+
+if TYPE_CHECKING:
+    from pmcpost.audit_sign import Signer
 
 
 def run(
@@ -61,6 +65,7 @@ def run(
 
     from pmcpost.lock import publish_lock
 
+    signer = _signer(config, environ, skip_unconfigured)  # a broken or missing key shows on every run
     with publish_lock(config.root, wait):
         # Plan inside the lock: another run may have just posted.
         plan, problems = build_plan(config, files, now, platforms=platforms)
@@ -69,7 +74,7 @@ def run(
         # Missed posts first: they are facts, recorded whatever this run goes on to post (or not).
         missed = new_missed(plan)
         if missed:
-            _record_missed(config, missed, run_id, environ)
+            _record_missed(config, missed, run_id, environ, signer)
             print_missed(config, missed, recorded=True)
         _show_not_posted(config, plan)
         if not plan.to_post:
@@ -78,14 +83,15 @@ def run(
                 from pmcpost.gitutil import actor
                 from pmcpost.publish import record_freeze
 
-                record_freeze(AuditLog(config.audit_dir), plan, run_id, actor(environ))
+                record_freeze(AuditLog(config.audit_dir, signer=signer), plan, run_id, actor(environ))
+            head_failed = (bool(missed) or plan.frozen) and not _publish_head(config)
             if git_push and missed:
                 from pmcpost.gitutil import commit_and_push
 
                 # pushed, so that the next job (a fresh clone) does not record them again
-                commit_and_push(config.root, [config.audit_dir], f"pmcpost: missed posts of run {run_id} [skip ci]")
+                commit_and_push(config.root, _pushed_paths(config), f"pmcpost: missed posts of run {run_id} [skip ci]")
             con.print("Nothing is due to be posted.")
-            return EXIT_PROBLEMS if _has_errors(problems) or missed else EXIT_OK
+            return EXIT_PROBLEMS if _has_errors(problems) or missed or head_failed else EXIT_OK
         _show_plan(config, plan, environ, skip_unconfigured)
         if not assume_yes:
             from rich.prompt import Confirm
@@ -97,7 +103,7 @@ def run(
             if not Confirm.ask(question, console=con, default=False):
                 con.print("Nothing was posted.")
                 return EXIT_PROBLEMS if missed else EXIT_OK
-        ctx = _context(config, plan, environ, skip_unconfigured)
+        ctx = _context(config, plan, environ, skip_unconfigured, signer)
         ctx.run_id = run_id
         publisher = Publisher(ctx)
         if git_push:
@@ -115,24 +121,39 @@ def run(
         outcomes = _run_with_progress(publisher, plan)
         _summary(config, outcomes)
         _show_skipped(config, outcomes, plan.now)
+        publisher.ctx.log.sync()
+        head_failed = not _publish_head(config)
         if git_push:
             from pmcpost.gitutil import commit_and_push
 
-            paths = [config.audit_dir]
-            site = _website_output(config)
-            if site is not None and site.exists():
-                paths.append(site)
-            commit_and_push(config.root, paths, f"pmcpost: outcomes of run {ctx.run_id} [skip ci]")
+            commit_and_push(config.root, _pushed_paths(config), f"pmcpost: outcomes of run {ctx.run_id} [skip ci]")
     failed = [o for o in outcomes if o.status in ("failed", "held")]
-    return EXIT_PROBLEMS if failed or missed or _has_errors(problems) else EXIT_OK
+    return EXIT_PROBLEMS if failed or missed or head_failed or _has_errors(problems) else EXIT_OK
 
 
-def _record_missed(config: Config, missed: Sequence[PlanItem], run_id: str, environ: Mapping[str, str]) -> None:
+def _record_missed(
+    config: Config, missed: Sequence[PlanItem], run_id: str, environ: Mapping[str, str], signer: Signer | None
+) -> None:
     from pmcpost.audit import AuditLog
     from pmcpost.gitutil import actor
     from pmcpost.missed import record_missed
 
-    record_missed(config, AuditLog(config.audit_dir), missed, run_id=run_id, actor=actor(environ))
+    log = AuditLog(config.audit_dir, signer=signer)
+    record_missed(config, log, missed, run_id=run_id, actor=actor(environ))
+
+
+def _publish_head(config: Config) -> bool:
+    """The website's public record of the log's head; a failure there is reported, but the outcomes are still
+    pushed (they are what prevents a double post)."""
+    from pmcpost.errors import PmcpostError
+    from pmcpost.platforms.website import publish_log_head
+
+    try:
+        publish_log_head(config)
+    except PmcpostError as exc:
+        console(stderr=True).print(f"error: the audit log's head was not published on the website: {exc}", markup=False)
+        return False
+    return True
 
 
 def _close_unpushed_intents(publisher: Publisher, plan: Plan) -> None:
@@ -147,6 +168,15 @@ def _has_errors(problems: Sequence[Diagnostic]) -> bool:
     return any(d.severity == "error" for d in problems)
 
 
+def _pushed_paths(config: Config) -> list[Path]:
+    """What a run commits: the audit log, and the website's output (pages, feeds, the log's public heads)."""
+    paths = [config.audit_dir]
+    site = _website_output(config)
+    if site is not None and site.exists():
+        paths.append(site)
+    return paths
+
+
 def _website_output(config: Config) -> Path | None:
     settings = config.platforms.get("website")
     if settings is None or not settings.enabled:
@@ -156,7 +186,9 @@ def _website_output(config: Config) -> Path | None:
     return output_folder(config, settings)
 
 
-def _context(config: Config, plan: Plan, environ: Mapping[str, str], skip_unconfigured: bool) -> PublishContext:
+def _context(
+    config: Config, plan: Plan, environ: Mapping[str, str], skip_unconfigured: bool, signer: Signer | None
+) -> PublishContext:
     from pmcpost.audit import AuditLog
 
     commits: dict[str, tuple[str, str, str]] = {}
@@ -177,12 +209,19 @@ def _context(config: Config, plan: Plan, environ: Mapping[str, str], skip_unconf
     _warn_authors(config, plan, commits)
     return PublishContext(
         config=config,
-        log=AuditLog(config.audit_dir),
+        log=AuditLog(config.audit_dir, signer=signer),
         environ=environ,
         actor=actor,
         commits=commits,
         skip_without_credentials=skip_unconfigured,
     )
+
+
+def _signer(config: Config, environ: Mapping[str, str], skip_unconfigured: bool) -> Signer | None:
+    from pmcpost.audit_sign import run_signer
+
+    warn = console(stderr=True)
+    return run_signer(config.audit, environ, strict=not skip_unconfigured, warn=lambda m: warn.print(m, markup=False))
 
 
 def _warn_authors(config: Config, plan: Plan, commits: Mapping[str, tuple[str, str, str]]) -> None:

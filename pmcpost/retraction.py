@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pmcpost.audit import AuditLog, read_state
+from pmcpost.audit import AuditLog
 from pmcpost.config import Config
 from pmcpost.errors import EXIT_OK, EXIT_PROBLEMS, PmcpostError, UsageError
 from pmcpost.output import console, is_interactive
@@ -33,7 +33,9 @@ def run(
     environ = os.environ if environ is None else environ
     con = console()
     with publish_lock(config.root, wait):
-        state = read_state(config.audit_dir, root=config.root)
+        from pmcpost.fold import read_ledger
+
+        state = read_ledger(config)
         known = state.platforms_of(announcement_id)
         if not known and announcement_id not in state.retractions and not _in_content(config, announcement_id):
             raise UsageError(
@@ -63,8 +65,10 @@ def run(
             if not Confirm.ask(question, console=con, default=False):
                 return EXIT_OK
         from pmcpost import gitutil
+        from pmcpost.audit_sign import run_signer
 
-        log = AuditLog(config.audit_dir)
+        strict = environ.get("CI", "").lower() in ("true", "1")
+        log = AuditLog(config.audit_dir, signer=run_signer(config.audit, environ, strict=strict, warn=con.print))
         run_id = uuid.uuid4().hex[:16]
         actor = gitutil.actor(environ)
         stop = {
@@ -95,6 +99,13 @@ def run(
                     markup=False,
                 )
                 failed = True
+        from pmcpost.platforms.website import publish_log_head
+
+        try:  # the website's public record of the log's head, as after a publish
+            publish_log_head(config)
+        except PmcpostError as exc:
+            con.print(f"error: the audit log's head was not published on the website: {exc}", markup=False)
+            failed = True
     return EXIT_PROBLEMS if failed else EXIT_OK
 
 

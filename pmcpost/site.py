@@ -32,7 +32,8 @@ RECORD_VERSION = 1
 RECORDS_DIR = ".records"
 FEEDS_DIR = "feeds"
 MEDIA_DIR = "media"
-TEMPLATES = ("base.html", "index.html", "department.html", "announcement.html")
+TEMPLATES = ("base.html", "index.html", "department.html", "announcement.html", "accountability.html")
+ACCOUNTABILITY_PAGE = "accountability.html"
 RECENT = 50  # announcements on the front page
 FEED_SIZE = 100  # newest entries per feed; older ones stay in the archive pages
 # The year in feed-level tag URIs: any date on which the organisation held its domain will do, and it must
@@ -78,6 +79,13 @@ LABELS: dict[str, dict[str, str]] = {
         "kind.scheme": "योजना",
         "kind.project": "प्रकल्प",
         "kind.event": "कार्यक्रम",
+        "accountability": "उत्तरदायित्व",
+        "ledger_intro": "प्रत्येक प्रसिद्धीनंतर लेखापरीक्षण नोंदवहीची स्थिती (नोंदींची संख्या आणि शेवटच्या नोंदीचा sha256) "
+        "येथे जोडली जाते; जुन्या ओळी कधीही काढल्या जात नाहीत. या पानाची किंवा ledger-heads.json ची प्रत असलेले कोणीही "
+        "नंतर नोंदवही बदलली किंवा कापली गेली नाही हे तपासू शकते.",
+        "ledger_heads": "नोंदवहीच्या नोंदलेल्या स्थिती",
+        "ledger_entries": "{count} नोंदी",
+        "ledger_file": "हीच यादी JSON स्वरूपात",
     },
     "en": {
         "language": "English",
@@ -107,6 +115,13 @@ LABELS: dict[str, dict[str, str]] = {
         "kind.scheme": "Scheme",
         "kind.project": "Project",
         "kind.event": "Event",
+        "accountability": "Accountability",
+        "ledger_intro": "After every publishing run, the state of the audit log (how many entries, and the sha256 of "
+        "the last one) is added here; older lines are never removed. Anyone holding a copy of this page or of "
+        "ledger-heads.json can check that the log was not rewritten or cut later (pmcpost audit verify --against).",
+        "ledger_heads": "Recorded states of the log",
+        "ledger_entries": "{count} entries",
+        "ledger_file": "The same list as JSON",
     },
 }
 DATE_FORMATS = {"mr": ("mr", "d MMMM y, HH:mm"), "en": ("en_IN", "d MMMM y, h:mm a")}
@@ -685,6 +700,36 @@ def announcement_page(site: Site, env: Environment, record: Record) -> bytes:
         "a": _announcement(site, record, root),
     }
     return render(env, "announcement.html", context)
+
+
+def accountability_page(site: Site, env: Environment, heads: Sequence[Mapping[str, Any]]) -> bytes:
+    """The audit log's published heads, one line each, oldest first (``ledger-heads.json`` as a page)."""
+    root = ""
+    words = {lang: labels(lang) for lang in site.languages}
+    lines = []
+    for head in heads:
+        moment = str(head["time"]).replace("Z", "+00:00")
+        lines.append(
+            {
+                "time": moment,
+                "time_text": display_time(moment, site.languages[0], site.timezone),
+                "entries": [
+                    {"lang": lang, "text": words[lang]["ledger_entries"].format(count=head["entries"])}
+                    for lang in site.languages
+                ],
+                "sha256": head["sha256"],
+            }
+        )
+    context = {
+        "site": _site_context(site, root),
+        "page": {
+            "heading": [{"lang": lang, "text": words[lang]["accountability"]} for lang in site.languages],
+            "intro": [{"lang": lang, "text": words[lang]["ledger_intro"]} for lang in site.languages],
+            "feeds": _feed_links(site, root, None),
+        },
+        "heads": lines,
+    }
+    return render(env, ACCOUNTABILITY_PAGE, context)
 
 
 # -- the whole site -----------------------------------------------------------------------------------

@@ -38,13 +38,13 @@ def _group(item: PlanItem) -> str:
 
 
 def collect(config: Config, now: datetime, *, quota_now: datetime | None = None) -> list[DepartmentStatus]:
-    from pmcpost.audit import read_state
+    from pmcpost.fold import read_ledger
     from pmcpost.report import dormant_departments
     from pmcpost.validate import load_all
 
     # One pass over content/ and one over the ledger serve both the plan and the dormancy check.
     announcements = load_all(config).announcements
-    state = read_state(config.audit_dir, root=config.root)
+    state = read_ledger(config)
     plan = make_plan(config, announcements, state, now, quota_now=quota_now)
     out = {slug: DepartmentStatus(slug, d.name.get("en", slug)) for slug, d in config.departments.items()}
     for item in plan.items:

@@ -39,9 +39,9 @@ def check(config: Config, timings: Sequence[Timing], now: datetime) -> list[Diag
     """A warning for each late post, an error for each expired one, unless the ledger says it is done."""
     if not timings:
         return []
-    from pmcpost.audit import read_state
+    from pmcpost.fold import read_ledger
 
-    state = read_state(config.audit_dir)
+    state = read_ledger(config)
     tz = config.organisation.tz
     out: list[Diagnostic] = []
     for t in timings:

@@ -147,6 +147,7 @@ def test_publish_workflow_passes_every_credential_config_yaml_names_from_a_secre
         "PMCPOST_TWITTER_ACCESS_TOKEN_SECRET",
         "PMCPOST_FACEBOOK_PAGE_TOKEN",
     }
+    needed.add(config.audit.signing_key_env)  # the audit signing key, a secret like the credentials
     assert env == {name: f"${{{{ secrets.{name} }}}}" for name in needed}
 
 
@@ -197,3 +198,10 @@ def test_the_gitlab_setup_in_the_docs_runs_the_same_commands() -> None:
     assert 'pmcpost validate --changed-since "origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"' in check
     assert 'pmcpost preview --changed-since "origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"' in check
     assert gitlab["dormancy"]["script"][0].startswith("pmcpost report --dormant --format markdown")
+
+
+def test_the_pull_request_check_refuses_changes_to_the_audit_log() -> None:
+    wf = load("check.yml")
+    step = step_running(wf, "pmcpost audit unchanged")
+    assert step["run"] == 'pmcpost audit unchanged --since "origin/$BASE_REF" --format github'
+    assert step["if"] == "${{ !cancelled() }}"

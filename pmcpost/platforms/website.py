@@ -235,9 +235,9 @@ def _parse_record(path: Path, data: bytes) -> site.Record:
 
 
 def _posted_links(config: Config, announcement_id: str) -> dict[str, tuple[str, ...]]:
-    from pmcpost.audit import read_state
+    from pmcpost.fold import read_ledger
 
-    state = read_state(config.audit_dir, root=config.root)
+    state = read_ledger(config)
     out = {}
     for platform in LINKED_PLATFORMS:
         rec = state.get(announcement_id, platform)
@@ -247,11 +247,48 @@ def _posted_links(config: Config, announcement_id: str) -> dict[str, tuple[str, 
 
 
 def _posted_links_all(config: Config) -> dict[str, dict[str, tuple[str, ...]]]:
-    from pmcpost.audit import read_state
+    from pmcpost.fold import read_ledger
 
-    state = read_state(config.audit_dir, root=config.root)
+    state = read_ledger(config)
     out: dict[str, dict[str, tuple[str, ...]]] = {}
     for (announcement_id, platform), rec in state.records.items():
         if platform in LINKED_PLATFORMS and rec.urls and not rec.retracted:
             out.setdefault(announcement_id, {})[platform] = tuple(rec.urls)
     return out
+
+
+def publish_log_head(config: Config) -> list[str]:
+    """Append the audit log's head to the site's public record (``ledger-heads.json``, never dropping an older
+    head) and rewrite the Accountability page from it; nothing when the website is off or the head is already
+    the last one listed. Returns the paths written."""
+    from pmcpost.audit_witness import HEADS_FILE, current_head, heads_bytes, parse_heads
+
+    settings = config.platforms.get("website")
+    if settings is None or not settings.enabled:
+        return []
+    head = current_head(config.audit_dir)
+    if head is None:
+        return []
+    output = output_folder(config, settings)
+    record = output / HEADS_FILE
+    try:
+        data = record.read_bytes()
+    except FileNotFoundError:
+        data = None
+    # a damaged record is never overwritten: it is public evidence, restore it from git
+    heads = parse_heads(data, f"the website's {HEADS_FILE}") if data is not None else []
+    if heads and (heads[-1].entries, heads[-1].sha256) == (head.entries, head.sha256):
+        return []
+    heads.append(head)
+    written = []
+    try:
+        if write_if_changed(record, heads_bytes(heads)):
+            written.append(HEADS_FILE)
+        page = site.accountability_page(
+            site.site_from_config(config, settings), site.template_environment(config), [h.to_json() for h in heads]
+        )
+        if write_if_changed(output / site.ACCOUNTABILITY_PAGE, page):
+            written.append(site.ACCOUNTABILITY_PAGE)
+    except OSError as exc:
+        raise PlatformError(f"cannot write {HEADS_FILE} in the website folder: {exc.strerror}") from None
+    return written
