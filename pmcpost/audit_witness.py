@@ -119,6 +119,55 @@ def read_local_head(directory: Path) -> tuple[str, str] | None:
     return sha, time
 
 
+def _lines_backwards(path: Path, block: int = 65536) -> Iterator[bytes]:
+    """The lines of ``path``, last first (without newlines), read from its end in blocks."""
+    with path.open("rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        pos = fh.tell()
+        rest = b""
+        while pos > 0:
+            step = min(block, pos)
+            pos -= step
+            fh.seek(pos)
+            chunk = fh.read(step) + rest
+            lines = chunk.split(b"\n")
+            rest = lines[0]
+            yield from (line for line in reversed(lines[1:]) if line)
+        if rest:
+            yield rest
+
+
+def local_head_problem(directory: Path, label: str, state_head: str) -> str | None:
+    """Why the log no longer holds the last entry this machine wrote (a cut or a rewrite since), or None.
+
+    Only the entries written since that one are read, from the end: the log's times never go back."""
+    noted = read_local_head(directory)
+    if noted is None or noted[0] == state_head:
+        return None
+    sha, time = noted
+
+    for path in reversed(log_files(directory)):
+        for line in _lines_backwards(path):
+            if line_hash(line) == sha:
+                return None
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and isinstance(entry.get("time"), str) and entry["time"] < time:
+                break
+        else:
+            continue
+        break
+    where = local_head_file(directory)
+    return (
+        f"{label}: the entry this machine wrote last (at {time}) is no longer in the log: it was cut or rewritten "
+        "since, and posts it recorded could go out twice; restore the log from git (pmcpost audit verify names the "
+        f"commit or the change). If the log was deliberately reset, remove {where.name if where else 'the note'} "
+        "from .git/pmcpost/ first"
+    )
+
+
 # -- git ------------------------------------------------------------------------------------------------
 class _Digest(NamedTuple):
     size: int

@@ -359,7 +359,13 @@ def read_ledger(config: Config) -> LedgerState:
     """The ledger as ``config`` says to read it: checked, from the checkpoint, and with
     ``audit.require_signatures`` believing only signed claims of a post."""
     from pmcpost.audit_sign import trust_key, trust_predicate
+    from pmcpost.audit_witness import local_head_problem
 
-    return load_state(
+    state = load_state(
         config.audit_dir, root=config.root, trust=trust_predicate(config.audit), trust_key=trust_key(config.audit)
     )
+    # A chain cannot see its own tail cut off: this machine's note of what it wrote last can.
+    problem = local_head_problem(config.audit_dir, config.paths.audit.strip("/"), state.head)
+    if problem:
+        raise AuditDamaged([problem])
+    return state

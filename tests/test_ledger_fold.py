@@ -333,3 +333,45 @@ def test_checkpoint_resumes_into_a_new_month_file(tmp_path: Path) -> None:
     rec = resumed.get("roads/2026-10-01-notice", "twitter")
     assert (rec.retracted, rec.retract_reason, rec.live) == (True, "wrong", rec.posted)
     assert resumed.get("roads/2026-10-01-notice", "facebook").retracted  # never posted there: stopped too
+
+
+def test_publish_refuses_a_log_whose_last_run_was_cut_off_here(world: World) -> None:
+    """Deleting the last run's lines leaves a valid chain; this machine's note of what it wrote last does not
+    match any more, so the next publish stops instead of posting the same announcement a second time."""
+    world = with_files(world, ROADS)
+    assert world.run() == 0
+    (world.root / CAMP).parent.mkdir(parents=True)
+    (world.root / CAMP).write_text(CAMP_TEXT, encoding="utf-8")
+    assert world.run() == 0
+    audit = world.config().audit_dir
+    camp_run = json.loads(all_lines(audit)[index_of(audit, announcement=CAMP_ID)][1])["run"]
+    write_all(audit, [(p, raw) for p, raw in all_lines(audit) if json.loads(raw).get("run") != camp_run])
+    assert verify_chain(audit).ok  # the chain alone cannot tell
+    before = posted_count(world)
+
+    with pytest.raises(AuditDamaged) as caught:
+        world.run()
+    assert posted_count(world) == before  # the camp was not posted a second time
+    assert "the entry this machine wrote last" in str(caught.value)
+    assert "is no longer in the log: it was cut or rewritten since" in str(caught.value)
+    status = CliRunner().invoke(cli, ["--root", str(world.root), "status"], env=world.env)
+    assert status.exit_code == 1
+    assert "is no longer in the log" in status.stderr
+
+
+def test_entries_appended_elsewhere_after_this_machine_wrote_are_fine(world: World) -> None:
+    """The note is the last entry this machine wrote; entries others appended after it (a CI run, pulled) do
+    not make it a cut."""
+    world = with_files(world, ROADS)
+    assert world.run() == 0
+    audit = world.config().audit_dir
+    from pmcpost.audit_witness import local_head_file
+
+    note = local_head_file(audit)
+    assert note is not None and note.exists()
+    saved = note.read_bytes()
+    (world.root / CAMP).parent.mkdir(parents=True)
+    (world.root / CAMP).write_text(CAMP_TEXT, encoding="utf-8")
+    assert world.run() == 0
+    note.write_bytes(saved)  # as if the camp's run had happened on another machine
+    assert world.run() == 0
