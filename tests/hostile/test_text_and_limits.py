@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import GOOD_ANNOUNCEMENT, GOOD_PATH, make_repo
+from helpers import GOOD_ANNOUNCEMENT, GOOD_PATH, make_repo, real_config_text, tiny_png
 
 from pmcpost.config import load_config
 from pmcpost.content import discover, load_announcements
@@ -160,3 +160,221 @@ def test_templates_within_the_limits_render_as_before(tmp_path: Path) -> None:
     assert [p.text for p in message.parts] == [
         "पर्वती परिसरात गुरुवारी पाणीपुरवठा बंद राहील. ababab 1024     a   a  |0-1-2- x--y 1,2"
     ]
+
+
+# -- numbers in config.yaml ---------------------------------------------------------------------------------
+
+NINES = "9" * 400
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (
+            "    timeout: 20\n",
+            f"    timeout: {NINES}\n",
+            "platforms.twitter.timeout must be at most 600, found a number of 400 digits",
+        ),
+        ("    timeout: 20\n", "    timeout: 601\n", "platforms.twitter.timeout must be at most 600, found 601"),
+        (
+            "    timeout: 20\n",
+            f"    timeout: -{'9' * 5000}\n",
+            "platforms.twitter.timeout must be at least 1, found a number of 5,000 digits",
+        ),
+        (
+            "daily_quota: 17",
+            "daily_quota: 1_000_000_000_000_000_000_000",
+            "platforms.twitter.daily_quota must be at most 100,000, found a number of 22 digits",
+        ),
+        (
+            "dormancy_days: 14",
+            "dormancy_days: 99999999999",
+            "policy.dormancy_days must be at most 3,650, found a number of 11 digits",
+        ),
+        ("dormancy_days: 14", "dormancy_days: 3651", "policy.dormancy_days must be at most 3,650, found 3,651"),
+    ],
+)
+def test_numbers_too_large_for_their_use_are_config_errors(tmp_path: Path, old: str, new: str, problem: str) -> None:
+    config = real_config_text()
+    assert old in config
+    text = config.replace(old, new, 1)
+    root = make_repo(tmp_path / "repo", {GOOD_PATH: GOOD_ANNOUNCEMENT}, config_text=text)
+    value = new.split(":", 1)[1].strip()
+    at = text.index(new) + new.index(value)
+    line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+    for command in (["validate"], ["publish", "--yes", "--now", "2026-12-01 19:00"]):
+        result = run_pmcpost(root, *command)
+        assert f"config.yaml:{line}:{column}: error: {problem}\n" in result.stdout + result.stderr, command
+        assert result.returncode == 1 and "internal error" not in result.stderr, command
+    doctor = run_pmcpost(root, "doctor", "--offline")
+    assert doctor.returncode == 1 and "config.yaml has 1 problem(s); run pmcpost validate" in doctor.stdout
+    assert not (root / "public").exists() and not (root / "audit").exists()
+
+
+def test_max_media_bytes_has_a_ceiling(tmp_path: Path) -> None:
+    text = real_config_text().replace("  dormancy_days: 14\n", "  dormancy_days: 14\n  max_media_bytes: 1e400\n")
+    root = make_repo(tmp_path / "repo", {GOOD_PATH: GOOD_ANNOUNCEMENT}, config_text=text)
+    result = run_pmcpost(root, "validate")
+    assert result.returncode == 1 and "policy.max_media_bytes must be a whole number" in result.stdout
+    text = text.replace("1e400", str(2**31))
+    (root / "config.yaml").write_text(text, encoding="utf-8")
+    result = run_pmcpost(root, "validate")
+    assert "policy.max_media_bytes must be at most 1,073,741,824, found 2,147,483,648" in result.stdout
+
+
+# -- control characters and bidirectional overrides ---------------------------------------------------------
+
+RULE = "control characters and bidirectional overrides are not allowed"
+FORBIDDEN = [
+    *range(0x00, 0x09),
+    0x0B,
+    0x0C,
+    *range(0x0E, 0x20),
+    0x7F,
+    0x85,
+    *range(0x202A, 0x202F),
+    *range(0x2066, 0x206A),
+]
+NAMES = {0x00: "NUL", 0x1B: "ESC", 0x7F: "DEL", 0x202E: "RIGHT-TO-LEFT OVERRIDE", 0x2066: "LEFT-TO-RIGHT ISOLATE"}
+
+
+@pytest.mark.parametrize("code", FORBIDDEN, ids=lambda c: f"U+{c:04X}")
+def test_every_forbidden_character_is_named_where_it_stands(tmp_path: Path, code: int) -> None:
+    escape = f"\\u{code:04x}"
+    root = make_repo(tmp_path / "repo", {GOOD_PATH: with_english(f"No water{escape} today")})
+    result = run_pmcpost(root, "validate")
+    name = f"U+{code:04X}"
+    lines = result.stdout.splitlines()
+    # text.en is on line 9: '  en: "No water' puts the escape at column 16
+    assert lines[0].startswith(f"{GOOD_PATH}:9:16: error: text.en holds the character {name} (")
+    assert lines[0].endswith(f") (character 9 of the value); {RULE}")
+    if code in NAMES:
+        assert f"{name} ({NAMES[code]})" in lines[0]
+    assert result.returncode == 1
+
+
+def test_control_characters_in_every_kind_of_value(tmp_path: Path) -> None:
+    body = (
+        GOOD_ANNOUNCEMENT.replace('  en: "No water supply"', '  en: "No water\\e[2J"')
+        .replace("link: https://www.pmc.gov.in/en/water-supply", 'link: "https://www.pmc.gov.in/\\x1b]8;;x"')
+        .replace("hashtags: [PMCWater]", 'hashtags: ["PMC\\x7fWater"]')
+        .replace('  mr: "पाणीपुरवठा बंद"', '  mr: "पाणीपुरवठा \u202eबंद"')
+        + 'media:\n  - path: content/map.png\n    alt: {mr: "नकाशा", en: "Map\\x01"}\n'
+        + 'overrides:\n  twitter:\n    text: {en: "\\0"}\n    link: "https://pmc.gov.in/\\u2066"\n'
+    )
+    root = make_repo(tmp_path / "repo", {GOOD_PATH: body, "content/map.png": tiny_png()})
+    before = files_in(tmp_path)
+    result = run_pmcpost(root, "validate")
+    problems = [line for line in result.stdout.splitlines() if "holds the character" in line]
+    assert problems == [
+        f"{GOOD_PATH}:5:19: error: title.mr holds the character U+202E (RIGHT-TO-LEFT OVERRIDE) "
+        f"(character 12 of the value); {RULE}",
+        f"{GOOD_PATH}:6:16: error: title.en holds the character U+001B (ESC) (character 9 of the value); {RULE}",
+        f"{GOOD_PATH}:10:31: error: link holds the character U+001B (ESC) (character 24 of the value); {RULE}",
+        f"{GOOD_PATH}:11:16: error: hashtags[0] holds the character U+007F (DEL) (character 4 of the value); {RULE}",
+        f"{GOOD_PATH}:16:32: error: media[0].alt.en holds the character U+0001 (SOH) "
+        f"(character 4 of the value); {RULE}",
+        f"{GOOD_PATH}:19:17: error: overrides.twitter.text.en holds the character U+0000 (NUL) "
+        f"(character 1 of the value); {RULE}",
+        f"{GOOD_PATH}:20:31: error: overrides.twitter.link holds the character U+2066 (LEFT-TO-RIGHT ISOLATE) "
+        f"(character 20 of the value); {RULE}",
+    ]
+    assert "\x1b" not in result.stdout + result.stderr and "\x00" not in result.stdout + result.stderr
+    assert result.returncode == 1
+    assert files_in(tmp_path) == before
+
+
+def test_nothing_with_a_control_character_is_published(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", {GOOD_PATH: with_english("No water\\e[2J supply")})
+    result = run_pmcpost(root, "publish", "--yes", "--now", "2026-12-01 19:00")
+    assert result.returncode == 1
+    assert f"{GOOD_PATH}:9:16: error: text.en holds the character U+001B (ESC)" in result.stderr
+    assert "\x1b" not in result.stdout + result.stderr
+    assert not (root / "public").exists() and not (root / "audit").exists()
+
+
+def test_line_breaks_and_tabs_in_texts_still_work(tmp_path: Path) -> None:
+    body = GOOD_ANNOUNCEMENT.replace(
+        ENGLISH, "en: |\n    No water supply in Parvati.\n    Tankers:\tward office.\n  # comment\n"
+    ).replace('  mr: "पर्वती परिसरात गुरुवारी पाणीपुरवठा बंद राहील."', '  mr: "पर्वती परिसरात\\nपाणीपुरवठा बंद."')
+    root = make_repo(tmp_path / "repo", {GOOD_PATH: body})
+    result = run_pmcpost(root, "validate")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "1 file and config.yaml: ok\n")
+    config = load_config(root, environ={})
+    (announcement,) = load_announcements(config, discover(config)).announcements
+    assert announcement.text["en"] == "No water supply in Parvati.\nTankers:\tward office."
+
+
+# -- config.yaml strings and coordinators -------------------------------------------------------------------
+
+
+def test_a_line_break_in_a_config_name_is_refused(tmp_path: Path) -> None:
+    text = real_config_text().replace("name: Anil Jadhav", 'name: "Anil Jadhav\\n* @attacker"')
+    root = make_repo(tmp_path / "repo", {GOOD_PATH: GOOD_ANNOUNCEMENT}, config_text=text)
+    line = text[: text.index("Anil Jadhav\\n")].count("\n") + 1
+    column = text.splitlines()[line - 1].index("Anil Jadhav\\n") + len("Anil Jadhav") + 1
+    expected = (
+        f"config.yaml:{line}:{column}: error: departments.water-supply.coordinators[0].name holds the character "
+        "U+000A (LF) (character 12 of the value); config.yaml values are single lines without control characters"
+    )
+    for command in (["validate"], ["codeowners", "--check"], ["codeowners"]):
+        result = run_pmcpost(root, *command)
+        assert result.returncode == 1 and expected in result.stdout + result.stderr, command
+    assert not (root / ".github").exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        (
+            "mr: पाणीपुरवठा विभाग",
+            'mr: "पाणीपुरवठा\\tविभाग"',
+            "departments.water-supply.name.mr holds the character U+0009 (TAB)",
+        ),
+        (
+            "id: anil.jadhav,",
+            'id: "anil.jadhav\\r",',
+            "departments.water-supply.coordinators[0].id holds the character U+000D (CR)",
+        ),
+        (
+            "en: Pune Municipal Corporation",
+            'en: "Pune \\u202eMunicipal"',
+            "organisation.name.en holds the character U+202E",
+        ),
+        ("github: smita-kulkarni-pmc", 'github: "smita\\u2028x"', "cell.members[0].github holds the character U+2028"),
+    ],
+)
+def test_control_characters_anywhere_in_config_are_refused(tmp_path: Path, old: str, new: str, where: str) -> None:
+    text = real_config_text()
+    assert old in text
+    root = make_repo(tmp_path / "repo", {GOOD_PATH: GOOD_ANNOUNCEMENT}, config_text=text.replace(old, new, 1))
+    result = run_pmcpost(root, "validate")
+    assert result.returncode == 1 and f"error: {where}" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        "{id: anil.jadhav, name: Anil Jadhav, email: anil.jadhav@punecorporation.org}",
+        "{id: anil.j, name: Anil J, email: Anil.Jadhav@PuneCorporation.org}",
+        "{id: anil.j, name: Anil J, email: anil.j@punecorporation.org, github: Anil-Jadhav-PMC}",
+    ],
+)
+def test_one_person_cannot_be_both_coordinators(tmp_path: Path, second: str) -> None:
+    old = (
+        "      - {id: priya.shinde, name: Priya Shinde, email: priya.shinde@punecorporation.org, "
+        "github: priya-shinde-pmc}\n"
+    )
+    text = real_config_text()
+    assert old in text
+    text = text.replace(old, f"      - {second}\n", 1)
+    root = make_repo(
+        tmp_path / "repo", {GOOD_PATH: GOOD_ANNOUNCEMENT.replace("priya.shinde", "smita.kulkarni")}, config_text=text
+    )
+    line = text[: text.index(second)].count("\n") + 1
+    result = run_pmcpost(root, "validate")
+    assert result.returncode == 1
+    assert (
+        f"config.yaml:{line}:9: error: departments.water-supply names the same person twice; "
+        "a department needs two coordinators"
+    ) in result.stdout.splitlines()
