@@ -570,7 +570,6 @@ class _ConfigReader:
         return Paths(**kwargs)
 
 
-@functools.cache
 def _same_person(a: Person, b: Person) -> bool:
     """Same id, email address or GitHub account: one person, who would approve their own posts."""
     return (
@@ -580,6 +579,7 @@ def _same_person(a: Person, b: Person) -> bool:
     )
 
 
+@functools.cache
 def _hashtag_word() -> Any:
     import regex  # its \w includes combining marks, so Marathi hashtags such as पुणे are words
 

@@ -64,6 +64,10 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         super().__init__(*args, **kwargs)
         self.budget: _Budget | None = None
         self.filters = {name: self._checked_filter(name, f) for name, f in self.filters.items()}
+        # Filters, not calls: Jinja binds a filter once per template, where a call goes through the sandbox's
+        # checks every time.
+        self.filters[_COUNTED] = self.counted
+        self.filters[_JOINED] = self.joined
 
     # -- the budget ------------------------------------------------------------------------------------------
     def _fail(self, problem: str) -> None:
@@ -107,7 +111,7 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
 
     @jinja2.pass_context
     def joined(self, context: jinja2.runtime.Context, *parts: Any) -> str:
-        """The ``~`` operator."""
+        """The ``~`` operator, as a filter on its first operand."""
         joined = (markup_join if context.eval_ctx.autoescape else str_join)(parts)
         return self._size(joined, "'~'")  # type: ignore[no-any-return]
 
@@ -236,17 +240,21 @@ class _Counting(NodeTransformer):
 
     def visit_For(self, node: nodes.For) -> nodes.Node:
         self.generic_visit(node)
-        node.iter = _call("counted", [node.iter], node.iter.lineno)
+        node.iter = _filter(_COUNTED, [node.iter], node.iter.lineno)
         return node
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
-        return _call("joined", node.nodes, node.lineno)
+        return _filter(_JOINED, node.nodes, node.lineno)
 
 
-def _call(attribute: str, args: Sequence[nodes.Node], lineno: int) -> nodes.Call:
-    expressions = [a for a in args if isinstance(a, nodes.Expr)]
-    return nodes.Call(nodes.EnvironmentAttribute(attribute), expressions, [], None, None, lineno=lineno)
+_COUNTED = "_pmcpost_counted"
+_JOINED = "_pmcpost_joined"
+
+
+def _filter(name: str, args: Sequence[nodes.Node], lineno: int) -> nodes.Filter:
+    first, *rest = [a for a in args if isinstance(a, nodes.Expr)]
+    return nodes.Filter(first, name, rest, [], None, None, lineno=lineno)
 
 
 def _is_int(value: Any) -> bool:

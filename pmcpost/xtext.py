@@ -236,6 +236,11 @@ class _Classes:
             _NAME: re.compile(rf"(?s).*[^a-z0-9{_LATIN}\-]"),
             _UNAME: re.compile(f"(?s).*[{_NOT_UC.replace('!-/', '!-,./')}]"),
         }
+        self.label = {
+            _SUB: re.compile(rf"{_VC}(?:[a-z0-9{_LATIN}\-_]*{_VC})?"),
+            _NAME: re.compile(rf"{_VC}(?:[a-z0-9{_LATIN}\-]*{_VC})?"),
+            _UNAME: re.compile(rf"{_UC}(?:(?:{_UC}|-)*{_UC})?"),
+        }
         self.tld_run = re.compile(r"[a-z0-9@+\-]*")
         self.puny_run = re.compile(r"[\-0-9a-z]*")
         # Where a match may begin: a character allowed before a URL, then one that may start a host.
@@ -271,7 +276,7 @@ class _UrlScanner:
         self.s = text
         self.c = _classes()
         self.generic, self.country = tlds()
-        self.dots = [i for i, ch in enumerate(text) if ch == "."] if len(text) < 64 else _dots(text)
+        self.dots = _dots(text)
         self._bad: dict[tuple[int, int], int] = {}
         self._tld: dict[tuple[int, int], int] = {}
         self._longest: list[int] | None = None
@@ -282,6 +287,8 @@ class _UrlScanner:
         s, end = self.s, self.dots[index]
         if end <= start:
             return False
+        if end - start <= 64:  # short labels (nearly all): one match, a bounded cost for each start
+            return self.c.label[kind].fullmatch(s, start, end) is not None
         if kind == _UNAME:
             if s[start] in self.c.not_uc or s[end - 1] in self.c.not_uc:
                 return False
@@ -418,7 +425,7 @@ class _UrlScanner:
     def matches(self) -> Iterator[tuple[str, int, int, int, int]]:
         """Like ``finditer``: (character before, URL start, host start, host end, URL end)."""
         s, n = self.s, len(self.s)
-        if self._no_tld():
+        if n > 256 and self._no_tld():  # worth it only for long pieces
             return
         position = 0
         while position < n:
@@ -476,8 +483,22 @@ def find_urls(text: str) -> list[tuple[int, int]]:
 
 def _urls_in(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
     piece = text[start:end]
-    # Only A-Z are lowered, so offsets stay put. The slice starts at the text's start or at a separator,
-    # so the pattern's '^' (start of text) still means what it means on the whole text.
+    # The same link is measured many times (each post, each cut tried while splitting): short pieces are
+    # remembered.
+    found = _short_piece_urls(piece) if len(piece) <= 256 else _piece_urls(piece)
+    spans.extend((start + a, start + b) for a, b in found)
+
+
+@lru_cache(maxsize=4096)
+def _short_piece_urls(piece: str) -> tuple[tuple[int, int], ...]:
+    return _piece_urls(piece)
+
+
+def _piece_urls(piece: str) -> tuple[tuple[int, int], ...]:
+    """The URL spans in ``piece``, which starts at the text's start or at a separator (so the expression's
+    '^', start of text, means what it means on the whole text)."""
+    spans = []
+    # Only A-Z are lowered, so offsets stay put.
     lowered = piece.lower() if piece.isascii() else piece.translate(_ASCII_LOWER)
     for before, url_start, host_start, host_end, url_end in _UrlScanner(lowered).matches():
         scheme = host_start > url_start
@@ -490,7 +511,8 @@ def _urls_in(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> N
                     continue
                 url_end = tco.end()  # a t.co link takes no extra path characters
         if _valid_host(url_end - url_start, scheme, lowered[host_start:host_end]):
-            spans.append((start + url_start, start + url_end))
+            spans.append((url_start, url_end))
+    return tuple(spans)
 
 
 def _heavy(text: str, start: int, end: int) -> int:
