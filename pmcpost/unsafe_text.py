@@ -78,19 +78,22 @@ def visible(text: str) -> str:
     return CONFIG.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
 
 
-def _scalars(node: Node, path: str) -> Iterator[tuple[str, ScalarNode]]:
-    if isinstance(node, ScalarNode):
-        yield path, node
-    elif isinstance(node, MappingNode):
-        for key, value in node.value:
-            name = key.value if isinstance(key, ScalarNode) else "?"
-            child = f"{path}.{name}" if path else str(name)
-            if isinstance(key, ScalarNode):
-                yield f"{child} (the key)", key
-            yield from _scalars(value, child)
-    elif isinstance(node, SequenceNode):
-        for index, item in enumerate(node.value):
-            yield from _scalars(item, f"{path}[{index}]")
+def _scalars(root: Node, root_path: str) -> Iterator[tuple[str, ScalarNode]]:
+    """Every scalar (keys too) with its path, in document order; a stack, not recursion, however deep."""
+    stack: list[tuple[str, Node]] = [(root_path, root)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, ScalarNode):
+            yield path, node
+        elif isinstance(node, MappingNode):
+            children: list[tuple[str, Node]] = []
+            for key, value in node.value:
+                name = key.value if isinstance(key, ScalarNode) else "?"
+                child = f"{path}.{name}" if path else str(name)
+                children += [(f"{child} (the key)", key), (child, value)]
+            stack.extend(reversed(children))
+        elif isinstance(node, SequenceNode):
+            stack.extend(reversed([(f"{path}[{i}]", item) for i, item in enumerate(node.value)]))
 
 
 _ESCAPE_LENGTH = {"x": 4, "u": 6, "U": 10}
@@ -108,7 +111,7 @@ def _position(node: ScalarNode, offset: int, lines: list[str]) -> tuple[int, int
         for _ in range(offset):
             if column >= len(text):
                 return start.line + 1, start.column + 1
-            column += _ESCAPE_LENGTH.get(text[column + 1], 2) if text[column] == "\\" else 1
+            column += _ESCAPE_LENGTH.get(text[column + 1 : column + 2], 2) if text[column] == "\\" else 1
         return start.line + 1, column + 1
     if node.style is None:  # plain: the value is the text as written
         return start.line + 1, start.column + offset + 1

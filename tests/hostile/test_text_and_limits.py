@@ -378,3 +378,13 @@ def test_one_person_cannot_be_both_coordinators(tmp_path: Path, second: str) -> 
         f"config.yaml:{line}:9: error: departments.water-supply names the same person twice; "
         "a department needs two coordinators"
     ) in result.stdout.splitlines()
+
+
+def test_a_control_character_deep_in_nested_lists_is_reported(tmp_path: Path) -> None:
+    depth = 990  # just inside the loader's nesting limit
+    body = GOOD_ANNOUNCEMENT + "x: " + "[" * depth + '"\\e"' + "]" * depth + "\n"
+    root = make_repo(tmp_path / "repo", {GOOD_PATH: body})
+    result = run_pmcpost(root, "validate")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    path = "x" + "[0]" * depth
+    assert f"{GOOD_PATH}:14:{depth + 5}: error: {path} holds the character U+001B (ESC)" in result.stdout
