@@ -275,8 +275,8 @@ class Reader:
             digits = len(written.lstrip("+-").lstrip("0"))
             negative = written.startswith("-")
             bound = minimum if negative else maximum
-            if bound is not None and digits > len(str(abs(bound))):
-                # Not converted at all: Python refuses numbers of more than 4,300 digits.
+            if bound is not None and digits > max(len(str(abs(bound))), 30):
+                # Not converted or shown: Python refuses numbers of more than 4,300 digits.
                 side = "at least" if negative else "at most"
                 self.error(node, f"{what} must be {side} {bound:,}, found a number of {digits:,} digits")
                 return None

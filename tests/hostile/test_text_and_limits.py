@@ -184,12 +184,12 @@ NINES = "9" * 400
         (
             "daily_quota: 17",
             "daily_quota: 1_000_000_000_000_000_000_000",
-            "platforms.twitter.daily_quota must be at most 100,000, found a number of 22 digits",
+            "platforms.twitter.daily_quota must be at most 100,000, found 1,000,000,000,000,000,000,000",
         ),
         (
             "dormancy_days: 14",
             "dormancy_days: 99999999999",
-            "policy.dormancy_days must be at most 3,650, found a number of 11 digits",
+            "policy.dormancy_days must be at most 3,650, found 99,999,999,999",
         ),
         ("dormancy_days: 14", "dormancy_days: 3651", "policy.dormancy_days must be at most 3,650, found 3,651"),
     ],
