@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pmcpost import yamlnodes
+from pmcpost import unsafe_text, yamlnodes
 from pmcpost.diagnostics import Diagnostic, has_errors
 from pmcpost.errors import ConfigError, RepositoryNotFound
 from pmcpost.yamlnodes import Node, Reader
@@ -57,6 +57,12 @@ BUILTIN_PLATFORMS: dict[str, dict[str, Any]] = {
     },
 }
 COMMON_PLATFORM_KEYS = {"enabled", "api_url", "credentials", "daily_quota", "timeout"}
+# The largest sensible value of each number in config.yaml: anything larger is a typo, and some (a timeout
+# or a number of days) would overflow where they are used.
+MAX_DAILY_QUOTA = 100_000  # posts a day on one platform
+MAX_TIMEOUT = 600  # seconds to wait for a platform's answer: a publish job runs every 15 minutes
+MAX_DORMANCY_DAYS = 3_650  # ten years
+MAX_MEDIA_BYTES = 1024**3  # 1 GiB; the platforms take far less
 TWITTER_LAYOUTS = ("combined", "separate")
 
 
@@ -236,6 +242,7 @@ def read_config(root: Path, environ: Mapping[str, str]) -> tuple[Config | None, 
     if loaded.root is None:
         return None, loaded.diagnostics
     reader = Reader(label)
+    unsafe_text.check_config(reader, loaded.root, data)
     config = _ConfigReader(reader, root, environ).read(loaded.root)
     return config, loaded.diagnostics + reader.diagnostics
 
@@ -425,6 +432,8 @@ class _ConfigReader:
                         coordinators.append(p)
                 if len(items) != 2 and isinstance(d["coordinators"][1], yamlnodes.SequenceNode):
                     r.error(d["coordinators"][1], f"{what} must name exactly two coordinators, found {len(items)}")
+                elif len(coordinators) == 2 and _same_person(*coordinators):
+                    r.error(items[1], f"{what} names the same person twice; a department needs two coordinators")
             hashtags: list[str] = []
             if "hashtags" in d:
                 for hnode, tag in r.string_list(d["hashtags"][1], f"{what}.hashtags") or []:
@@ -490,10 +499,10 @@ class _ConfigReader:
                         credentials[role] = var
             quota = None
             if "daily_quota" in p:
-                quota = r.integer(p["daily_quota"][1], f"{what}.daily_quota", minimum=0)
+                quota = r.integer(p["daily_quota"][1], f"{what}.daily_quota", minimum=0, maximum=MAX_DAILY_QUOTA)
             timeout = 20.0
             if "timeout" in p:
-                t = r.integer(p["timeout"][1], f"{what}.timeout", minimum=1)
+                t = r.integer(p["timeout"][1], f"{what}.timeout", minimum=1, maximum=MAX_TIMEOUT)
                 timeout = float(t) if t else timeout
             options: dict[str, Any] = {}
             for key, (_knode, vnode) in p.items():
@@ -555,9 +564,13 @@ class _ConfigReader:
         if "freeze_file" in e:
             kwargs["freeze_file"] = r.string(e["freeze_file"][1], "policy.freeze_file")
         if "dormancy_days" in e:
-            kwargs["dormancy_days"] = r.integer(e["dormancy_days"][1], "policy.dormancy_days", minimum=1)
+            kwargs["dormancy_days"] = r.integer(
+                e["dormancy_days"][1], "policy.dormancy_days", minimum=1, maximum=MAX_DORMANCY_DAYS
+            )
         if "max_media_bytes" in e:
-            kwargs["max_media_bytes"] = r.integer(e["max_media_bytes"][1], "policy.max_media_bytes", minimum=1)
+            kwargs["max_media_bytes"] = r.integer(
+                e["max_media_bytes"][1], "policy.max_media_bytes", minimum=1, maximum=MAX_MEDIA_BYTES
+            )
         if "default_platforms" in e:
             names = []
             for pnode, pname in r.string_list(e["default_platforms"][1], "policy.default_platforms") or []:
@@ -672,6 +685,15 @@ def _utc_stamp(text: str) -> str | None:
             continue
         return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return None
+
+
+def _same_person(a: Person, b: Person) -> bool:
+    """Same id, email address or GitHub account: one person, who would approve their own posts."""
+    return (
+        a.id == b.id
+        or a.email.casefold() == b.email.casefold()
+        or (a.github is not None and b.github is not None and a.github.casefold() == b.github.casefold())
+    )
 
 
 @functools.cache

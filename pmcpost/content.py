@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from pmcpost import yamlnodes
+from pmcpost import unsafe_text, yamlnodes
 from pmcpost.config import KINDS, Config, normalise_hashtag
 from pmcpost.diagnostics import Diagnostic
 from pmcpost.moments import MomentError, parse_moment
@@ -277,6 +277,7 @@ def parse_announcement(
     if loaded.root is None:
         return None, loaded.diagnostics
     reader = Reader(label)
+    unsafe_text.check_announcement(reader, loaded.root, data)
     announcement = _AnnouncementReader(config, reader, path, label, data, media_cache).read(loaded.root)
     diags = loaded.diagnostics + reader.diagnostics
     if reader.failed:

@@ -27,6 +27,7 @@ from pmcpost.content import Announcement
 from pmcpost.diagnostics import Diagnostic
 from pmcpost.errors import TemplateError
 from pmcpost.platforms import Media, Message, Part
+from pmcpost.template_limits import LimitedSandbox, RenderLimits, TemplateLimitError, render_limited
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 PACKAGE_LABEL = "pmcpost/templates"
@@ -164,7 +165,7 @@ def sandbox_environment(
     """Jinja for templates users may write: the immutable sandbox (no reaching Python internals) and
     StrictUndefined (a typo is an error, not empty text), first match along ``search``. Template files must
     resolve inside their search folder, and those inside ``repository`` (or pmcpost's own templates)."""
-    return ImmutableSandboxedEnvironment(
+    return LimitedSandbox(
         loader=ConfinedLoader([str(p) for p in search], _allowed_folders(search, repository)),
         undefined=jinja2.StrictUndefined,
         autoescape=autoescape,
@@ -192,8 +193,9 @@ def template_position(exc: BaseException, fallback: str) -> tuple[str, int]:
 class Renderer:
     """Builds the Message for an announcement on a platform. One per process: templates are compiled once."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, limits: RenderLimits | None = None) -> None:
         self.config = config
+        self.limits = limits or RenderLimits()
         # posts are plain text; the website's HTML templates escape
         self.env = sandbox_environment(
             [config.templates_dir, PACKAGE_TEMPLATES], autoescape=False, repository=config.root
@@ -291,13 +293,18 @@ class Renderer:
         tmpl = self.template(a.department, platform)
         context = context if context is not None else self._context(a, platform)
         try:
-            raw = tmpl.render({**context, "languages": languages, "lang": languages[0]})
+            raw = render_limited(tmpl, {**context, "languages": languages, "lang": languages[0]}, self.limits)
         except Exception as exc:  # a template is code: whatever it (or a filter) raises is the template's problem
             filename, line = template_position(exc, tmpl.filename or platform)
             message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
             if isinstance(exc, jinja2.TemplateNotFound):  # Jinja's message lists this machine's search paths
                 message = f"no template named {exc.name!r} (looked in {self.config.paths.templates}/ and pmcpost's)"
-            raise TemplateError(self.template_label(filename), line, message, a.id, platform) from None
+            label = self.template_label(filename)
+            if isinstance(exc, TemplateLimitError):
+                # Not run again in this process: a template past its limits costs seconds per announcement.
+                self._broken[(a.department, platform)] = TemplateError(label, line, message)
+                self._templates.pop((a.department, platform), None)
+            raise TemplateError(label, line, message, a.id, platform) from None
         return _tidy(raw)
 
     def render(self, announcement: Announcement, platform: str) -> Message:

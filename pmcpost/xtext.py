@@ -10,7 +10,10 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -27,54 +30,57 @@ _LIGHT_RANGES = "\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037"
 _SEQUENCE_PART = re.compile("[\u200d\u20e3\ufe0f\U0001f1e6-\U0001f1ff\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
 
 # --- Top-level domains -------------------------------------------------------------------------------------
-# A domain only makes a URL when it ends in a known TLD. twitter-text carries IANA's full list; this is every
-# country code plus the generic TLDs people actually type.
+# A domain only makes a URL when it ends in a known TLD: the complete list twitter-text uses, kept in
+# data/tlds.txt (its header names the source and date) and read on first use.
+_TLD_FILE = Path(__file__).parent / "data" / "tlds.txt"
 
 
-def _names(block: str) -> frozenset[str]:
-    return frozenset(block.split())
+@dataclass(frozen=True)
+class TldList:
+    """One of twitter-text's TLD lists, arranged for matching at a position."""
+
+    names: frozenset[str]
+    # Lengths (longest first) of the names that are not plain [a-z0-9-], by first character: only those can
+    # end anywhere but at the end of a run of ASCII letters and digits.
+    other_lengths: dict[str, tuple[int, ...]]
+
+    @classmethod
+    def of(cls, names: Iterable[str]) -> TldList:
+        found = frozenset(names)
+        lengths: dict[str, set[int]] = {}
+        for name in found:
+            if not _PLAIN_TLD.fullmatch(name):
+                lengths.setdefault(name[0], set()).add(len(name))
+        return cls(found, {c: tuple(sorted(ls, reverse=True)) for c, ls in lengths.items()})
 
 
-CCTLDS = _names(
-    """
-    ac ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bl bm bn bo bq br bs bt bv
-    bw by bz ca cc cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do dz ec ee eg eh er es et eu
-    fi fj fk fm fo fr ga gb gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn hr ht hu id ie il im in
-    io iq ir is it je jm jo jp ke kg kh ki km kn kp kr kw ky kz la lb lc li lk lr ls lt lu lv ly ma mc md me mf
-    mg mh mk ml mm mn mo mp mq mr ms mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph
-    pk pl pm pn pr ps pt pw py qa re ro rs ru rw sa sb sc sd se sg sh si sj sk sl sm sn so sr ss st su sv sx sy
-    sz tc td tf tg th tj tk tl tm tn to tp tr tt tv tw tz ua ug uk um us uy uz va vc ve vg vi vn vu wf ws ye yt
-    za zm zw
-    भारत भारतम् भारोत् ভারত ভাৰত ભારત ਭਾਰਤ ଭାରତ இந்தியா భారత్ ಭಾರತ ഭാരതം بھارت ڀارت
-    中国 中國 香港 台湾 台灣 рф бел укр срб қаз мкд мон ею ευ
-    """
-)
-GTLDS = _names(
-    """
-    com net org gov edu mil int info biz name pro aero asia cat coop jobs mobi museum post tel travel xxx
-    app dev page blog news online site store shop tech xyz club live life world today space website cloud
-    digital media email services solutions network systems academy agency center company group guru link
-    click host software studio support design education energy finance health house international
-    management marketing photography property school social team tips training video watch wiki works zone
-    bank insurance law legal city gallery global green help institute land events community foundation
-    consulting directory expert exchange fund gives hospital care clinic doctor university college degree
-    science technology engineering capital ventures partners holdings industries enterprises limited ltd llc
-    inc gmbh sarl press report reviews photos pictures art music film movie game games play fun party
-    restaurant cafe bar pizza kitchen farm garden green eco earth bio organic water solar tools run fit
-    yoga coach fashion style shoes clothing jewelry boutique market money credit loans tax accountant
-    realestate properties apartments rentals homes house estate land city town village country place
-    travel tours holiday flights hotel hotels taxi bike cars auto car parts repair plumbing electric
-    google youtube amazon apple microsoft android gmail meet zoom stream chat mail ngo ong charity vote
-    voting gop democrat republican army navy airforce gratis free sale deals discount coupons cheap best
-    top vip one new now wtf lol ink icu moe uno buzz cool ninja rocks social lgbt wedding love dating
-    kim mba phd how here sex porn adult poker bet casino bingo lotto
-    """
-)
+_PLAIN_TLD = re.compile("[a-z0-9-]+")
+
+
+@lru_cache(maxsize=1)
+def tlds() -> tuple[TldList, TldList]:
+    """The generic and the country-code TLDs X recognises (pmcpost/data/tlds.txt)."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in _TLD_FILE.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            current = sections.setdefault(line.strip("[]"), [])
+        else:
+            current.append(line)
+    return TldList.of(sections["generic"]), TldList.of(sections["country-code"])
 
 
 # --- URL pattern -------------------------------------------------------------------------------------------
-# Matched against a copy of the text with only A-Z lowercased (same length, so spans carry over); the pattern
-# is written in lower case, which sidesteps Unicode case folding (Kelvin sign ~ 'k') that X does not apply.
+# twitter-text finds URLs with one regular expression (``reference_url_pattern`` below, kept as the
+# specification and checked against in the tests). Its host part backtracks: on "a.a.a.…" every start tries
+# every run of labels, quadratic in the text. ``_UrlScanner`` computes the same matches in linear time; only
+# the part after the host (port, path, query), which cannot backtrack far, is still a regular expression.
+# Everything is matched against a copy of the text with only A-Z lowercased (same length, so spans carry
+# over); the patterns are written in lower case, which sidesteps Unicode case folding (Kelvin sign ~ 'k')
+# that X does not apply.
 _LATIN = (
     "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259\u025b\u0263\u0268"
     "\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
@@ -86,29 +92,11 @@ _SUBDOMAIN = rf"(?:(?:{_VC}[a-z0-9{_LATIN}\-_]*)?{_VC}\.)"
 _DOMAIN_NAME = rf"(?:(?:{_VC}[a-z0-9{_LATIN}\-]*)?{_VC}\.)"
 # After a scheme the domain may be in any script: anything but ASCII punctuation, spaces and U+2000-206F.
 # (\p{Z} and U+2000-206F, the General Punctuation block, written out for the standard library's re.)
-_UC = "[^!-/:-@\\[-`{-~\t-\r \xa0\u1680\u2000-\u206f\u3000]"
+_NOT_UC = "!-/:-@\\[-`{-~\t-\r \xa0\u1680\u2000-\u206f\u3000"
+_UC = f"[^{_NOT_UC}]"
 _UNICODE_DOMAIN_NAME = rf"(?:(?:{_UC}(?:{_UC}|-)*)?{_UC}\.)"
 _TLD_END = r"(?=[^a-z0-9@+\-]|$)"
-
-
-def _alternation(names: frozenset[str]) -> str:
-    # Longest first, so "भारतम्" is tried before "भारत".
-    return "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
-
-
-_GTLD = f"(?:(?:{_alternation(GTLDS)}){_TLD_END})"
-_CCTLD = f"(?:(?:{_alternation(CCTLDS)}){_TLD_END})"
-_SPECIAL_CCTLD = "(?:(?:co|tv)(?=[^a-z0-9@]|$))"
 _PUNYCODE = r"(?:xn--[\-0-9a-z]+)"
-_DOMAIN = (
-    f"(?:{_SUBDOMAIN}+{_DOMAIN_NAME}(?:{_GTLD}|{_CCTLD}|{_PUNYCODE}))"  # www.pmc.gov.in
-    # Only .co and .tv make a link of a bare short domain (vine.co); a bare pmc.in is not one.
-    f"|(?:{_DOMAIN_NAME}(?:{_GTLD}|{_PUNYCODE}|{_SPECIAL_CCTLD}))"  # punecorporation.org
-    # After a scheme: a short ccTLD domain (https://pmc.in) or a domain in any script (https://पुणे.भारत)
-    f"|(?:(?:(?<=http://)|(?<=https://))"
-    f"(?:{_DOMAIN_NAME}{_CCTLD}|{_UNICODE_DOMAIN_NAME}(?:{_GTLD}|{_CCTLD})))"
-    f"|(?:{_DOMAIN_NAME}{_CCTLD}(?=/))"  # pmc.in/path (a bare pmc.in is not a link)
-)
 _PATH_CHAR = rf"[a-z0-9!*';:=+,.$/%#\[\]\-\u2013_~|&@{_LATIN}{_CYRILLIC}]"
 _PARENS = rf"\((?:{_PATH_CHAR}+|(?:{_PATH_CHAR}*\({_PATH_CHAR}+\){_PATH_CHAR}*))\)"
 # A path may not end in . , ; : ! ' etc., so "see pmc.gov.in/water." leaves the full stop out.
@@ -116,18 +104,47 @@ _PATH_END = rf"(?:[a-z0-9=_#/\-+{_LATIN}{_CYRILLIC}]|{_PARENS})"
 _PATH = rf"(?:(?:{_PATH_CHAR}*(?:{_PARENS}{_PATH_CHAR}*)*{_PATH_END})|(?:@{_PATH_CHAR}+/))"
 _QUERY = r"[a-z0-9!?*'();:&=+$/%#\[\]\-_.,~|@]"
 _QUERY_END = r"[a-z0-9\-_&=#/]"
-_URL_SOURCE = (
-    "([^a-z0-9@\uff20$#\uff03\ufffe\ufeff\uffff]|^)"  # 1: the character before (not part of the URL)
-    "("  # 2: the URL
-    "(https?://)?"  # 3: scheme
-    f"({_DOMAIN})"  # 4: host
+_BEFORE_URL = "[^a-z0-9@\uff20$#\uff03\ufffe\ufeff\uffff]"  # the character before a URL (not part of it)
+_AFTER_HOST = (
     "(?::[0-9]+)?"  # port (Java's possessive quantifiers change nothing here: all that follows is optional)
-    f"(/{_PATH}*)?"  # 5: path; it stops at the first character outside these sets (e.g. Devanagari)
+    f"(?:/{_PATH}*)?"  # path; it stops at the first character outside these sets (e.g. Devanagari)
     f"(?:\\?{_QUERY}*{_QUERY_END})?"  # query
-    ")"
 )
+
+
+def _alternation(names: frozenset[str]) -> str:
+    # Longest first, so "भारतम्" is tried before "भारत".
+    return "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
+
+
+def reference_url_pattern() -> str:
+    """twitter-text's URL expression, which ``find_urls`` implements in linear time. Quadratic on some texts
+    (and slow to compile): for tests only."""
+    generic, country = tlds()
+    gtld = f"(?:(?:{_alternation(generic.names)}){_TLD_END})"
+    cctld = f"(?:(?:{_alternation(country.names)}){_TLD_END})"
+    special_cctld = "(?:(?:co|tv)(?=[^a-z0-9@]|$))"
+    domain = (
+        f"(?:{_SUBDOMAIN}+{_DOMAIN_NAME}(?:{gtld}|{cctld}|{_PUNYCODE}))"  # www.pmc.gov.in
+        # Only .co and .tv make a link of a bare short domain (vine.co); a bare pmc.in is not one.
+        f"|(?:{_DOMAIN_NAME}(?:{gtld}|{_PUNYCODE}|{special_cctld}))"  # punecorporation.org
+        # After a scheme: a short ccTLD domain (https://pmc.in) or a domain in any script (https://पुणे.भारत)
+        f"|(?:(?:(?<=http://)|(?<=https://))"
+        f"(?:{_DOMAIN_NAME}{cctld}|{_UNICODE_DOMAIN_NAME}(?:{gtld}|{cctld})))"
+        f"|(?:{_DOMAIN_NAME}{cctld}(?=/))"  # pmc.in/path (a bare pmc.in is not a link)
+    )
+    return (
+        f"({_BEFORE_URL}|^)"  # 1: the character before (not part of the URL)
+        "("  # 2: the URL
+        "(https?://)?"  # 3: scheme
+        f"({domain})"  # 4: host
+        f"{_AFTER_HOST}"
+        ")"
+    )
+
+
 _NO_SCHEME_BAD_BEFORE = frozenset("-_./")
-_TCO = re.compile(rf"^https?://t\.co/([a-z0-9]+)(?:\?{_QUERY}*{_QUERY_END})?")
+_TCO = re.compile(rf"https?://t\.co/([a-z0-9]+)(?:\?{_QUERY}*{_QUERY_END})?")
 # No part of a URL can hold these, so a URL lies inside one run of other characters (a "token"), and only
 # tokens with a dot followed by a letter can hold one: scanning just those keeps plain prose fast.
 _SEPARATORS = (
@@ -155,11 +172,6 @@ _EMOJI_SOURCE = (
 
 # Patterns are compiled on first use, once: the TLD alternation (standard re, the fastest matcher here) and
 # importing ``regex`` cost tens of milliseconds that `pmcpost --help` should not pay.
-@lru_cache(maxsize=1)
-def _url_regex() -> re.Pattern[str]:
-    return re.compile(_URL_SOURCE)
-
-
 @lru_cache(maxsize=1)
 def _heavy_regex() -> re.Pattern[str]:
     return re.compile(f"[^{_LIGHT_RANGES}]")
@@ -195,8 +207,266 @@ def _valid_host(url_length: int, has_scheme: bool, host: str) -> bool:
     return length <= _MAX_URL_LENGTH
 
 
+def _expand(ranges: str) -> frozenset[str]:
+    """The characters of a character-class body made of characters and ranges "a-z" (no escapes)."""
+    chars: set[str] = set()
+    i = 0
+    while i < len(ranges):
+        if i + 2 < len(ranges) and ranges[i + 1] == "-":
+            chars.update(map(chr, range(ord(ranges[i]), ord(ranges[i + 2]) + 1)))
+            i += 3
+        else:
+            chars.add(ranges[i])
+            i += 1
+    return frozenset(chars)
+
+
+class _Classes:
+    """Character sets and small expressions for the scanner, built on first use (a few milliseconds)."""
+
+    def __init__(self) -> None:
+        self.vc = _expand(f"a-z0-9{_LATIN}")
+        self.not_uc = _expand("!-/:-@[-`{-~\t-\r \xa0\u1680\u2000-\u206f\u3000")
+        self.before_url_not = _expand("a-z0-9@\uff20$#\uff03\ufffe\ufeff\uffff")
+        self.tld_continues = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@+-")
+        self.special_continues = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@")
+        # From a label's start to its last character outside the label's set: `.match(s, start, dot)`.
+        self.last_bad = {
+            _SUB: re.compile(rf"(?s).*[^a-z0-9{_LATIN}\-_]"),
+            _NAME: re.compile(rf"(?s).*[^a-z0-9{_LATIN}\-]"),
+            _UNAME: re.compile(f"(?s).*[{_NOT_UC.replace('!-/', '!-,./')}]"),
+        }
+        self.label = {
+            _SUB: re.compile(rf"{_VC}(?:[a-z0-9{_LATIN}\-_]*{_VC})?"),
+            _NAME: re.compile(rf"{_VC}(?:[a-z0-9{_LATIN}\-]*{_VC})?"),
+            _UNAME: re.compile(rf"{_UC}(?:(?:{_UC}|-)*{_UC})?"),
+        }
+        self.tld_run = re.compile(r"[a-z0-9@+\-]*")
+        self.puny_run = re.compile(r"[\-0-9a-z]*")
+        # Where a match may begin: a character allowed before a URL, then one that may start a host.
+        self.candidate = re.compile(f"{_BEFORE_URL}(?=[^{_NOT_UC}])")
+        self.after_dot = re.compile(r"\.([a-z0-9@+\-]*)")
+        self.first_after_dot = re.compile(r"(?s)\.(.)")
+        self.after_host = re.compile(_AFTER_HOST)
+
+
+_SUB, _NAME, _UNAME = 0, 1, 2  # label kinds: subdomain, domain name, domain name in any script (after a scheme)
+
+
+@lru_cache(maxsize=1)
+def _classes() -> _Classes:
+    return _Classes()
+
+
+@lru_cache(maxsize=1)
+def _other_first_chars() -> frozenset[str]:
+    """First characters of the TLDs that are not plain [a-z0-9-] (in any script, or mixed)."""
+    generic, country = tlds()
+    return frozenset(generic.other_lengths.keys() | country.other_lengths.keys())
+
+
+class _UrlScanner:
+    """``reference_url_pattern().finditer`` over one lowered piece of text, in linear time.
+
+    A host is a run of labels, each ending at a '.', then a TLD. The expression tries, at every start, the
+    longest run of labels first and backtracks; here each label's checks and each TLD are worked out once
+    and shared by every start."""
+
+    def __init__(self, text: str) -> None:
+        self.s = text
+        self.c = _classes()
+        self.generic, self.country = tlds()
+        self.dots = _dots(text)
+        self._bad: dict[tuple[int, int], int] = {}
+        self._tld: dict[tuple[int, int], int] = {}
+        self._longest: list[int] | None = None
+
+    # -- labels ------------------------------------------------------------------------------------------
+    def _label_ok(self, start: int, index: int, kind: int) -> bool:
+        """Whether ``start`` up to dot number ``index`` is a label of this kind."""
+        s, end = self.s, self.dots[index]
+        if end <= start:
+            return False
+        if end - start <= 64:  # short labels (nearly all): one match, a bounded cost for each start
+            return self.c.label[kind].fullmatch(s, start, end) is not None
+        if kind == _UNAME:
+            if s[start] in self.c.not_uc or s[end - 1] in self.c.not_uc:
+                return False
+        elif s[start] not in self.c.vc or s[end - 1] not in self.c.vc:
+            return False
+        key = (index, kind)
+        last_bad = self._bad.get(key)
+        if last_bad is None:
+            label_start = self.dots[index - 1] + 1 if index else 0
+            m = self.c.last_bad[kind].match(s, label_start, end)
+            last_bad = self._bad[key] = m.end() - 1 if m else -1
+        return last_bad < start
+
+    # -- top-level domains -------------------------------------------------------------------------------
+    def _tld_end(self, at: int, names: TldList, kind: int) -> int:
+        """End of the longest TLD in ``names`` at ``at`` followed by a character that ends a TLD, or -1."""
+        key = (at, kind)
+        found = self._tld.get(key)
+        if found is not None:
+            return found
+        s, n = self.s, len(self.s)
+        best = -1
+        run_end = _end_of(self.c.tld_run, s, at)
+        if run_end > at and s[at:run_end] in names.names:
+            best = run_end
+        if at < n:
+            for length in names.other_lengths.get(s[at], ()):
+                end = at + length
+                if end <= best:
+                    break
+                if end <= n and s[at:end] in names.names and (end == n or s[end] not in self.c.tld_continues):
+                    best = end
+                    break
+        self._tld[key] = best
+        return best
+
+    def _punycode_end(self, at: int) -> int:
+        if not self.s.startswith("xn--", at):
+            return -1
+        end = _end_of(self.c.puny_run, self.s, at + 4)
+        return end if end > at + 4 else -1
+
+    def _special_cctld_end(self, at: int) -> int:
+        s = self.s
+        if s[at : at + 2] in ("co", "tv") and (at + 2 == len(s) or s[at + 2] not in self.c.special_continues):
+            return at + 2
+        return -1
+
+    def _any_tld_end(self, at: int) -> int:
+        end = self._tld_end(at, self.generic, 0)
+        if end < 0:
+            end = self._tld_end(at, self.country, 1)
+        return end if end >= 0 else self._punycode_end(at)
+
+    def _longest_from(self, index: int) -> int:
+        """For labels from dot ``index`` on: the host end of the longest run of subdomains, a domain name
+        and a TLD (the expression's first alternative), or -1."""
+        if self._longest is None:
+            # Right to left: the last label that can be a domain name before a TLD, within each run of labels
+            # that are all subdomains.
+            dots = self.dots
+            longest = [-1] * (len(dots) + 1)
+            for i in range(len(dots) - 1, 0, -1):
+                if not self._label_ok(dots[i - 1] + 1, i, _SUB):
+                    continue
+                if longest[i + 1] >= 0:
+                    longest[i] = longest[i + 1]
+                elif self._label_ok(dots[i - 1] + 1, i, _NAME):
+                    longest[i] = self._any_tld_end(dots[i] + 1)
+            self._longest = longest
+        return self._longest[index] if index < len(self._longest) else -1
+
+    # -- hosts and URLs ----------------------------------------------------------------------------------
+    def host_end(self, start: int) -> int:
+        """End of the host starting at ``start`` (the expression's group 4), or -1."""
+        index = bisect.bisect_left(self.dots, start)
+        if index == len(self.dots):
+            return -1
+        tld_at = self.dots[index] + 1
+        sub = self._label_ok(start, index, _SUB)
+        if sub:
+            end = self._longest_from(index + 1)
+            if end >= 0:
+                return end
+        name = sub and self._label_ok(start, index, _NAME)
+        if name:
+            end = self._tld_end(tld_at, self.generic, 0)
+            if end < 0:
+                end = self._punycode_end(tld_at)
+            if end < 0:
+                end = self._special_cctld_end(tld_at)
+            if end >= 0:
+                return end
+        s = self.s
+        if s.endswith("http://", 0, start) or s.endswith("https://", 0, start):
+            if name and (end := self._tld_end(tld_at, self.country, 1)) >= 0:
+                return end
+            if self._label_ok(start, index, _UNAME):
+                end = self._tld_end(tld_at, self.generic, 0)
+                if end < 0:
+                    end = self._tld_end(tld_at, self.country, 1)
+                if end >= 0:
+                    return end
+        if name and (end := self._tld_end(tld_at, self.country, 1)) >= 0 and s.startswith("/", end):
+            return end
+        return -1
+
+    def _url_at(self, start: int) -> tuple[int, int, int] | None:
+        """(host start, host end, URL end) of a URL at ``start``, or None."""
+        s = self.s
+        for scheme in ("https://", "http://"):
+            if s.startswith(scheme, start):
+                host_start = start + len(scheme)
+                end = self.host_end(host_start)
+                if end >= 0:
+                    return host_start, end, _end_of(self.c.after_host, s, end)
+                break
+        end = self.host_end(start)
+        if end >= 0:
+            return start, end, _end_of(self.c.after_host, s, end)
+        return None
+
+    def _no_tld(self) -> bool:
+        """Whether no TLD can follow any of the piece's dots (so it holds no URL), found cheaply."""
+        if "xn--" in self.s:
+            return False
+        after = set(self.c.after_dot.findall(self.s))
+        if not (after.isdisjoint(self.generic.names) and after.isdisjoint(self.country.names)):
+            return False
+        if any(run.startswith(("co", "tv")) for run in after):
+            return False
+        return _other_first_chars().isdisjoint(self.c.first_after_dot.findall(self.s))
+
+    def matches(self) -> Iterator[tuple[str, int, int, int, int]]:
+        """Like ``finditer``: (character before, URL start, host start, host end, URL end)."""
+        s, n = self.s, len(self.s)
+        if n > 256 and self._no_tld():  # worth it only for long pieces
+            return
+        position = 0
+        while position < n:
+            if position == 0:
+                at = 0  # '^' may start a match here too
+            else:
+                candidate = self.c.candidate.search(s, position)
+                if candidate is None:
+                    return
+                at = candidate.start()
+            found, before = None, ""
+            if s[at] not in self.c.before_url_not:
+                found, before = self._url_at(at + 1), s[at]
+            if found is None and at == 0:
+                found, before = self._url_at(0), ""
+            if found is None:
+                position = at + 1
+                continue
+            url_start = at + len(before)
+            yield before, url_start, found[0], found[1], found[2]
+            position = found[2]
+
+
+def _end_of(pattern: re.Pattern[str], text: str, at: int) -> int:
+    """Where ``pattern``, which matches the empty string too, stops matching from ``at``."""
+    found = pattern.match(text, at)
+    return found.end() if found else at
+
+
+def _dots(text: str) -> list[int]:
+    dots = []
+    at = text.find(".")
+    while at >= 0:
+        dots.append(at)
+        at = text.find(".", at + 1)
+    return dots
+
+
 def find_urls(text: str) -> list[tuple[int, int]]:
-    """Spans ``(start, end)`` of the URLs X would turn into t.co links; pass NFC text (see ``normalise``)."""
+    """Spans ``(start, end)`` of the URLs X would turn into t.co links; pass NFC text (see ``normalise``).
+    Linear in the length of the text."""
     spans: list[tuple[int, int]] = []
     position = 0
     while dot := _DOT_LETTER.search(text, position):
@@ -213,22 +483,36 @@ def find_urls(text: str) -> list[tuple[int, int]]:
 
 def _urls_in(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
     piece = text[start:end]
-    # Only A-Z are lowered, so offsets stay put. The slice starts at the text's start or at a separator,
-    # so the pattern's '^' (start of text) still means what it means on the whole text.
+    # The same link is measured many times (each post, each cut tried while splitting): short pieces are
+    # remembered.
+    found = _short_piece_urls(piece) if len(piece) <= 256 else _piece_urls(piece)
+    spans.extend((start + a, start + b) for a, b in found)
+
+
+@lru_cache(maxsize=4096)
+def _short_piece_urls(piece: str) -> tuple[tuple[int, int], ...]:
+    return _piece_urls(piece)
+
+
+def _piece_urls(piece: str) -> tuple[tuple[int, int], ...]:
+    """The URL spans in ``piece``, which starts at the text's start or at a separator (so the expression's
+    '^', start of text, means what it means on the whole text)."""
+    spans = []
+    # Only A-Z are lowered, so offsets stay put.
     lowered = piece.lower() if piece.isascii() else piece.translate(_ASCII_LOWER)
-    for match in _url_regex().finditer(lowered):
-        scheme = match.group(3)
-        if not scheme and match.group(1) and match.group(1)[-1] in _NO_SCHEME_BAD_BEFORE:
+    for before, url_start, host_start, host_end, url_end in _UrlScanner(lowered).matches():
+        scheme = host_start > url_start
+        if not scheme and before and before in _NO_SCHEME_BAD_BEFORE:
             continue  # "foo/pmc.gov.in" or "-pmc.gov.in": part of something else
-        url_start, url_end = match.span(2)
         if scheme:
-            tco = _TCO.match(match.group(2))
+            tco = _TCO.match(lowered, url_start, url_end)
             if tco:
                 if len(tco.group(1)) > _MAX_TCO_SLUG_LENGTH:
                     continue
-                url_end = url_start + tco.end()  # a t.co link takes no extra path characters
-        if _valid_host(url_end - url_start, bool(scheme), match.group(4)):
-            spans.append((start + url_start, start + url_end))
+                url_end = tco.end()  # a t.co link takes no extra path characters
+        if _valid_host(url_end - url_start, scheme, lowered[host_start:host_end]):
+            spans.append((url_start, url_end))
+    return tuple(spans)
 
 
 def _heavy(text: str, start: int, end: int) -> int:
@@ -360,21 +644,43 @@ def _grapheme_cuts(text: str) -> list[int]:
     return sorted(boundaries)
 
 
+# A post of at most 280 spanning more than this many code points would need URLs or emoji sequences thousands of
+# characters long. Such a stretch is never kept as one post (it is cut further; every post is still measured),
+# so that no measurement while splitting is longer than this, and splitting stays linear in the text.
+_MAX_POST_CHARS = 2 * _MAX_URL_LENGTH
+
+
+def _fits(text: str, start: int, end: int, budget: int) -> bool:
+    return end - start <= _MAX_POST_CHARS and weighted_length(text[start:end].strip()) <= budget
+
+
 def _furthest_fit(text: str, start: int, candidates: list[int], budget: int) -> int | None:
     """The furthest candidate end after ``start`` whose stripped chunk fits ``budget``, or None."""
     lo = bisect.bisect_right(candidates, start)
     hi = len(candidates) - 1
     best: int | None = None
-    # Binary search: a longer chunk weighs at least as much (no cut falls inside a URL or grapheme cluster),
-    # and every answer is measured, so the result fits even where that assumption were to fail.
+    # A longer chunk weighs at least as much (no cut falls inside a URL or grapheme cluster), and every answer
+    # is measured, so the result fits even where that assumption were to fail. Gallop first (1, 2, 4, ...
+    # candidates on), then search between the last fit and the first miss: no chunk measured is much longer
+    # than the one found, however long the text.
+    step = 1
+    probe = lo
+    while probe <= hi:
+        if not _fits(text, start, candidates[probe], budget):
+            hi = probe - 1
+            break
+        best = probe
+        lo = probe + 1
+        probe = min(probe + step, hi) if probe < hi else hi + 1
+        step *= 2
     while lo <= hi:
         mid = (lo + hi) // 2
-        if weighted_length(text[start : candidates[mid]].strip()) <= budget:
-            best = candidates[mid]
+        if _fits(text, start, candidates[mid], budget):
+            best = mid
             lo = mid + 1
         else:
             hi = mid - 1
-    return best
+    return candidates[best] if best is not None else None
 
 
 def split_text(text: str, limit: int = X_LIMIT, *, reserve: int = 0) -> list[str]:
@@ -397,7 +703,7 @@ def split_text(text: str, limit: int = X_LIMIT, *, reserve: int = 0) -> list[str
     chunks: list[str] = []
     start = 0
     while start < len(text):
-        if weighted_length(text[start:].strip()) <= budget:
+        if _fits(text, start, len(text), budget):
             chunks.append(text[start:])
             break
         end = _furthest_fit(text, start, sentences, budget)

@@ -299,15 +299,27 @@ class Reader:
         self.error(node, f"{what} must be true or false, found {describe(node)}")
         return None
 
-    def integer(self, node: Node, what: str, *, minimum: int | None = None) -> int | None:
+    def integer(self, node: Node, what: str, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
         if isinstance(node, ScalarNode) and node.tag == INT:
+            written = node.value.replace("_", "")
+            digits = len(written.lstrip("+-").lstrip("0"))
+            negative = written.startswith("-")
+            bound = minimum if negative else maximum
+            if bound is not None and digits > max(len(str(abs(bound))), 30):
+                # Not converted or shown: Python refuses numbers of more than 4,300 digits.
+                side = "at least" if negative else "at most"
+                self.error(node, f"{what} must be {side} {bound:,}, found a number of {digits:,} digits")
+                return None
             try:
-                value = int(node.value.replace("_", ""), 10)
+                value = int(written, 10)
             except ValueError:
                 self.error(node, f"{what} must be a whole number written in decimal, found {node.value!r}")
                 return None
             if minimum is not None and value < minimum:
                 self.error(node, f"{what} must be at least {minimum}, found {value}")
+                return None
+            if maximum is not None and value > maximum:
+                self.error(node, f"{what} must be at most {maximum:,}, found {value:,}")
                 return None
             return value
         self.error(node, f"{what} must be a whole number, found {describe(node)}")

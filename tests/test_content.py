@@ -417,7 +417,9 @@ def test_media_alt_text_missing_a_language(tmp_path: Path) -> None:
 
 def test_media_path_with_nul_escape(tmp_path: Path) -> None:
     assert check(tmp_path, {P: media('"content/a\\0.png"')}) == [
-        f"{P}:15:11: error: media[0].path 'content/a\\x00.png' is not a usable file name"
+        f"{P}:15:11: error: media[0].path 'content/a\\x00.png' is not a usable file name",
+        f"{P}:15:21: error: media[0].path holds the character U+0000 (NUL) (character 10 of the value); "
+        "control characters and bidirectional overrides are not allowed",
     ]
 
 

@@ -6,10 +6,15 @@ U+2010-201F and U+2032-2037 weigh 1, everything else 2; an emoji sequence 2; a U
 
 from __future__ import annotations
 
+import re
+from importlib.metadata import distribution
+from pathlib import Path
+
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pmcpost import xtext
 from pmcpost.xtext import (
     FACEBOOK_LIMIT,
     URL_WEIGHT,
@@ -18,8 +23,10 @@ from pmcpost.xtext import (
     facebook_length,
     find_urls,
     normalise,
+    reference_url_pattern,
     split_text,
     thread_parts,
+    tlds,
     weighted_length,
 )
 
@@ -364,3 +371,132 @@ def test_weighted_length_is_never_more_than_twice_the_code_points(text: str) -> 
     # each code point weighs at most 2; URLs (23 each) only exceed that when shorter than 12 characters
     short_urls = sum(max(0, URL_WEIGHT - 2 * (b - a)) for a, b in find_urls(text))
     assert weighted_length(text) <= 2 * len(text) + short_urls
+
+
+# --- the linear URL scanner against twitter-text's expression ----------------------------------------------
+
+_REFERENCE = re.compile(reference_url_pattern())
+_NO_SCHEME_BAD_BEFORE = "-_./"
+
+
+def reference_find_urls(text: str) -> list[tuple[int, int]]:
+    """find_urls as twitter-text's expression gives it (quadratic; fine on short texts)."""
+    spans = []
+    lowered = text.translate(str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"))
+    for match in _REFERENCE.finditer(lowered):
+        scheme = match.group(3)
+        if not scheme and match.group(1) and match.group(1)[-1] in _NO_SCHEME_BAD_BEFORE:
+            continue
+        start, end = match.span(2)
+        tco = re.match(  # X's t.co links
+            r"https?://t\.co/([a-z0-9]+)(?:\?[a-z0-9!?*'();:&=+$/%#\[\]\-_.,~|@]*[a-z0-9\-_&=#/])?", match[2]
+        )
+        if scheme and tco:
+            if len(tco.group(1)) > 40:
+                continue
+            end = start + tco.end()
+        host = match.group(4)
+        try:
+            ascii_host = host if host.isascii() else host.encode("idna").decode("ascii")
+        except UnicodeError:
+            continue
+        if host.isascii() and any(not 0 < len(label) < 64 for label in host.split(".")):
+            continue
+        if end - start + len(ascii_host) - len(host) + (0 if scheme else 8) <= 4096:
+            spans.append((start, end))
+    return spans
+
+
+URL_FRAGMENTS = [
+    *"abcehimnopstvwxz019-_./:@+#?=()!'é",
+    "प",
+    "ा",
+    " ",
+    "\n",
+    "https://",
+    "http://",
+    "www.",
+    "com",
+    "gov",
+    "in",
+    "co",
+    "tv",
+    "tokyo",
+    "xn--",
+    "भारत",
+    "भारतम्",
+    "पुणे",
+    "vermögensberatung",
+    "t.co/",
+    "PMC.Gov.IN",
+]
+
+
+@settings(deadline=None, max_examples=1500)
+@given(st.lists(st.sampled_from(URL_FRAGMENTS), max_size=40).map("".join))
+def test_find_urls_matches_twitter_texts_expression(text: str) -> None:
+    text = normalise(text)
+    assert find_urls(text) == reference_find_urls(text), text
+
+
+def test_find_urls_matches_the_expression_on_tricky_hosts() -> None:
+    for text in [
+        "www.pmc.gov.in",
+        "a.b.c.d.e.f.com.in.x",
+        "a_b.pmc.com",
+        "a.b_c.com",
+        "-a.com a-.com a--b.com",
+        "http://पुणे.भारत/x https://पुणे.भारतम्",
+        "https://a.in http://b.in/ c.in/ d.in",
+        "x.vermögensberatung/ x.verm",
+        "a.xn--abc-d.com xn--p1ai.xn--p1ai",
+        "vine.co co.co- tv.tv+ a.co@",
+        "https://t.co/abc?x=1 http://t.co/" + "a" * 41,
+        "(pmc.gov.in) [pmc.gov.in]! épmc.gov.in",
+        "http://http://pmc.in",
+    ]:
+        assert find_urls(text) == reference_find_urls(text), text
+
+
+# --- top-level domains: the complete list twitter-text uses ------------------------------------------------
+
+
+def twitter_text_tlds(module: str) -> set[str]:
+    """One of twitter-text-parser's TLD lists, read from its source file (its modules are never imported)."""
+    source = distribution("twitter-text-parser").locate_file(f"twitter_text/regexp/{module}.py")
+    text = Path(str(source)).read_text(encoding="utf-8")
+    body = "".join(re.findall(r"'([^']*)'", text)).removeprefix("(?:(?:").split(")(?=", 1)[0]
+    return set(body.split("|"))
+
+
+def test_tld_file_is_twitter_texts_list() -> None:
+    generic, country = tlds()
+    assert generic.names == twitter_text_tlds("valid_gtld")
+    assert country.names == twitter_text_tlds("valid_cctld")
+    assert len(generic.names) + len(country.names) == 1574
+
+
+def test_tld_file_names_its_source_and_date() -> None:
+    header = (Path(xtext.__file__).parent / "data" / "tlds.txt").read_text("utf-8").splitlines()[:3]
+    assert header[1] == (
+        "# Source: PyPI package twitter-text-parser 3.0.0 "
+        "(twitter_text/regexp/valid_gtld.py, twitter_text/regexp/valid_cctld.py)."
+    )
+    assert re.fullmatch(r"# Written by tools/update_tlds\.py on \d{4}-\d\d-\d\d\. .*", header[2])
+
+
+def test_every_tld_makes_a_link() -> None:
+    generic, country = tlds()
+    for tld in sorted(generic.names):
+        assert weighted_length(f"see shop.{tld} now") == 4 + 23 + 4, tld
+    for tld in sorted(country.names):
+        # a bare domain on a country code is no link (but .co and .tv); with a path or a scheme it is
+        assert weighted_length(f"shop.{tld}/x") == 23, tld
+        assert weighted_length(f"https://shop.{tld}") == 23, tld
+
+
+def test_tlds_missing_from_the_old_short_list() -> None:
+    assert weighted_length("shop.tokyo") == 23
+    # .bharti is a TLD too: "kota.bharti." is a link and a full stop
+    assert weighted_length("See pune.city.gov.tokyo and kota.bharti.") == 4 + 23 + 5 + 23 + 1
+    assert spans_text("x.vermögensberatung/a") == ["x.vermögensberatung/a"]
