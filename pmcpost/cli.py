@@ -148,7 +148,7 @@ def _platform_option(f: F) -> F:
         "platforms",
         multiple=True,
         metavar="NAME",
-        help="Only this platform (twitter, facebook, website); may be repeated.",
+        help="Only this platform (a name under platforms: in config.yaml); may be repeated.",
     )(f)
 
 

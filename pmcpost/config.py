@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pmcpost import unsafe_text, yamlnodes
 from pmcpost.diagnostics import Diagnostic, has_errors
 from pmcpost.errors import ConfigError, RepositoryNotFound
+from pmcpost.platforms.spec import Option
 from pmcpost.yamlnodes import Node, Reader
 
 CONFIG_NAME = "config.yaml"
@@ -32,30 +33,8 @@ KINDS = ("alert", "notice", "scheme", "project", "event")
 # folder there too.
 RESERVED_SLUGS = ("feeds", "media", "assets")
 
-# Built-in platforms: their default API hosts, credentials (role -> environment variable) and the settings
-# each understands. Platforms added through entry points may use any settings.
-BUILTIN_PLATFORMS: dict[str, dict[str, Any]] = {
-    "twitter": {
-        "api_url": "https://api.twitter.com",
-        "credentials": {
-            "consumer_key": "PMCPOST_TWITTER_CONSUMER_KEY",
-            "consumer_secret": "PMCPOST_TWITTER_CONSUMER_SECRET",
-            "access_token": "PMCPOST_TWITTER_ACCESS_TOKEN",
-            "access_token_secret": "PMCPOST_TWITTER_ACCESS_TOKEN_SECRET",
-        },
-        "options": {"account": str, "layout": str, "upload_url": str},
-    },
-    "facebook": {
-        "api_url": "https://graph.facebook.com",
-        "credentials": {"page_token": "PMCPOST_FACEBOOK_PAGE_TOKEN"},
-        "options": {"page_id": str, "page_name": str, "api_version": str},
-    },
-    "website": {
-        "api_url": "",
-        "credentials": {},
-        "options": {"output": str, "base_url": str, "title": str},
-    },
-}
+# What each platform understands (its default API address, credentials and options) is its description:
+# pmcpost.platforms.registry.description(name).
 COMMON_PLATFORM_KEYS = {"enabled", "api_url", "credentials", "daily_quota", "timeout"}
 # The largest sensible value of each number in config.yaml: anything larger is a typo, and some (a timeout
 # or a number of days) would overflow where they are used.
@@ -63,7 +42,6 @@ MAX_DAILY_QUOTA = 100_000  # posts a day on one platform
 MAX_TIMEOUT = 600  # seconds to wait for a platform's answer: a publish job runs every 15 minutes
 MAX_DORMANCY_DAYS = 3_650  # ten years
 MAX_MEDIA_BYTES = 1024**3  # 1 GiB; the platforms take far less
-TWITTER_LAYOUTS = ("combined", "separate")
 
 
 @dataclass(frozen=True)
@@ -117,7 +95,7 @@ class PlatformConfig:
 @dataclass(frozen=True)
 class Policy:
     approval_required: bool = True
-    default_platforms: tuple[str, ...] = ("twitter", "facebook", "website")
+    default_platforms: tuple[str, ...] = ()  # read_config fills in the enabled platforms
     dormancy_days: int = 14
     freeze: bool = False
     freeze_file: str = "FREEZE"
@@ -446,7 +424,7 @@ class _ConfigReader:
         return out
 
     def platforms(self, node: Node) -> dict[str, PlatformConfig]:
-        from pmcpost.platforms.registry import available_platforms
+        from pmcpost.platforms.registry import available_platforms, description
 
         r = self.r
         e = r.mapping(node, "platforms")
@@ -455,34 +433,29 @@ class _ConfigReader:
         out = {}
         for name, (key_node, value) in e.items():
             what = f"platforms.{name}"
-            builtin = BUILTIN_PLATFORMS.get(name)
-            if builtin is None and name not in available_platforms():
-                known = sorted(set(BUILTIN_PLATFORMS) | set(available_platforms()))
-                r.error(key_node, f"unknown platform {name!r} (known: {', '.join(known)})")
+            if name not in available_platforms():
+                r.error(key_node, f"unknown platform {name!r} (known: {', '.join(sorted(available_platforms()))})")
                 continue
+            spec = description(name)
             p = r.mapping(value, what)
             if p is None:
                 continue
-            option_types: dict[str, type] = builtin["options"] if builtin else {}
-            if builtin is not None:
-                r.check_keys(p, COMMON_PLATFORM_KEYS | set(option_types), ("enabled",), what, value)
+            r.check_keys(p, COMMON_PLATFORM_KEYS | set(spec.options), ("enabled",), what, value)
             enabled = r.boolean(p["enabled"][1], f"{what}.enabled") if "enabled" in p else False
-            api_url = builtin["api_url"] if builtin else ""
+            api_url = spec.api_url
             if "api_url" in p:
                 api_url = self.api_url(p["api_url"][1], f"{what}.api_url") or api_url
-            env_url = self.environ.get(f"PMCPOST_{name.upper()}_API_URL")
+            variable = spec.api_url_variable
+            env_url = self.environ.get(variable)
             if env_url and not re.match(r"^https?://[^\s/]+(:\d+)?(/[^\s]*)?$", env_url):
-                r.error(
-                    key_node,
-                    f"PMCPOST_{name.upper()}_API_URL must be an http(s):// base address, found {env_url!r}",
-                )
+                r.error(key_node, f"{variable} must be an http(s):// base address, found {env_url!r}")
             elif env_url:
                 api_url = env_url.rstrip("/")
-            credentials = dict(builtin["credentials"]) if builtin else {}
+            credentials = dict(spec.credentials)
             if "credentials" in p:
                 c = r.mapping(p["credentials"][1], f"{what}.credentials")
                 for role, (rnode, vnode) in (c or {}).items():
-                    if builtin is not None and role not in credentials:
+                    if role not in credentials:
                         r.error(
                             rnode,
                             f"unknown credential {role!r} for {name} (known: {', '.join(credentials) or 'none'})",
@@ -493,7 +466,7 @@ class _ConfigReader:
                         r.error(
                             vnode,
                             f"{what}.credentials.{role} must name an environment variable "
-                            f"(such as PMCPOST_TWITTER_CONSUMER_KEY), not hold a secret",
+                            f"(such as {spec.credentials[role]}), not hold a secret",
                         )
                     elif var is not None:
                         credentials[role] = var
@@ -504,29 +477,41 @@ class _ConfigReader:
             if "timeout" in p:
                 t = r.integer(p["timeout"][1], f"{what}.timeout", minimum=1, maximum=MAX_TIMEOUT)
                 timeout = float(t) if t else timeout
-            options: dict[str, Any] = {}
-            for key, (_knode, vnode) in p.items():
-                if key in COMMON_PLATFORM_KEYS:
-                    continue
-                expected = option_types.get(key, str)
-                if expected is str:
-                    v = r.string(vnode, f"{what}.{key}")
-                    if v is not None:
-                        options[key] = v
-            if name == "twitter" and options.get("layout", "combined") not in TWITTER_LAYOUTS:
-                r.error(p["layout"][1], f"{what}.layout must be one of {', '.join(TWITTER_LAYOUTS)}")
-            if name == "facebook" and "api_version" in options and not re.match(r"^v\d+\.\d+$", options["api_version"]):
-                r.error(p["api_version"][1], f"{what}.api_version must look like 'v25.0'")
-            if (
-                name == "website"
-                and "output" in options
-                and not self.inside_repository(p["output"][1], f"{what}.output", options["output"])
-            ):
-                del options["output"]
-            if name == "facebook" and enabled and "page_id" not in options:
-                r.error(value, f"{what} needs page_id, the numeric id of the Page to post to")
+            options = self.platform_options(p, spec.options, what)
+            for key, option in spec.options.items():
+                if option.required_when_enabled and enabled and key not in options:
+                    r.error(value, f"{what} needs {key}, {option.description}")
             out[name] = PlatformConfig(name, bool(enabled), api_url, credentials, options, quota, timeout)
         return out
+
+    def platform_options(
+        self, p: Mapping[str, tuple[Node, Node]], known: Mapping[str, Option], what: str
+    ) -> dict[str, Any]:
+        """A platform's own settings, read and checked as its description says."""
+        r = self.r
+        options: dict[str, Any] = {}
+        for key, (_knode, vnode) in p.items():
+            option = known.get(key)
+            if key in COMMON_PLATFORM_KEYS or option is None:
+                continue
+            v: Any
+            if option.type is bool:
+                v = r.boolean(vnode, f"{what}.{key}")
+            elif option.type is int:
+                v = r.integer(vnode, f"{what}.{key}", minimum=option.minimum, maximum=option.maximum)
+            else:
+                v = r.string(vnode, f"{what}.{key}")
+            if v is None:
+                continue
+            if option.choices and v not in option.choices:
+                r.error(vnode, f"{what}.{key} must be one of {', '.join(option.choices)}")
+            elif option.pattern and not re.match(option.pattern, str(v)):
+                r.error(vnode, f"{what}.{key} must look like {option.example!r}")
+            elif option.folder and not self.inside_repository(vnode, f"{what}.{key}", str(v)):
+                pass
+            else:
+                options[key] = v
+        return options
 
     def api_url(self, node: Node, what: str) -> str | None:
         value = self.r.string(node, what)

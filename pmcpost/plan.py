@@ -14,14 +14,13 @@ from pmcpost.diagnostics import Diagnostic
 from pmcpost.errors import TemplateError
 from pmcpost.missed import missed_reason
 from pmcpost.platforms import Message
+from pmcpost.platforms.registry import description
 from pmcpost.render import Renderer
 
 # Statuses that mean "post (or finish posting) in this run".
 TO_POST = ("due", "resume", "retry")
 # Statuses shown by default in previews: not posted yet, and not given up on.
 UNPOSTED = (*TO_POST, "scheduled", "held", "frozen", "unapproved", "error")
-# The website is written last, so its pages can link to the posts just made on X and Facebook.
-PLATFORM_ORDER = {"twitter": 0, "facebook": 1, "website": 9}
 
 
 @dataclass
@@ -61,7 +60,8 @@ class Plan:
 
 def _priority(item: PlanItem) -> tuple[int, datetime, int, str]:
     a = item.announcement
-    return (0 if a.kind == "alert" else 1, a.publish_at, PLATFORM_ORDER.get(item.platform, 5), a.id)
+    # Platforms in their described order: the website last, so its pages can link to the posts just made.
+    return (0 if a.kind == "alert" else 1, a.publish_at, description(item.platform).order, a.id)
 
 
 def make_plan(

@@ -10,13 +10,9 @@ from typing import Any
 from pmcpost import xtext
 from pmcpost.config import Config
 from pmcpost.plan import PlanItem
-from pmcpost.render import platform_limit
+from pmcpost.platforms.registry import description
 from pmcpost.safetext import md_code, md_code_block, md_text, visible
 from pmcpost.timeliness import late_words
-
-# X's pay-per-use prices (published February 2026): worth knowing before posting.
-X_PRICE_POST = 0.015
-X_PRICE_POST_WITH_URL = 0.20
 
 STATUS_WORDS = {
     "due": "due now",
@@ -50,7 +46,8 @@ def preview_record(config: Config, item: PlanItem, now: datetime | None = None) 
     ``late_minutes``."""
     a = item.announcement
     tz = config.organisation.tz
-    limit, measure = platform_limit(item.platform)
+    spec = description(item.platform)
+    measure = spec.measure_text
     parts: list[dict[str, Any]] = []
     media: list[dict[str, str]] = []
     warnings: list[str] = []
@@ -60,7 +57,7 @@ def preview_record(config: Config, item: PlanItem, now: datetime | None = None) 
                 {
                     "text": part.text,
                     "length": measure(part.text),
-                    "limit": limit,
+                    "limit": spec.limit_for(bool(part.media)),
                     "language": part.language,
                     # Facebook attaches the link instead of printing it: without this the preview hides it.
                     "link": part.link,
@@ -85,11 +82,16 @@ def preview_record(config: Config, item: PlanItem, now: datetime | None = None) 
         "warnings": warnings,
         "posted": item.record.urls,
     }
-    if item.platform == "twitter" and parts:
-        record["estimated_cost_usd"] = round(
-            sum(X_PRICE_POST_WITH_URL if xtext.find_urls(p["text"]) else X_PRICE_POST for p in parts), 3
-        )
+    # Pay-per-use platforms (X): what posting this costs, worth knowing before posting.
+    cost = spec.estimated_cost([p["text"] for p in parts], lambda text: bool(xtext.find_urls(text)))
+    if cost is not None:
+        record["estimated_cost_usd"] = cost
     return record
+
+
+def _cost_label(record: dict[str, Any]) -> str:
+    pricing = description(record["platform"]).pricing
+    return pricing.label if pricing else "estimated cost"
 
 
 def as_json(config: Config, items: Iterable[PlanItem], now: datetime | None = None) -> str:
@@ -156,7 +158,7 @@ def as_markdown(
         for w in r["warnings"]:
             out.append(f"- ⚠ {md_text(w)}")
         if r.get("estimated_cost_usd"):
-            out.append(f"- X pay-per-use estimate: ${r['estimated_cost_usd']:.3f}")
+            out.append(f"- {_cost_label(r)}: ${r['estimated_cost_usd']:.3f}")
         if r["media"] or r["warnings"] or r.get("estimated_cost_usd"):
             out.append("")
     return "\n".join(out) + "\n"
@@ -198,7 +200,7 @@ def print_text(config: Config, items: Iterable[PlanItem], now: datetime | None =
         for w in r["warnings"]:
             body.append(f"\n⚠ {visible(w)}", style="yellow")
         if r.get("estimated_cost_usd"):
-            body.append(f"\nX pay-per-use estimate: ${r['estimated_cost_usd']:.3f}", style="dim")
+            body.append(f"\n{_cost_label(r)}: ${r['estimated_cost_usd']:.3f}", style="dim")
         for url in r["posted"]:
             body.append(f"\nposted: {visible(url)}")
         # soft_wrap off: the panel wraps long lines instead of cropping them; every character must show
@@ -229,7 +231,7 @@ def _plain_lines(config: Config, records: list[dict[str, Any]]) -> list[str]:
             out.append(f"image {m['path']} (alt: {m['alt']})")
         out.extend(f"warning: {w}" for w in r["warnings"])
         if r.get("estimated_cost_usd"):
-            out.append(f"X pay-per-use estimate: ${r['estimated_cost_usd']:.3f}")
+            out.append(f"{_cost_label(r)}: ${r['estimated_cost_usd']:.3f}")
         out.extend(f"posted: {url}" for url in r["posted"])
         out.append("")
     return out

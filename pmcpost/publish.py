@@ -29,7 +29,8 @@ from pmcpost.errors import (
     RateLimited,
 )
 from pmcpost.plan import Plan, PlanItem
-from pmcpost.platforms import Message, Platform, RemotePost
+from pmcpost.platforms import Message, Platform, RemotePost, ReportsQuota
+from pmcpost.platforms.registry import description
 
 MAX_ATTEMPTS = 4
 # Wait for a rate-limit reset only when it is this near; otherwise leave the platform for a later run.
@@ -325,9 +326,9 @@ class Publisher:
                     remote={"id": remote.id, "url": remote.url},
                     reply_to=reply_to.id if reply_to else None,
                 )
-                if getattr(adapter, "daily_remaining", None) == 0:
-                    # X's 24-hour allowance (x-user-limit-24hour-remaining) is used up: posting on would
-                    # only collect 429s, so leave the rest for a later run.
+                if isinstance(adapter, ReportsQuota) and adapter.remaining_today() == 0:
+                    # The platform's daily allowance (X: x-user-limit-24hour-remaining) is used up: posting on
+                    # would only collect 429s, so leave the rest for a later run.
                     self.stopped[item.platform] = ("held", f"{item.platform}'s 24-hour posting limit is used up")
                 return remote, "posted"
 
@@ -357,7 +358,7 @@ class Publisher:
         """The post when it already went out; None when it may be (re)sent. Sending again is safe when the
         look-up says it is absent, or when the platform refuses an exact repeat (X) and so cannot double-post."""
         found, why = self.look_up(adapter, item, message, i, pending)
-        if found is not None or why is None or getattr(adapter, "rejects_duplicates", False):
+        if found is not None or why is None or description(item.platform).rejects_duplicates:
             return found
         reason = (
             f"could not check whether part {i + 1} was already posted ({why}); not posting, to "

@@ -143,17 +143,20 @@ def _record_missed(
 
 
 def _publish_head(config: Config) -> bool:
-    """The website's public record of the log's head; a failure there is reported, but the outcomes are still
-    pushed (they are what prevents a double post)."""
+    """The public record of the log's head (the website's); a failure there is reported, but the outcomes are
+    still pushed (they are what prevents a double post)."""
     from pmcpost.errors import PmcpostError
-    from pmcpost.platforms.website import publish_log_head
+    from pmcpost.platforms.registry import enabled_with
 
-    try:
-        publish_log_head(config)
-    except PmcpostError as exc:
-        console(stderr=True).print(f"error: the audit log's head was not published on the website: {exc}", markup=False)
-        return False
-    return True
+    ok = True
+    for spec, publish_log_head in enabled_with(config, "publishes_log_head"):
+        try:
+            publish_log_head(config)
+        except PmcpostError as exc:
+            message = f"error: the audit log's head was not published on {spec.display_name}: {exc}"
+            console(stderr=True).print(message, markup=False)
+            ok = False
+    return ok
 
 
 def _close_unpushed_intents(publisher: Publisher, plan: Plan) -> None:
@@ -169,21 +172,16 @@ def _has_errors(problems: Sequence[Diagnostic]) -> bool:
 
 
 def _pushed_paths(config: Config) -> list[Path]:
-    """What a run commits: the audit log, and the website's output (pages, feeds, the log's public heads)."""
+    """What a run commits: the audit log, and the folders platforms write (the website's pages, feeds and the
+    log's public heads)."""
+    from pmcpost.platforms.registry import enabled_with
+
     paths = [config.audit_dir]
-    site = _website_output(config)
-    if site is not None and site.exists():
-        paths.append(site)
+    for spec, output_folder in enabled_with(config, "output_folder"):
+        folder: Path = output_folder(config, config.platforms[spec.name])
+        if folder.exists():
+            paths.append(folder)
     return paths
-
-
-def _website_output(config: Config) -> Path | None:
-    settings = config.platforms.get("website")
-    if settings is None or not settings.enabled:
-        return None
-    from pmcpost.platforms.website import output_folder
-
-    return output_folder(config, settings)
 
 
 def _context(

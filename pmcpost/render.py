@@ -27,22 +27,19 @@ from pmcpost.content import Announcement
 from pmcpost.diagnostics import Diagnostic
 from pmcpost.errors import TemplateError
 from pmcpost.platforms import Media, Message, Part
+from pmcpost.platforms.registry import description
 from pmcpost.template_limits import LimitedSandbox, RenderLimits, TemplateLimitError, render_limited
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 PACKAGE_LABEL = "pmcpost/templates"
-MAX_THREAD_PARTS = 25
 
 _DEVANAGARI_DIGITS = str.maketrans("0123456789", "०१२३४५६७८९")
 
 
 def platform_limit(platform: str) -> tuple[int, Callable[[str], int]]:
-    """The platform's limit and its own way of measuring text."""
-    if platform == "twitter":
-        return xtext.X_LIMIT, xtext.weighted_length
-    if platform == "facebook":
-        return xtext.FACEBOOK_LIMIT, xtext.facebook_length
-    return 1_000_000, len
+    """The platform's limit and its own way of measuring text (from its description)."""
+    spec = description(platform)
+    return spec.text_limit, spec.measure_text
 
 
 # -- filters ------------------------------------------------------------------------------------------
@@ -313,11 +310,13 @@ class Renderer:
         languages = [lang for lang in self.config.organisation.languages if lang in a.text]
         primary = languages[0]
         warnings: list[str] = []
-        limit, measure = platform_limit(platform)
+        spec = description(platform)
+        limit, measure = spec.text_limit, spec.measure_text
         parts: list[Part] = []
         context = self._context(a, platform)
-        if platform == "twitter":
-            layout = self.config.platforms[platform].options.get("layout", "combined")
+        if spec.threads is not None:
+            threads = spec.threads
+            layout = self.config.platforms[platform].options.get(threads.layout_option, threads.default_layout)
             combined = self.render_text(a, platform, languages, context) if layout == "combined" else None
             if combined is not None and measure(combined) <= limit:
                 parts.append(Part(combined, "+".join(languages)))
@@ -328,17 +327,19 @@ class Renderer:
             media = tuple(Media(self.config.root / m.path, m.alt.get(primary, ""), m.mime) for m in a.media)
             if media:
                 parts[0] = Part(parts[0].text, parts[0].language, media, parts[0].link)
-            if len(parts) > MAX_THREAD_PARTS:
-                warnings.append(f"the thread on X has {len(parts)} posts; consider a shorter text for X")
+            if len(parts) > threads.warn_above_parts:
+                name = spec.display_name
+                warnings.append(f"the thread on {name} has {len(parts)} posts; consider a shorter text for {name}")
         else:
             text = self.render_text(a, platform, languages, context)
             alt_joined = tuple(
                 Media(self.config.root / m.path, " / ".join(m.alt[lang] for lang in languages if lang in m.alt), m.mime)
                 for m in a.media
             )
-            parts.append(Part(text, "+".join(languages), alt_joined, xtext.encode_url(a.link) if a.link else None))
+            link = xtext.encode_url(a.link) if a.link and spec.attaches_link else None
+            parts.append(Part(text, "+".join(languages), alt_joined, link))
             if measure(text) > limit:
-                warnings.append(f"{measure(text):,} characters; {platform} allows {limit:,}")
+                warnings.append(f"{measure(text):,} {spec.length_unit}; {platform} allows {limit:,}")
         missing = [lang for lang in self.config.organisation.languages if lang not in a.text]
         if missing:
             warnings.append(f"no text in {', '.join(missing)}")
@@ -413,9 +414,11 @@ def check_rendering(
                 else:
                     template_errors[key] = [f"{a.id} for {platform}", 1]
                 continue
-            limit, measure = platform_limit(platform)
+            spec = description(platform)
+            measure = spec.measure_text
             for i, part in enumerate(message.parts):
                 length = measure(part.text)
+                limit = spec.limit_for(bool(part.media))
                 if length > limit:
                     problems.append(
                         Diagnostic(

@@ -99,13 +99,14 @@ def run(
                     markup=False,
                 )
                 failed = True
-        from pmcpost.platforms.website import publish_log_head
+        from pmcpost.platforms.registry import enabled_with
 
-        try:  # the website's public record of the log's head, as after a publish
-            publish_log_head(config)
-        except PmcpostError as exc:
-            con.print(f"error: the audit log's head was not published on the website: {exc}", markup=False)
-            failed = True
+        for spec, publish_log_head in enabled_with(config, "publishes_log_head"):
+            try:  # the public record of the log's head (the website's), as after a publish
+                publish_log_head(config)
+            except PmcpostError as exc:
+                con.print(f"error: the audit log's head was not published on {spec.display_name}: {exc}", markup=False)
+                failed = True
     return EXIT_PROBLEMS if failed else EXIT_OK
 
 

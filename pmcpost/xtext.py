@@ -19,7 +19,6 @@ from urllib.parse import quote
 
 X_LIMIT = 280
 URL_WEIGHT = 23  # config v3 transformedURLLength: every URL becomes a t.co link of this weight
-FACEBOOK_LIMIT = 63206
 
 # Java's String.trim() (code points <= U+0020): twitter-text gives such a text length 0.
 _JAVA_TRIM = "".join(chr(c) for c in range(0x21))
@@ -559,9 +558,9 @@ def weighted_length(text: str) -> int:
     return total + (n - pos) + _heavy(text, pos, n)
 
 
-def facebook_length(text: str) -> int:
-    """Facebook's length of ``text`` (limit ``FACEBOOK_LIMIT``)."""
-    # Meta documents the limit in characters and publishes no weighting, so we count what a reader sees as
+def nfc_length(text: str) -> int:
+    """The length of ``text`` in code points after NFC: "characters" as a reader sees them (Facebook's measure)."""
+    # Meta documents its limit in characters and publishes no weighting, so we count what a reader sees as
     # characters: code points of the same NFC text X measures. Should Meta count UTF-16 units instead, an
     # emoji beyond the BMP would count 2; at 63,206 that margin never decides an announcement.
     return len(normalise(text))

@@ -24,8 +24,16 @@ import pytest
 from emulator.graph import GraphEmulator
 from emulator.http import Emulator, Reply, Request
 from emulator.xapi import XApiEmulator
-from test_publish import CAMP, ROADS, World, assert_exactly_once, assert_no_secrets, emulator_env, make_content_repo
 from test_publish_cli import Tripwire, pmcpost_at, process_env, shifted_clock
+from world import (
+    CAMP,
+    ROADS,
+    World,
+    assert_exactly_once,
+    assert_no_secrets,
+    make_content_repo,
+    make_world,
+)
 
 from pmcpost.audit import iter_entries
 from pmcpost.audit_verify import verify_chain
@@ -122,7 +130,7 @@ def make_remote(base: Path, files: tuple[str, ...]) -> Iterator[Remote]:
     git(base, "init", "-q", "--bare", "-b", "main", str(origin))
     git(seed, "push", "-q", str(origin), "main")
     with x, graph:
-        world = World(seed, x, graph, emulator_env(x, graph))
+        world = make_world(seed, twitter=x, facebook=graph)
         yield Remote(origin, base, world, tripwire, first, git(origin, "rev-parse", "main"))
 
 

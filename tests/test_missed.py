@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from test_publish import ALERT, CAMP, IST, World, audit_events, emulators, quiet_git, with_files, world
+from world import ALERT, CAMP, IST, World, audit_events, emulators, quiet_git, with_files, world
 
 from pmcpost import status
 from pmcpost.audit import read_state

@@ -53,7 +53,7 @@ def test_json_has_what_a_coordinator_needs(root: Path) -> None:
         assert r["status"] == "scheduled"
         assert r["parts"], r["id"]
         for p in r["parts"]:
-            measure = {"twitter": xtext.weighted_length, "facebook": xtext.facebook_length}.get(r["platform"], len)
+            measure = {"twitter": xtext.weighted_length, "facebook": xtext.nfc_length}.get(r["platform"], len)
             assert p["length"] == measure(p["text"])
             assert p["limit"] == {"twitter": 280, "facebook": 63206}.get(r["platform"], 1_000_000)
             assert p["length"] <= p["limit"]

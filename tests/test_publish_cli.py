@@ -16,14 +16,14 @@ import pytest
 from emulator.graph import GraphEmulator
 from emulator.http import Emulator, Reply, Request
 from emulator.xapi import XApiEmulator
-from test_publish import (
+from world import (
     IST,
     SECRETS,
     World,
     all_files_text,
     assert_exactly_once,
-    emulator_env,
     make_content_repo,
+    make_world,
 )
 
 NOW_ARG = "2026-12-02 10:00"
@@ -103,7 +103,7 @@ def world(tmp_path: Path, tripwire: Tripwire) -> Iterator[World]:
     graph = _tripped(GraphEmulator, tripwire, clock)
     assert isinstance(x, XApiEmulator) and isinstance(graph, GraphEmulator)
     with x, graph:
-        yield World(make_content_repo(tmp_path / "repo"), x, graph, emulator_env(x, graph))
+        yield make_world(make_content_repo(tmp_path / "repo"), twitter=x, facebook=graph)
 
 
 def process_env(world: World, **extra: str) -> dict[str, str]:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from emulator.http import Reply, Request
-from test_publish import NOW, ROADS, WATER, World, assert_exactly_once, audit_events, emulators, world
+from world import NOW, ROADS, WATER, World, assert_exactly_once, audit_events, emulators, world
 
 from pmcpost import doctor, retraction, status
 from pmcpost.audit import read_state

@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 from emulator.http import Reply, Request
-from test_publish import CAMP, CAMP_TEXT, NOW, ROADS, World, audit_events, emulators, with_files, world
+from world import CAMP, CAMP_TEXT, NOW, ROADS, World, audit_events, emulators, with_files, world
 
 from pmcpost import retraction, status
 from pmcpost.audit import read_state

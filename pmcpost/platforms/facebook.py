@@ -144,8 +144,6 @@ class FacebookPlatform:
     """
 
     name: ClassVar[str] = "facebook"
-    needs_credentials: ClassVar[bool] = True
-    rejects_duplicates: ClassVar[bool] = False
 
     def __init__(
         self,

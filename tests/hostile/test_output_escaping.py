@@ -18,7 +18,7 @@ from emulator.graph import GraphEmulator
 from emulator.http import Reply, Request
 from emulator.xapi import XApiEmulator
 from helpers import GOOD_ANNOUNCEMENT, GOOD_PATH, make_repo, tiny_png
-from test_publish import World, emulator_env, make_content_repo
+from world import make_content_repo, make_world
 
 from pmcpost import preview, site
 from pmcpost.audit import AuditLog, read_state
@@ -151,7 +151,7 @@ class JavascriptPermalinks(GraphEmulator):
 
 def test_a_platform_answering_a_javascript_permalink_is_not_believed(tmp_path: Path) -> None:
     with XApiEmulator() as x, JavascriptPermalinks() as graph:
-        world = World(make_content_repo(tmp_path / "repo"), x, graph, emulator_env(x, graph))
+        world = make_world(make_content_repo(tmp_path / "repo"), twitter=x, facebook=graph)
         graph.lose_response("*/feed", method="POST")  # the post is then found through the Page's posts
         _, outcomes = world.publish()
         found = [o for o in outcomes if o.item.platform == "facebook" and o.status == "reconciled"]
@@ -239,7 +239,7 @@ def test_status_and_publish_show_platform_errors_visibly(tmp_path: Path, capsys:
             return super().handle(request)
 
     with Hostile() as x, GraphEmulator() as graph:
-        world = World(make_content_repo(tmp_path / "repo"), x, graph, emulator_env(x, graph))
+        world = make_world(make_content_repo(tmp_path / "repo"), twitter=x, facebook=graph)
         assert world.run() == 1
         out, err = capsys.readouterr()
         assert "\x1b" not in out + err and SHOWN in out

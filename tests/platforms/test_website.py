@@ -21,7 +21,7 @@ from pmcpost.config import Config, load_config
 from pmcpost.content import Announcement
 from pmcpost.errors import PlatformError
 from pmcpost.platforms import Message, Part, RemotePost
-from pmcpost.platforms.registry import create_platform
+from pmcpost.platforms.registry import create_platform, description
 from pmcpost.platforms.website import WebsitePlatform, write_if_changed
 from pmcpost.validate import load_all
 
@@ -252,7 +252,7 @@ def test_a_damaged_record_is_reported(web: WebsitePlatform, config: Config, anno
 def test_built_through_the_registry_without_credentials(config: Config) -> None:
     platform = create_platform("website", config, {})
     assert isinstance(platform, WebsitePlatform)
-    assert platform.needs_credentials is False
+    assert description("website").needs_credentials is False
     info = platform.check_credentials()
     assert info.name == BASE
     assert info.details == {"output": "public"}
