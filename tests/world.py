@@ -253,12 +253,21 @@ def emulators() -> Iterator[tuple[XApiEmulator, GraphEmulator]]:
         yield x, graph
 
 
+@contextlib.contextmanager
+def emulated_world(
+    root: Path, files: Sequence[str] = (ROADS, CAMP), *, config_edit: Callable[[str], str] | None = None
+) -> Iterator[World]:
+    """A content repository at ``root`` (make_content_repo) with every registered platform's emulator running."""
+    with contextlib.ExitStack() as stack:
+        running = {name: stack.enter_context(make()) for name, make in EMULATORS.items()}
+        yield World(make_content_repo(root, files, config_edit=config_edit), running, emulator_env(*running.values()))
+
+
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
     """The project's config and two sample announcements, with every registered platform's emulator running."""
-    with contextlib.ExitStack() as stack:
-        running = {name: stack.enter_context(make()) for name, make in EMULATORS.items()}
-        yield World(make_content_repo(tmp_path / "repo"), running, emulator_env(*running.values()))
+    with emulated_world(tmp_path / "repo") as made:
+        yield made
 
 
 def with_files(world: World, *files: str, config_edit: Callable[[str], str] | None = None) -> World:
