@@ -34,7 +34,6 @@ IMAGE_SIGNATURES: tuple[tuple[bytes, str, tuple[str, ...]], ...] = (
 )
 
 
-@functools.cache
 def media_limits(platforms: tuple[str, ...]) -> tuple[tuple[int, str] | None, tuple[int, str] | None]:
     """The strictest image count and size among these platforms' descriptions, each with the name of the
     platform it comes from (``None`` when none of them limits it). The policy may lower the size."""
@@ -44,6 +43,18 @@ def media_limits(platforms: tuple[str, ...]) -> tuple[tuple[int, str] | None, tu
     counts = [(s.media.max_items, s.display_name) for s in specs if s.media.max_items is not None]
     sizes = [(s.media.max_bytes, s.display_name) for s in specs if s.media.max_bytes is not None]
     return min(counts, default=None), min(sizes, default=None)
+
+
+def refused_formats(platforms: tuple[str, ...]) -> dict[str, str]:
+    """Image type -> the first of these platforms (its display name) that does not take it."""
+    from pmcpost.platforms.registry import description
+
+    refused: dict[str, str] = {}
+    for spec in map(description, platforms):
+        for _, mime, _ in IMAGE_SIGNATURES:
+            if mime not in spec.media.formats:
+                refused.setdefault(mime, spec.display_name)
+    return refused
 
 
 KEYS = {
@@ -604,6 +615,7 @@ class _AnnouncementReader:
         if items is None:
             return ()
         most, largest = media_limits(tuple(c.platforms))
+        refused = refused_formats(tuple(c.platforms))
         if most is not None and len(items) > most[0]:
             r.error(node, f"at most {most[0]} images per announcement ({most[1]}'s limit), found {len(items)}")
         limit = min(c.policy.max_media_bytes, largest[0]) if largest else c.policy.max_media_bytes
@@ -652,6 +664,10 @@ class _AnnouncementReader:
                     pnode,
                     f"{what}.path {rel!r} holds a {mime} image but is named {suffix or 'without a suffix'}",
                 )
+            refused_by = refused.get(mime)
+            if refused_by is not None:
+                r.error(pnode, f"{what}.path {rel!r} is a {mime} image, which {refused_by} does not take")
+                continue
             if size > limit:
                 r.error(
                     pnode,

@@ -337,6 +337,8 @@ class Publisher:
     ) -> tuple[RemotePost | None, str | None]:
         """Look for part ``i`` among the account's recent posts: (the post, None) when found and recorded,
         (None, None) when surely absent, (None, why) when the look-up itself failed."""
+        if not description(item.platform).can_look_up:
+            return None, f"{item.platform} cannot look up posts already made"
         start = datetime.fromtimestamp(self.ctx.wall_clock(), timezone.utc) - timedelta(days=1)
         try:
             if pending and isinstance(pending.get("time"), str):

@@ -5,6 +5,7 @@ repository), its emulator (tests/emulator/noticeboard.py), registered for the te
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from pmcpost import doctor, retraction
 from pmcpost.audit import read_state
 from pmcpost.cli import cli
 from pmcpost.platforms.registry import registered
+from pmcpost.platforms.spec import MediaRules
 
 CAMP_ID = "health/2026-12-02-eye-camp"
 TEMPLATE = """\
@@ -114,3 +116,44 @@ def test_publish_exactly_once_through_a_lost_response_then_retract(board_world: 
     assert read_state(config.audit_dir).get(CAMP_ID, "noticeboard").retracted
     assert board_world.run() == 0
     assert len(board.seen_posts()) == 1  # nothing posted again
+
+
+def test_a_platform_that_cannot_look_up_never_posts_again_after_a_lost_response(tmp_path: Path) -> None:
+    blind = dataclasses.replace(SPEC, can_look_up=False)  # as the Telegram Bot API: no reading of history
+    with (
+        registered(blind),
+        register_emulator("noticeboard", NoticeBoardEmulator),
+        emulated_world(tmp_path / "repo", (CAMP,), config_edit=with_noticeboard) as world,
+    ):
+        board = world.emulators["noticeboard"]
+        assert isinstance(board, NoticeBoardEmulator)
+        board.lose_response("/v1/notices", method="POST")
+        assert world.run() == 1
+        assert world.run() == 1
+        assert len(board.seen_posts()) == 1  # posted once, by the first run, and never again
+        failed = [e for e in audit_events(world.config()) if e["event"] == "failed" and e["platform"] == "noticeboard"]
+        assert [e["error"] for e in failed] == 2 * [
+            "could not check whether part 1 was already posted (noticeboard cannot look up posts already made); "
+            "not posting, to avoid a double post; the next run checks again"
+        ]
+        assert all(e["unresolved"] for e in failed)
+        assert len(board.requests_to("/v1/notices", "POST")) == 1
+
+
+def test_an_image_the_platform_does_not_take_is_refused_by_validate(board_world: World) -> None:
+    only_png = dataclasses.replace(SPEC, media=MediaRules(formats=("image/png",), alt_text=False))
+    gif = b"GIF89a" + b"\x01\x00\x01\x00\x00\x00\x00;"
+    (board_world.root / "content/health/images").mkdir(parents=True)
+    (board_world.root / "content/health/images/camp.gif").write_bytes(gif)
+    camp = board_world.root / CAMP
+    media = '\nmedia:\n  - path: content/health/images/camp.gif\n    alt: {mr: "शिबिर", en: "The camp"}\n'
+    camp.write_text(camp.read_text(encoding="utf-8") + media, "utf-8")
+    assert cli_run(board_world, "validate", str(camp))[0] == 0  # the notice board as first described takes GIFs
+    with registered(only_png):
+        code, output = cli_run(board_world, "validate", str(camp))
+    assert code == 1
+    line = len(camp.read_text("utf-8").splitlines()) - 1
+    assert output.splitlines()[1:] == [
+        f"{CAMP}:{line}:11: error: media[0].path 'content/health/images/camp.gif' is a image/gif image, which the "
+        "notice board does not take"
+    ]
