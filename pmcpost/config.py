@@ -28,10 +28,14 @@ LANG_RE = re.compile(r"^[a-z]{2,3}$")
 ENV_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
 KINDS = ("alert", "notice", "scheme", "project", "event")
-# Folders the website channel keeps at the top of its output (pmcpost.site: FEEDS_DIR, MEDIA_DIR, and one for
-# static files a site may add): a department of that name would overwrite them, as each department gets a
-# folder there too.
-RESERVED_SLUGS = ("feeds", "media", "assets")
+
+
+def reserved_slugs() -> dict[str, str]:
+    """Department names a platform keeps for itself (the website's folders), with that platform's name."""
+    from pmcpost.platforms.registry import descriptions
+
+    return {slug: spec.display_name for spec in descriptions() for slug in spec.reserved_departments}
+
 
 # What each platform understands (its default API address, credentials and options) is its description:
 # pmcpost.platforms.registry.description(name).
@@ -380,6 +384,7 @@ class _ConfigReader:
         if not e:
             r.error(node, "departments must register at least one department")
         out = {}
+        reserved = reserved_slugs()
         for slug, (key_node, value) in e.items():
             what = f"departments.{slug}"
             if not SLUG_RE.match(slug):
@@ -389,11 +394,13 @@ class _ConfigReader:
                     "as its folder under content/ is named",
                 )
                 continue
-            if slug in RESERVED_SLUGS:
+            if slug in reserved:
+                owner = reserved[slug]
+                kept = ", ".join(name for name, who in reserved.items() if who == owner)
                 r.error(
                     key_node,
-                    f"department {slug!r} has the name of a folder the website keeps for itself "
-                    f"({', '.join(RESERVED_SLUGS)}); choose another name",
+                    f"department {slug!r} has the name of a folder {owner} keeps for itself ({kept}); "
+                    "choose another name",
                 )
                 continue
             d = r.mapping(value, what)

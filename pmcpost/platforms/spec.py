@@ -92,6 +92,8 @@ class PlatformSpec:
     # "module:function(config, settings) -> Path": a folder of the repository the platform writes, which a
     # run commits and pushes with the audit log (the website's pages). "" for none.
     output_folder: str = ""
+    # Names no department may have: the platform keeps folders of these names beside the departments' ones.
+    reserved_departments: tuple[str, ...] = ()
 
     @property
     def needs_credentials(self) -> bool:

@@ -21,4 +21,7 @@ SPEC = PlatformSpec(
     can_look_up=True,  # its own records
     publishes_log_head="pmcpost.platforms.website:publish_log_head",  # ledger-heads.json, the Accountability page
     output_folder="pmcpost.platforms.website:output_folder",
+    # pmcpost.site's FEEDS_DIR and MEDIA_DIR, and one for static files a site may add: each department gets a
+    # folder beside them, which would overwrite them.
+    reserved_departments=("feeds", "media", "assets"),
 )
