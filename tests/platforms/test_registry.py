@@ -67,3 +67,13 @@ def test_a_registered_platform_is_known_only_for_the_block() -> None:
         assert registry.description("noticeboard") is spec
         assert "noticeboard" in registry.available_platforms()
     assert "noticeboard" not in registry.available_platforms()
+
+
+def test_without_installed_entry_points_the_source_trees_pyproject_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "entry_points", lambda group: [])  # as when run from a checkout, uninstalled
+    registry._entry_points.cache_clear()
+    try:
+        assert [s.name for s in registry.descriptions()] == ["twitter", "facebook", "website"]
+    finally:
+        monkeypatch.undo()
+        registry._entry_points.cache_clear()
