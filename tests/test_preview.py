@@ -128,7 +128,7 @@ def test_dry_run_shows_what_is_due_and_posts_nothing(root: Path) -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert out.startswith(
-        "Dry run as of 2026-11-25 10:00 IST: 8 post(s) for 6 announcement/platform pair(s) would go out; "
+        "Dry run as of 2026-11-25 10:00 IST: 8 posts for 6 announcement/platform pairs would go out; "
         "nothing is posted.\n"
     )
     for announcement in (WASTE, TAX):
