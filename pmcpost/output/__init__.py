@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 Cell = str | tuple[str, str]
 # Wider than any line we print: plain output is never folded.
 UNFOLDED = 1 << 16
+# In the list form of a table, a cell wider than this gets a line of its own.
+LONG_CELL = 24
 __all__ = ["plural"]  # the one helper for '1 post', '2 posts' (pmcpost.words), offered with the rest
 
 
@@ -144,6 +146,9 @@ def show_table(
         max([cell_width(columns[i]) if header else 0, *(cell_width(r[i][0]) for r in shown if i < len(r))])
         for i in range(len(columns))
     ]
+    if shown and all(r[-1][0].isascii() for r in shown if len(r) == len(columns)):
+        # The last column wraps at spaces, which rich does right for ASCII: it needs only a little room.
+        widths[-1] = min(widths[-1], LONG_CELL)
     needed = sum(w + 3 for w in widths) + 1 if header else sum(w + 2 for w in widths)
     if needed <= con.width:
         table = Table(
@@ -165,16 +170,25 @@ def show_table(
             con.print(line)
             continue
         con.print(Text(r[0][0], style=r[0][1] or "bold"))
-        pairs = Text("  ")
+        # Short cells as 'column value' pairs, as many to a line as fit; a long one (a note, an error) on a
+        # line of its own, which the terminal wraps.
+        rowlines: list[Text] = [Text("  ")]
+        long: list[Text] = []
         for i, (t, s) in enumerate(r[1:], start=1):
             if not t:
                 continue
-            if len(pairs) > 2:
-                pairs.append(" · ", style="dim")
-            pairs.append(f"{columns[i]} ", style="dim")
-            pairs.append(t, style=s)
-        if len(pairs) > 2:
-            con.print(pairs)
+            label = f"{columns[i]}: " if columns[i] else ""
+            if cell_width(t) > LONG_CELL:
+                long.append(Text("  " + label).append(t, style=s))
+                continue
+            pair = Text(label.replace(": ", " "), style="dim").append(t, style=s)
+            if len(rowlines[-1]) > 2 and cell_width(rowlines[-1].plain) + 3 + cell_width(pair.plain) > con.width:
+                rowlines.append(Text("  "))
+            if len(rowlines[-1]) > 2:
+                rowlines[-1].append(" · ", style="dim")
+            rowlines[-1].append_text(pair)
+        for line in [x for x in rowlines if len(x) > 2] + long:
+            con.print(line)
 
 
 def confirm(question: str) -> bool:
