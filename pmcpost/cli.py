@@ -254,29 +254,14 @@ def audit_verify(state: State, against: str | None) -> None:
     the head this machine last wrote, the signatures, and with --against the website's published heads."""
     from pmcpost.audit_verify import ChainVerifier
     from pmcpost.audit_witness import all_findings, load_heads
-    from pmcpost.words import plural
+    from pmcpost.output.audit import render_verify
 
     config = state.config
     heads = load_heads(against) if against else []  # first: a wrong address fails before the long pass
     verifier = ChainVerifier(config.audit_dir, root=config.root)
-    problems = 0
-    for problem in verifier.problems():
-        problems += 1
-        click.echo(str(problem))
-    warnings = 0
-    for finding in all_findings(config, heads, against or ""):
-        if finding.severity == "warning":
-            warnings += 1
-        else:
-            problems += 1
-        click.echo(str(finding))
-    files, entries = plural(verifier.files, "file"), plural(verifier.entries, "entry", "entries")
+    problems = render_verify(verifier, lambda: all_findings(config, heads, against or ""), heads, against)
     if problems:
-        click.echo(f"{plural(problems, 'problem')} in the audit log ({files}, {entries})", err=True)
         sys.exit(EXIT_PROBLEMS)
-    checked = f"; {plural(len(heads), 'published head')} found" if against else ""
-    warned = f" ({plural(warnings, 'warning')})" if warnings else ""
-    click.echo(f"audit log intact{warned}: {files}, {entries}; head {verifier.head}{checked}", err=True)
 
 
 @audit.command("unchanged")

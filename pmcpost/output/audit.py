@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import tzinfo
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from pmcpost.audit import parse_time, person_id
 from pmcpost.errors import UsageError
+from pmcpost.output import emit, plural
 from pmcpost.safetext import visible
+
+if TYPE_CHECKING:
+    from pmcpost.audit_verify import ChainVerifier
+    from pmcpost.audit_witness import Finding
 
 FORMATS = ("text", "json", "csv")
 CSV_COLUMNS = (
@@ -112,3 +117,28 @@ def write_entries(matches: Iterable[tuple[bytes, Mapping[str, Any]]], fmt: str, 
     else:
         raise UsageError(f"unknown format {fmt!r} (choose {', '.join(FORMATS)})")
     return count
+
+
+def render_verify(
+    verifier: ChainVerifier, findings: Callable[[], Iterable[Finding]], heads: Sequence[Any], against: str | None
+) -> int:
+    """`audit verify`: each problem of the chain as it is found (streamed), then the witnesses' findings, then
+    a summary on standard error; returns how many problems (warnings do not count)."""
+    problems = warnings = 0
+    for problem in verifier.problems():
+        problems += 1
+        emit(str(problem))
+    for finding in findings():
+        if finding.severity == "warning":
+            warnings += 1
+        else:
+            problems += 1
+        emit(str(finding))
+    files, entries = plural(verifier.files, "file"), plural(verifier.entries, "entry", "entries")
+    if problems:
+        emit(f"{plural(problems, 'problem')} in the audit log ({files}, {entries})", stderr=True)
+        return problems
+    checked = f"; {plural(len(heads), 'published head')} found" if against else ""
+    warned = f" ({plural(warnings, 'warning')})" if warnings else ""
+    emit(f"audit log intact{warned}: {files}, {entries}; head {verifier.head}{checked}", stderr=True)
+    return 0
