@@ -136,3 +136,19 @@ def test_a_marathi_cell_is_not_trusted_to_rich_s_width(tmp_path: Path) -> None:
     ascii_title = "x" * len(title)
     out = run_in_terminal([PYTHON, "-c", TABLE.format(title=ascii_title)], len(title) + 20, env=_environ())
     assert any(line.startswith("┃ id ┃ title") for line in out.splitlines())
+
+
+LONG_MR = "पर्वती जलकेंद्रातील तातडीच्या देखभाल-दुरुस्तीमुळे गुरुवारी पर्वती, सहकारनगर आणि कात्रज परिसराचा पाणीपुरवठा बंद राहील."
+
+
+def test_preview_draws_no_border_that_a_marathi_line_would_break(tmp_path: Path) -> None:
+    body = GOOD_ANNOUNCEMENT.replace("पर्वती परिसरात गुरुवारी पाणीपुरवठा बंद राहील.", LONG_MR)
+    root = make_repo(tmp_path, {GOOD_PATH: body})
+    args = [PYTHON, "-m", "pmcpost", "preview", "--platform", "website", "--now", "2026-11-30 10:00"]
+    narrow = run_in_terminal(args, 80, cwd=root, env=_environ()).splitlines()
+    assert narrow[0] == "── water-supply/2026-12-01-shutdown → website ──"
+    assert LONG_MR in narrow  # whole, for the terminal to wrap
+    assert not any(line.startswith(("│", "╭", "╰")) for line in narrow)
+    wide = run_in_terminal(args, 200, cwd=root, env=_environ()).splitlines()
+    assert wide[0].startswith("╭─ water-supply/2026-12-01-shutdown → website ─")
+    assert any(line.startswith("│ " + LONG_MR) for line in wide)

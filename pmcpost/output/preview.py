@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from pmcpost.config import Config
-from pmcpost.output import console, emit
+from pmcpost.output import cell_width, console, emit
 from pmcpost.plan import PlanItem
 from pmcpost.preview import preview_record
 from pmcpost.safetext import md_code, md_code_block, md_text, visible
@@ -159,9 +159,17 @@ def print_text(config: Config, items: Iterable[PlanItem], now: datetime | None =
             body.append(f"\nX pay-per-use estimate: ${r['estimated_cost_usd']:.3f}", style="dim")
         for url in r["posted"]:
             body.append(f"\nposted: {visible(url)}")
-        # soft_wrap off: the panel wraps long lines instead of cropping them; every character must show
         title = Text(f"{visible(r['id'])} → {visible(r['platform'])}")
-        con.print(Panel(body, title=title, title_align="left", expand=False), soft_wrap=False)
+        inner = con.width - 4
+        if all(line.isascii() or cell_width(line) <= inner for line in body.plain.split("\n")):
+            # soft_wrap off: the panel wraps long lines instead of cropping them; every character must show
+            con.print(Panel(body, title=title, title_align="left", expand=False), soft_wrap=False)
+        else:
+            # rich would wrap a Marathi line by its own (narrower) measure and break the panel's border: no
+            # border then, and the terminal wraps the lines itself.
+            con.print(Text("── ", style="dim").append_text(title).append(" ──", style="dim"))
+            con.print(body, soft_wrap=True)
+            con.print()
 
 
 def _plain_text(config: Config, records: list[dict[str, Any]]) -> str:
