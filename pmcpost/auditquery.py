@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from pmcpost.audit import FILE_RE, format_time, log_files, person_id
-from pmcpost.moments import parse_bound
+from pmcpost.moments import parse_bound as parse_bound  # --since/--until, read where every typed time is
 
-__all__ = ["DEFAULT_EVENTS", "Query", "files_in_period", "iter_matches", "parse_bound"]
 DEFAULT_EVENTS = ("posted", "reconciled", "retracted", "failed", "missed")
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO
 
-from pmcpost.words import plural
+from pmcpost.words import plural as plural  # the one helper for "1 post", "2 posts", offered here too
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -27,7 +27,6 @@ Cell = str | tuple[str, str]
 UNFOLDED = 1 << 16
 # In the list form of a table, a cell wider than this gets a line of its own.
 LONG_CELL = 24
-__all__ = ["plural"]  # the one helper for '1 post', '2 posts' (pmcpost.words), offered with the rest
 
 
 def is_interactive(stream: TextIO | None = None) -> bool:
