@@ -51,9 +51,11 @@ def f(x: int) -> str:
 
 
 def test_no_module_outside_the_platforms_names_a_platform_in_code() -> None:
+    modules = [p for p in sorted(PACKAGE.rglob("*.py")) if "platforms" not in p.relative_to(PACKAGE).parts]
+    assert PACKAGE / "config.py" in modules and PACKAGE / "render.py" in modules
     offenders = [
-        f"pmcpost/{path.name}:{line}: {token}"
-        for path in sorted(PACKAGE.glob("*.py"))
+        f"pmcpost/{path.relative_to(PACKAGE).as_posix()}:{line}: {token}"
+        for path in modules
         for line, token in platform_names_in_code(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
