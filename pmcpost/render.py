@@ -323,7 +323,7 @@ class Renderer:
             else:
                 for lang in languages:
                     text = self.render_text(a, platform, [lang], context)
-                    parts.extend(Part(t, lang) for t in _thread(text, limit))
+                    parts.extend(Part(t, lang) for t in _thread(text, limit, threads.split_text, measure))
             media = tuple(Media(self.config.root / m.path, m.alt.get(primary, ""), m.mime) for m in a.media)
             if media:
                 parts[0] = Part(parts[0].text, parts[0].language, media, parts[0].link)
@@ -354,11 +354,11 @@ def _only_links_and_hashtags(text: str) -> bool:
     return bool(words) and all(w.startswith("#") or xtext.find_urls(w) == [(0, len(w))] for w in words)
 
 
-def _thread(text: str, limit: int) -> list[str]:
-    """The X posts of one language's text. A closing paragraph of links and hashtags stays with the post
+def _thread(text: str, limit: int, split: Callable[[str, int], list[str]], measure: Callable[[str], int]) -> list[str]:
+    """The thread posts of one language's text. A closing paragraph of links and hashtags stays with the post
     before it: a post holding nothing but "#PMCWater (2/2)" tells a reader nothing."""
     try:
-        parts = xtext.thread_parts(text, limit)
+        parts = split(text, limit)
     except ValueError:  # one unbreakable piece is longer than a post: validate reports it
         return [text]
     if len(parts) < 2 or not _only_links_and_hashtags(_NUMBERING.sub("", parts[-1])):
@@ -370,14 +370,14 @@ def _thread(text: str, limit: int) -> list[str]:
     body, trailer = "\n\n".join(paragraphs[:cut]), "\n\n".join(paragraphs[cut:])
     try:
         # Every post keeps room for the trailer; only the last one gets it.
-        pieces = xtext.thread_parts(body, limit - xtext.weighted_length("\n\n" + trailer))
+        pieces = split(body, limit - measure("\n\n" + trailer))
     except ValueError:  # the trailer alone nearly fills a post: keep the plain split
         return parts
     last = pieces[-1]
     suffix = _NUMBERING.search(last)
     at = suffix.start() if suffix and len(pieces) > 1 else len(last)
     pieces[-1] = f"{last[:at]}\n\n{trailer}{last[at:]}"
-    return pieces if all(xtext.weighted_length(p) <= limit for p in pieces) else parts
+    return pieces if all(measure(p) <= limit for p in pieces) else parts
 
 
 def _tidy(text: str) -> str:

@@ -89,3 +89,18 @@ class NoticeBoardPlatform:
 
     def close(self) -> None:
         """Nothing is held open."""
+
+
+def split_notices(text: str, limit: int) -> list[str]:
+    """Cut ``text`` at spaces into notices of at most ``limit`` characters, numbered " [1/3]" (a threading
+    variant of the board brings its own splitter: PlatformSpec.threads.split)."""
+    reserve = len(" (99/99)")
+    chunks: list[str] = []
+    for word in text.split():
+        if chunks and len(chunks[-1]) + 1 + len(word) <= limit - reserve:
+            chunks[-1] += " " + word
+        else:
+            chunks.append(word)
+    if len(chunks) == 1:
+        return chunks
+    return [f"{chunk} [{i}/{len(chunks)}]" for i, chunk in enumerate(chunks, 1)]

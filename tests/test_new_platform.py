@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,9 @@ from pmcpost import doctor, retraction
 from pmcpost.audit import read_state
 from pmcpost.cli import cli
 from pmcpost.platforms.registry import registered
-from pmcpost.platforms.spec import MediaRules
+from pmcpost.platforms.spec import MediaRules, Threading
+from pmcpost.render import Renderer
+from pmcpost.validate import load_all
 
 CAMP_ID = "health/2026-12-02-eye-camp"
 TEMPLATE = """\
@@ -157,3 +160,20 @@ def test_an_image_the_platform_does_not_take_is_refused_by_validate(board_world:
         f"{CAMP}:{line}:11: error: media[0].path 'content/health/images/camp.gif' is a image/gif image, which the "
         "notice board does not take"
     ]
+
+
+def test_a_threading_platform_splits_with_its_own_splitter_and_measure(board_world: World) -> None:
+    threaded = dataclasses.replace(
+        SPEC, text_limit=60, threads=Threading(split="noticeboard_platform:split_notices", warn_above_parts=3)
+    )
+    with registered(threaded):
+        config = board_world.config()
+        camp = next(a for a in load_all(config).announcements if a.id == CAMP_ID)
+        message = Renderer(config).render(camp, "noticeboard")
+    texts = [p.text for p in message.parts]
+    assert len(texts) > 3 and all(len(t) <= 60 for t in texts)
+    assert all(re.search(r" \[\d/\d\]$", t) for t in texts)  # numbered by the board's own splitter
+    assert message.parts[0].language == "mr" and message.parts[-1].language == "en"
+    assert message.warnings == (
+        f"the thread on the notice board has {len(texts)} posts; consider a shorter text for the notice board",
+    )

@@ -52,6 +52,13 @@ class Threading:
     #                                "separate" (a thread per language)
     default_layout: str = "combined"
     warn_above_parts: int = 25  # a thread longer than this gets a warning in validate and preview
+    # "module:function(text, limit) -> list[str]": cuts a text into numbered posts within the limit, measured as
+    # the platform measures (X's weighted length here; a platform with another measure brings its own).
+    split: str = "pmcpost.xtext:thread_parts"
+
+    @property
+    def split_text(self) -> Callable[[str, int], list[str]]:
+        return _resolve(self.split)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)

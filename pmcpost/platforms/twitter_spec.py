@@ -24,7 +24,9 @@ SPEC = PlatformSpec(
     # twitter-text v3: NFC, 1 or 2 per code point, 2 per emoji, 23 per URL (pmcpost.xtext).
     text_limit=280,
     measure="pmcpost.xtext:weighted_length",
-    threads=Threading(layout_option="layout", default_layout="combined", warn_above_parts=25),
+    threads=Threading(
+        layout_option="layout", default_layout="combined", warn_above_parts=25, split="pmcpost.xtext:thread_parts"
+    ),
     # Four images per post, up to 5 MB each; alt text per image (POST /2/media/metadata).
     media=MediaRules(max_items=4, max_bytes=5 * 1024 * 1024, alt_text=True),
     can_look_up=True,  # the account's recent posts (when its API tier may read them)
