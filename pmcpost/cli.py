@@ -450,6 +450,11 @@ def audit_show(
 )
 @click.option("--dormant", is_flag=True, help="Only the dormant departments; exit 1 when there is any.")
 @click.option(
+    "--file-issues",
+    is_flag=True,
+    help="With --dormant: open or update one GitHub issue per dormant department, close the others' (exit 0).",
+)
+@click.option(
     "--now", "moment", callback=_parse_moment, metavar="TIME", help="Take this time as now (reproducible reports)."
 )
 @pass_state
@@ -460,6 +465,7 @@ def report(
     until: str | None,
     fmt: str,
     dormant: bool,
+    file_issues: bool,
     moment: Any,
 ) -> None:
     """Posts per department, platform and kind; failures, retractions, last post, who posted and approved;
@@ -474,6 +480,8 @@ def report(
         report_from_repository,
     )
 
+    if file_issues and not dormant:
+        raise click.UsageError("--file-issues works with --dormant")
     config = state.config
     tz = config.organisation.tz
     now = _now(config, moment)
@@ -489,6 +497,12 @@ def report(
                 click.echo(("- " if fmt == "markdown" else "") + d.describe())
             if not result.dormant and fmt != "csv":
                 click.echo("no dormant department", err=True)
+        if file_issues:
+            from pmcpost.forge import GitHub, file_dormancy_issues
+
+            for done in file_dormancy_issues(config, result.dormant, GitHub.from_config(config, os.environ)):
+                click.echo(f"{done.action} issue #{done.number} for {done.department}", err=fmt == "json")
+            return  # the people are told: the job stays green
         if result.dormant:
             sys.exit(EXIT_PROBLEMS)
         return
