@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -348,8 +348,10 @@ def test_rate_limit_with_a_far_or_no_reset_stops_the_platform_for_this_run(
     config = world.config()
     failed = [e for e in audit_events(config) if e["event"] == "failed"]
     assert len(failed) == 1 and "rate limit" in str(failed[0]["error"])
-    # The next run posts what was held.
+    # X backs off for 15 minutes: a run at the same time leaves it alone; the first run after posts what was held.
     assert world.run() == 0
+    assert world.x.posts == []
+    assert world.run(now=NOW + timedelta(minutes=15)) == 0
     assert_exactly_once(world)
 
 
@@ -526,7 +528,7 @@ def test_bad_credentials_plain_message_no_retry_other_platforms_posted(
     assert world.slept == []
     assert_exactly_once(world, platforms=("facebook", "website"))
     assert "wrong-SECRET-value-3344" not in all_files_text(world.root / "audit")
-    assert world.run() == 0
+    assert world.run(now=NOW + timedelta(minutes=15)) == 0  # the first run after X's back-off, fixed keys
     assert_exactly_once(world)
 
 
