@@ -13,7 +13,17 @@ from typing import TYPE_CHECKING
 from pmcpost.config import Config
 from pmcpost.diagnostics import Diagnostic
 from pmcpost.errors import EXIT_OK, EXIT_PROBLEMS, GitError, UsageError
-from pmcpost.output import console, is_interactive, plain_lines, print_left_out
+from pmcpost.output import (
+    Cell,
+    confirm,
+    console,
+    is_interactive,
+    is_plain,
+    plain_lines,
+    plural,
+    print_left_out,
+    show_table,
+)
 from pmcpost.plan import Plan, PlanItem
 from pmcpost.publish import Outcome, PublishContext, Publisher
 from pmcpost.safetext import visible
@@ -32,29 +42,32 @@ def run(
     assume_yes: bool,
     wait: float,
     git_push: bool,
-    skip_unconfigured: bool,
+    skip_unconfigured: bool | None = None,
     environ: Mapping[str, str] | None = None,
     quota_now: datetime | None = None,
 ) -> int:
     """Returns the exit code: 0 when everything planned was posted (or skipped for lack of credentials) and
-    nothing was newly missed. ``quota_now`` is the real time when ``now`` is a what-if time (dry runs only)."""
-    from pmcpost.content import resolve_targets
+    nothing was newly missed. ``quota_now`` is the real time when ``now`` is a what-if time (dry runs only).
+    ``skip_unconfigured`` None: skip platforms without credentials on a workstation, fail them in CI."""
+    from pmcpost.ci import skip_unconfigured as skip_default
     from pmcpost.missed import new_missed, print_missed
     from pmcpost.plan import build_plan
+    from pmcpost.selection import select_files
 
     environ = os.environ if environ is None else environ
-    files = resolve_targets(config, targets)
+    skip_unconfigured = skip_default(skip_unconfigured, environ)
+    files = select_files(config, targets) or []
     con = console()
     if dry_run:
-        from pmcpost import preview
+        from pmcpost.output import preview
 
         plan, problems = build_plan(config, files, now, platforms=platforms, quota_now=quota_now)
         print_left_out(problems)
         print_missed(config, new_missed(plan), recorded=False)
         posts = sum(len(i.message.parts) for i in plan.to_post if i.message)
         con.print(
-            f"Dry run as of {now:%Y-%m-%d %H:%M %Z}: {posts} post(s) for {len(plan.to_post)} "
-            "announcement/platform pair(s) would go out; nothing is posted."
+            f"Dry run as of {now:%Y-%m-%d %H:%M %Z}: {plural(posts, 'post')} for "
+            f"{plural(len(plan.to_post), 'announcement/platform pair')} would go out; nothing is posted."
         )
         preview.print_text(config, plan.to_post, plan.now)
         _show_not_posted(config, plan)
@@ -103,13 +116,11 @@ def run(
             return EXIT_PROBLEMS if _has_errors(problems) or missed or head_failed else EXIT_OK
         _show_plan(config, plan, environ, skip_unconfigured)
         if not assume_yes:
-            from rich.prompt import Confirm
-
             dry = sum(1 for i in plan.to_post if skip_unconfigured and _unset_credentials(config, i.platform, environ))
-            question = f"Post {len(plan.to_post) - dry} item(s) now?"
+            question = f"Post {plural(len(plan.to_post) - dry, 'item')} now?"
             if dry:
                 question = question[:-1] + f" ({dry} more only as a dry run: no credentials)?"
-            if not Confirm.ask(question, console=con, default=False):
+            if not confirm(question):
                 con.print("Nothing was posted.")
                 return EXIT_PROBLEMS if missed else EXIT_OK
         ctx = _context(config, plan, environ, skip_unconfigured, signer)
@@ -371,51 +382,29 @@ def _unset_credentials(config: Config, platform: str, environ: Mapping[str, str]
 
 
 def _show_plan(config: Config, plan: Plan, environ: Mapping[str, str], skip_unconfigured: bool) -> None:
-    rows = []
+    rows: list[list[Cell]] = []
     for item in plan.to_post:
         a = item.announcement
         person = config.person(a.coordinator)
         parts = len(item.message.parts) if item.message else 0
         unset = _unset_credentials(config, item.platform, environ)
         how = "post" if not unset else "dry run (no credentials)" if skip_unconfigured else "fails: no credentials"
-        rows.append((a.id, item.platform, str(parts), a.kind, person.name if person else a.coordinator, how))
+        rows.append([a.id, item.platform, str(parts), a.kind, person.name if person else a.coordinator, how])
     _table("To post now", ("announcement", "platform", "posts", "kind", "answerable", "how"), rows)
 
 
-def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """A rich table on a terminal; in CI logs plain lines, so URLs are never folded (they stay clickable) and
+def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+    """A table on a terminal; in CI logs plain lines, so URLs are never folded (they stay clickable) and
     hundreds of rows cost milliseconds, not a second of table layout."""
-    if not is_interactive(sys.stdout) or "NO_COLOR" in os.environ:
-        cells = [[visible(str(cell), newlines=False) for cell in row] for row in rows]
-        # Pad every column but the last (a URL or an error stays whole and unpadded).
-        widths = [max((len(r[i]) for r in cells), default=0) for i in range(len(columns) - 1)]
-        plain_lines(
-            [
-                f"{title}:",
-                *("  " + "  ".join([*(c.ljust(w) for c, w in zip(r, widths, strict=False)), r[-1]]) for r in cells),
-            ]
-        )
-        return
-    con = console()
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=title, title_justify="left")
-    for col in columns:
-        table.add_column(col, overflow="fold")
-    for row in rows:  # Text cells: an error message's brackets are not rich markup
-        table.add_row(*(cell if isinstance(cell, Text) else Text(visible(str(cell), newlines=False)) for cell in row))
-    con.print(table)
+    show_table(title, columns, rows, plain_title=f"{title}:", plain_header=False, plain_indent="  ")
 
 
 def _run_with_progress(publisher: Publisher, plan: Plan) -> list[Outcome]:
-    con = console()
-    if is_interactive(sys.stdout) and "NO_COLOR" not in os.environ:
-        from rich.progress import Progress
+    if not is_plain(sys.stdout):
+        from pmcpost.output import progress
 
-        with Progress(console=con, transient=True) as progress:
-            task = progress.add_task("Posting", total=len(plan.to_post))
-            publisher.ctx.on_progress = lambda o: progress.advance(task)
+        with progress("Posting", len(plan.to_post)) as advance:
+            publisher.ctx.on_progress = lambda o: advance()
             return publisher.run(plan)
 
     def line(o: Outcome) -> None:
@@ -431,7 +420,7 @@ def _show_skipped(config: Config, outcomes: Sequence[Outcome], now: datetime) ->
     skipped = [o.item for o in outcomes if o.status == "skipped"]
     if not skipped:
         return
-    from pmcpost import preview
+    from pmcpost.output import preview
 
     names = sorted({i.platform for i in skipped})
     console().print(f"\nDry run for {', '.join(names)} (no credentials set, nothing posted there):")
@@ -439,13 +428,11 @@ def _show_skipped(config: Config, outcomes: Sequence[Outcome], now: datetime) ->
 
 
 def _summary(config: Config, outcomes: Sequence[Outcome]) -> None:
-    from rich.text import Text
-
-    rows = []
+    rows: list[list[Cell]] = []
     for o in outcomes:
         detail = ", ".join(r.url for r in o.remotes) if o.ok else (o.error or "")
         colour = {"posted": "green", "reconciled": "green", "skipped": "yellow", "held": "yellow"}.get(o.status, "red")
-        rows.append((o.item.id, o.item.platform, Text(o.status, style=colour), detail))
+        rows.append([o.item.id, o.item.platform, (o.status, colour), detail])
     _table("Summary", ("announcement", "platform", "result", "link or error"), rows)
     counts: dict[str, int] = {}
     for o in outcomes:

@@ -19,6 +19,7 @@ from test_publish import NOW, ROADS, World, audit_events, emulators, with_files,
 from pmcpost import forge, status
 from pmcpost.config import read_config
 from pmcpost.errors import PmcpostError
+from pmcpost.output import status as status_view
 from pmcpost.report import Dormancy
 from pmcpost.safetext import md_text
 
@@ -61,7 +62,7 @@ def entries(world: World, event: str) -> list[dict[str, Any]]:
 
 
 def held_reasons(world: World) -> set[str]:
-    report = json.loads(status.as_json(status.collect(world.config(), NOW)))
+    report = json.loads(status_view.as_json(status.collect(world.config(), NOW)))
     (roads,) = [d for d in report if d["department"] == "roads"]
     return {e["reason"] for e in roads["held"]}
 

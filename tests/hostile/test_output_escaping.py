@@ -20,10 +20,11 @@ from emulator.xapi import XApiEmulator
 from helpers import GOOD_ANNOUNCEMENT, GOOD_PATH, make_repo, tiny_png
 from test_publish import World, emulator_env, make_content_repo
 
-from pmcpost import preview, site
+from pmcpost import site
 from pmcpost.audit import AuditLog, read_state
 from pmcpost.cli import cli
 from pmcpost.config import load_config
+from pmcpost.output import preview as preview_view
 from pmcpost.plan import make_plan
 from pmcpost.platforms.website import WebsitePlatform
 from pmcpost.render import Renderer
@@ -223,11 +224,11 @@ def test_preview_text_shows_control_characters_visibly(tmp_path: Path, capsys: p
     )
     plan = make_plan(config, [hostile], read_state(config.audit_dir), NOW, render_all=True)
     plan.items[0].reason = "error from afar: " + ESC_TITLE
-    preview.print_text(config, plan.items)
+    preview_view.print_text(config, plan.items)
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
     assert f"Water {SHOWN}" in out and f"error from afar: {SHOWN}" in out
-    md = preview.as_markdown(config, plan.items)
+    md = preview_view.as_markdown(config, plan.items)
     assert "\x1b" not in md and "\u202e" not in md
 
 
