@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from pmcpost.audit import format_time, parse_time
+from pmcpost.words import plural
 
 FIRST = timedelta(minutes=15)
 LONGEST = timedelta(hours=6)
@@ -39,7 +40,7 @@ def hold_reason(platform: str, step: int, retry_after: str, error: str | None, t
     """Why a run leaves ``platform`` alone: the failures in a row, the last error, the next attempt."""
     when = parse_time(retry_after).astimezone(tz)
     zone = "IST" if str(tz) == "Asia/Kolkata" else when.strftime("%Z")
-    runs = "1 run" if step == 1 else f"{step} runs in a row"
+    runs = plural(step, "run") + (" in a row" if step > 1 else "")
     said = f" (last error: {error})" if error else ""
     return (
         f"{platform} failed in {runs}{said}; backing off: the next attempt is at the first run after "

@@ -174,10 +174,13 @@ def _require_credentials(config: Config, plan: Plan, environ: Mapping[str, str],
 
     said = "; ".join(f"{p} needs {', '.join(v)}" for p, v in sorted(missing.items()))
     names = ", ".join(sorted(missing))
+    from pmcpost.words import plural
+
+    n = sum(map(len, missing.values()))
     raise CredentialsError(
         f"nothing was posted and nothing was written to the audit log: {said}, which "
-        f"{'is' if sum(map(len, missing.values())) == 1 else 'are'} not set. Add the secret(s) to the publish "
-        f"job's env (or set platforms.<name>.enabled: false for {names} in config.yaml)"
+        f"{plural(n, 'is', 'are', count=False)} not set. Add the {plural(n, 'secret', count=False)} to the "
+        f"publish job's env (or set platforms.<name>.enabled: false for {names} in config.yaml)"
     )
 
 

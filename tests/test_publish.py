@@ -552,7 +552,7 @@ def test_missing_credentials_are_skipped_on_a_workstation_and_fail_in_ci(
         world.run(env=env, skip_unconfigured=False)
     assert str(caught.value) == (
         "nothing was posted and nothing was written to the audit log: facebook needs PMCPOST_FACEBOOK_PAGE_TOKEN, "
-        "which is not set. Add the secret(s) to the publish job's env (or set platforms.<name>.enabled: false for "
+        "which is not set. Add the secret to the publish job's env (or set platforms.<name>.enabled: false for "
         "facebook in config.yaml)"
     )
     assert [p.read_bytes() for p in sorted((world.root / "audit").glob("*.jsonl"))] == before

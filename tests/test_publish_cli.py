@@ -207,7 +207,7 @@ def test_missing_credentials_skipped_on_a_workstation_failed_in_ci(world: World)
     # once, clearly, before any intent: no post anywhere and no audit entry
     assert in_ci.stderr.splitlines()[-1] == (
         "pmcpost: error: nothing was posted and nothing was written to the audit log: facebook needs "
-        "PMCPOST_FACEBOOK_PAGE_TOKEN, which is not set. Add the secret(s) to the publish job's env (or set "
+        "PMCPOST_FACEBOOK_PAGE_TOKEN, which is not set. Add the secret to the publish job's env (or set "
         "platforms.<name>.enabled: false for facebook in config.yaml)"
     )
     assert tripwire_quiet(world)
