@@ -7,10 +7,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from test_publish import CAMP, NOW, ROADS, World, assert_exactly_once, audit_events, emulators, with_files, world
 
 from pmcpost import backoff
-from pmcpost.fold import read_ledger
+from pmcpost.audit import AuditLog
+from pmcpost.fold import AuditDamaged, read_ledger
 from pmcpost.plan import build_plan
 from pmcpost.report import build_report
 
@@ -115,3 +117,24 @@ def test_a_back_off_step_is_kept_by_the_checkpoint(world: World) -> None:
         }
     )
     assert isinstance(datetime.fromisoformat(first["facebook"]["retry_after"].replace("Z", "+00:00")), datetime)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("backoff_step", 0, "backoff_step is 0, not a whole number (1 or more)"),
+        ("backoff_step", "2", 'backoff_step is "2", not a whole number (1 or more)'),
+        ("retry_after", "tomorrow", 'retry_after "tomorrow" is not UTC ISO 8601 (such as 2026-11-03T09:30:00.000000Z)'),
+    ],
+)
+def test_the_fold_checks_the_back_off_fields(world: World, field: str, value: object, said: str) -> None:
+    with_files(world, CAMP)
+    config = world.config()
+    log = AuditLog(config.audit_dir)
+    entry = {"event": "failed", "announcement": "health/2026-12-02-eye-camp", "platform": "facebook", "error": "x"}
+    log.append({**entry, "backoff_step": 1, "retry_after": "2026-12-02T04:45:00.000000Z", field: value})
+    log.sync()
+    with pytest.raises(AuditDamaged) as caught:
+        read_ledger(config)
+    (name,) = [p.name for p in config.audit_dir.glob("*.jsonl")]
+    assert caught.value.problems == [f"audit/{name}:1: {said}"]
