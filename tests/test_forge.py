@@ -180,10 +180,7 @@ def test_when_github_cannot_be_asked_nothing_is_posted_and_the_run_fails_clearly
     message = f"GitHub answered GET /repos/pmc-pune/announcements/commits/{sha}/pulls with {said}"
     assert str(caught.value) == (f"the approval of the due posts could not be proven, so they were held: {message}")
     assert proven.x.requests == [] and proven.graph.requests == []
-    assert {e["reason"] for e in entries(proven, "held")} == {
-        f"approval not proven: GitHub could not be asked ({message}); never posted without proof"
-    }
-    assert TOKEN not in json.dumps(audit_events(proven.config()))
+    assert not (proven.root / "audit").exists()  # no line per failing run: the failed job is the message
 
 
 def test_a_missing_token_holds_the_post_and_names_the_variable(proven: World) -> None:
