@@ -96,3 +96,40 @@ def test_any_other_identity_is_refused_clearly_and_nothing_is_posted(protected: 
     )
     assert protected.world.x.requests == [] and protected.world.graph.requests == []
     assert protected.commits() == []
+
+
+def test_in_ci_the_approval_proof_travels_with_the_intents_to_the_protected_main(
+    protected: Remote, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole publish job: App identity, approval proven by GitHub (the REST emulator), intents with the
+    proof on main before the first post."""
+    from emulator.github import TOKEN, GitHubEmulator
+    from test_forge import APPROVER, COORDINATOR, with_proof
+
+    # the cell turns the proof on (through a commit the App pushes here, as the hook allows nobody else)
+    setup = runner_as(protected, "cell", APP, APP_EMAIL)
+    config = setup.root / "config.yaml"
+    config.write_text(with_proof(config.read_text(encoding="utf-8")), encoding="utf-8")
+    git(setup.root, "commit", "-qam", "config: approval proven by GitHub")
+    git(setup.root, "push", "-q", "origin", "main")
+    sha = git(setup.root, "log", "-1", "--format=%H", "--", ROADS)
+    camp_sha = git(setup.root, "log", "-1", "--format=%H", "--", CAMP)
+    seen: dict[str, Any] = {}
+    protected.first_create.action = lambda: seen.update(audit=protected.audit())
+    with GitHubEmulator() as gh:
+        for commit in {sha, camp_sha}:
+            pull = gh.add_pull(commit, (commit,), author=COORDINATOR)
+            gh.review(pull, APPROVER, "APPROVED")
+        runner = runner_as(protected, "runner-app", APP, APP_EMAIL)
+        monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+        monkeypatch.setenv("PMCPOST_GITHUB_API_URL", gh.url)
+
+        done = publish(runner)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    roads = [e for e in seen["audit"] if e["event"] == "intent" and e["announcement"].startswith("roads/")]
+    assert roads and all(e["approval_proof"] == {"pull_request": 1, "reviewer": APPROVER, "commit": sha} for e in roads)
+    # the camp's approver (manisha.joshi) has no GitHub handle in config.yaml: nothing can prove it, so it waits
+    held = [e for e in protected.audit() if e["event"] == "held" and "part" not in e]
+    assert {e["announcement"] for e in held} == {"health/2026-12-02-eye-camp"}
+    assert TOKEN not in done.stdout + done.stderr
