@@ -379,6 +379,11 @@ def audit_show(
 )
 @click.option("--dormant", is_flag=True, help="Only the dormant departments; exit 1 when there is any.")
 @click.option(
+    "--file-issues",
+    is_flag=True,
+    help="With --dormant: open or update one GitHub issue per dormant department, close the others' (exit 0).",
+)
+@click.option(
     "--now", "moment", callback=_parse_moment, metavar="TIME", help="Take this time as now (reproducible reports)."
 )
 @pass_state
@@ -389,6 +394,7 @@ def report(
     until: str | None,
     fmt: str,
     dormant: bool,
+    file_issues: bool,
     moment: Any,
 ) -> None:
     """Posts per department, platform and kind; failures, retractions, last post, who posted and approved;
@@ -396,12 +402,20 @@ def report(
     from pmcpost.output.report import render, render_dormant
     from pmcpost.report import period, report_from_repository
 
+    if file_issues and not dormant:
+        raise click.UsageError("--file-issues works with --dormant")
     config = state.config
     now = _now(config, moment)
     start, end, label = period(config.organisation.tz, now, month=month, since=since, until=until)
     result = report_from_repository(config, since=start, until=end, now=now, label=label)
     if dormant:
         render_dormant(result, fmt)
+        if file_issues:
+            from pmcpost.forge import GitHub, file_dormancy_issues
+
+            for done in file_dormancy_issues(config, result.dormant, GitHub.from_config(config, os.environ)):
+                click.echo(f"{done.action} issue #{done.number} for {done.department}", err=fmt == "json")
+            return  # the people are told: the job stays green
         if result.dormant:
             sys.exit(EXIT_PROBLEMS)
         return

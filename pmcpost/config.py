@@ -26,6 +26,7 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 GITHUB_RE = re.compile(r"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 LANG_RE = re.compile(r"^[a-z]{2,3}$")
 ENV_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+REPOSITORY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")
 
 KINDS = ("alert", "notice", "scheme", "project", "event")
 
@@ -104,6 +105,20 @@ class Policy:
     freeze: bool = False
     freeze_file: str = "FREEZE"
     max_media_bytes: int = 5 * 1024 * 1024
+    approval_proof: str = "none"  # or "github-review": an approving review on the pull request (pmcpost.forge)
+
+
+APPROVAL_PROOFS = ("none", "github-review")
+
+
+@dataclass(frozen=True)
+class GithubSettings:
+    """``github:``: the repository on GitHub, for review proofs and dormancy issues (pmcpost.forge)."""
+
+    repository: str = ""  # owner/name; empty: $GITHUB_REPOSITORY (set in GitHub Actions)
+    api_url: str = "https://api.github.com"  # PMCPOST_GITHUB_API_URL overrides it
+    token_env: str = "GITHUB_TOKEN"  # the variable holding the token (the job's GITHUB_TOKEN)
+    dormancy_label: str = "pmcpost-dormant"  # the label of the issues `report --dormant --file-issues` files
 
 
 @dataclass(frozen=True)
@@ -136,6 +151,7 @@ class Config:
     policy: Policy
     paths: Paths
     audit: AuditSettings = AuditSettings()
+    github: GithubSettings = GithubSettings()
 
     @property
     def path(self) -> Path:
@@ -244,7 +260,7 @@ class _ConfigReader:
             return None
         r.check_keys(
             top,
-            {"organisation", "cell", "departments", "platforms", "policy", "paths", "audit"},
+            {"organisation", "cell", "departments", "platforms", "policy", "paths", "audit", "github"},
             ("organisation", "departments", "platforms"),
             "config.yaml",
             root,
@@ -263,9 +279,10 @@ class _ConfigReader:
         )
         paths = self.paths(top["paths"][1]) if "paths" in top else Paths()
         audit = self.audit(top["audit"][1]) if "audit" in top else AuditSettings()
+        github = self.github(top["github"][1] if "github" in top else None, root)
         if org is None or r.failed:
             return None
-        return Config(self.root, org, cell_name, members, departments, platforms, policy, paths, audit)
+        return Config(self.root, org, cell_name, members, departments, platforms, policy, paths, audit, github)
 
     # -- sections --------------------------------------------------------------------------------
     def names(self, node: Node, what: str, languages: tuple[str, ...] | None = None) -> dict[str, str]:
@@ -543,6 +560,7 @@ class _ConfigReader:
                 "freeze",
                 "freeze_file",
                 "max_media_bytes",
+                "approval_proof",
             },
             (),
             "policy",
@@ -563,6 +581,15 @@ class _ConfigReader:
             kwargs["max_media_bytes"] = r.integer(
                 e["max_media_bytes"][1], "policy.max_media_bytes", minimum=1, maximum=MAX_MEDIA_BYTES
             )
+        if "approval_proof" in e:
+            proof = r.string(e["approval_proof"][1], "policy.approval_proof")
+            if proof is not None and proof not in APPROVAL_PROOFS:
+                r.error(
+                    e["approval_proof"][1],
+                    f"policy.approval_proof must be one of {', '.join(APPROVAL_PROOFS)}, found {proof!r}",
+                )
+            elif proof is not None:
+                kwargs["approval_proof"] = proof
         if "default_platforms" in e:
             names = []
             for pnode, pname in r.string_list(e["default_platforms"][1], "policy.default_platforms") or []:
@@ -664,6 +691,39 @@ class _ConfigReader:
         if settings.require_signatures and not settings.public_keys:
             r.error(e["require_signatures"][1], "audit.require_signatures needs at least one key in audit.public_keys")
         return settings
+
+    def github(self, node: Node | None, top: Node) -> GithubSettings:
+        """``github:`` (optional); PMCPOST_GITHUB_API_URL overrides its api_url, as for the platforms."""
+        r = self.r
+        kwargs: dict[str, Any] = {}
+        e = r.mapping(node, "github") if node is not None else None
+        if e is not None:
+            r.check_keys(e, {"repository", "api_url", "token_env", "dormancy_label"}, (), "github", node)
+            if "repository" in e:
+                repo = r.string(e["repository"][1], "github.repository")
+                if repo is not None and not REPOSITORY_RE.match(repo):
+                    r.error(e["repository"][1], f"github.repository must be owner/name, found {repo!r}")
+                elif repo is not None:
+                    kwargs["repository"] = repo
+            if "api_url" in e:
+                kwargs["api_url"] = self.api_url(e["api_url"][1], "github.api_url")
+            if "token_env" in e:
+                var = r.string(e["token_env"][1], "github.token_env")
+                if var is not None and not ENV_NAME_RE.match(var):
+                    r.error(
+                        e["token_env"][1], "github.token_env must name an environment variable (such as GITHUB_TOKEN)"
+                    )
+                elif var is not None:
+                    kwargs["token_env"] = var
+            if "dormancy_label" in e:
+                kwargs["dormancy_label"] = r.string(e["dormancy_label"][1], "github.dormancy_label")
+        env_url = self.environ.get("PMCPOST_GITHUB_API_URL")
+        if env_url:
+            if not re.match(r"^https?://[^\s/]+(:\d+)?(/[^\s]*)?$", env_url):
+                r.error(node or top, f"PMCPOST_GITHUB_API_URL must be an http(s):// base address, found {env_url!r}")
+            else:
+                kwargs["api_url"] = env_url.rstrip("/")
+        return GithubSettings(**{k: v for k, v in kwargs.items() if v is not None})
 
 
 def _utc_stamp(text: str) -> str | None:

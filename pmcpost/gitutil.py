@@ -305,8 +305,8 @@ def commit_and_push(
         why = _last_words(push)
         if _refused_for_good(push.stderr):
             raise GitError(
-                f"{remote} refused the push to {branch}: {why}. The commit is still here; push it by hand once "
-                "the branch accepts it (e.g. allow the CI bot past the branch protection)"
+                f"{remote} refused the push to {branch}: {why}. The commit is still here. A protected branch must "
+                'let this identity push: see "Publishing on a protected main" in docs/ci.md'
             )
         if attempt == attempts:
             break

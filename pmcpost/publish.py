@@ -68,6 +68,9 @@ class PublishContext:
     wall_clock: Callable[[], float] = time.time
     factory: Callable[[str], Platform] | None = None
     on_progress: Callable[[Outcome], None] | None = None
+    backoff: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # Plan.backoff
+    proofs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # content path -> approval proof
+    now: datetime | None = None  # the plan's time, which back-off steps count from (default: wall_clock)
 
 
 def sha256_text(text: str) -> str:
@@ -110,6 +113,17 @@ class Publisher:
         }
         if commit:
             record["commit"], record["author"] = commit[0], {"name": commit[1], "email": commit[2]}
+        proof = self.ctx.proofs.get(a.path)
+        if proof is not None and event in ("intent", "posted", "reconciled"):
+            record["approval_proof"] = dict(proof)
+        if event == "failed":
+            from pmcpost import backoff
+
+            # one step further than the platform's (or this post's) failures in a row: the next run waits
+            known = self.ctx.backoff.get(item.platform)
+            previous = max(int(known["step"]) if known else 0, item.record.backoff_step)
+            now = self.ctx.now or datetime.fromtimestamp(self.ctx.wall_clock(), timezone.utc)
+            record.update(backoff.fields(previous, now))
         if message is not None and part is not None:
             record["part"] = part
             record["parts"] = len(message.parts)
@@ -384,12 +398,22 @@ def _said(exc: BaseException) -> str:
     return scrub(str(exc))
 
 
-def record_freeze(log: AuditLog, plan: Plan, run_id: str, actor: Mapping[str, str]) -> None:
-    """Every run during a freeze says so in the ledger, with what it held back."""
-    frozen = plan.with_status("frozen")
+def record_freeze(log: AuditLog, plan: Plan, run_id: str, actor: Mapping[str, str]) -> bool:
+    """A freeze goes into the ledger with what it held back, once: a run that would say the same as the last
+    freeze entry writes nothing (and so commits nothing). True when an entry was written."""
+    held = sorted(f"{i.id}/{i.platform}" for i in plan.with_status("frozen"))
+    if plan.frozen_logged == held:
+        return False
     log.append(
-        {"event": "freeze", "run": run_id, "actor": dict(actor), "reason": f"freeze on: {len(frozen)} post(s) not made"}
+        {
+            "event": "freeze",
+            "run": run_id,
+            "actor": dict(actor),
+            "reason": f"freeze on: {len(held)} post(s) not made",
+            "held": held,
+        }
     )
+    return True
 
 
 class _StopItem(Exception):

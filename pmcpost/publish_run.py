@@ -83,7 +83,9 @@ def run(
         # Plan inside the lock: another run may have just posted.
         plan, problems = build_plan(config, files, now, platforms=platforms)
         print_left_out(problems)
+        _require_credentials(config, plan, environ, skip_unconfigured)
         run_id = uuid.uuid4().hex[:16]
+        forge_error, proofs, held_written = _prove_approvals(config, plan, environ, signer, run_id)
         # Missed posts first: they are facts, recorded whatever this run goes on to post (or not).
         missed = new_missed(plan)
         if missed:
@@ -91,19 +93,26 @@ def run(
             print_missed(config, missed, recorded=True)
         _show_not_posted(config, plan)
         if not plan.to_post:
+            from pmcpost import jobsummary
+
+            froze = False
             if plan.frozen:
                 from pmcpost.audit import AuditLog
                 from pmcpost.gitutil import actor
                 from pmcpost.publish import record_freeze
 
-                record_freeze(AuditLog(config.audit_dir, signer=signer), plan, run_id, actor(environ))
-            head_failed = (bool(missed) or plan.frozen) and not _publish_head(config)
-            if git_push and missed:
+                froze = record_freeze(AuditLog(config.audit_dir, signer=signer), plan, run_id, actor(environ))
+            wrote = bool(missed) or froze or held_written
+            head_failed = wrote and not _publish_head(config)
+            if git_push and wrote:
                 from pmcpost.gitutil import commit_and_push
 
-                # pushed, so that the next job (a fresh clone) does not record them again
-                commit_and_push(config.root, _pushed_paths(config), f"pmcpost: missed posts of run {run_id} [skip ci]")
+                # pushed, so that the next job (a fresh clone) does not record them again; a run that wrote
+                # nothing commits nothing
+                commit_and_push(config.root, _pushed_paths(config), f"pmcpost: ledger of run {run_id} [skip ci]")
+            jobsummary.write(environ, plan)
             con.print("Nothing is due to be posted.")
+            _raise_forge_error(forge_error)
             return EXIT_PROBLEMS if _has_errors(problems) or missed or head_failed else EXIT_OK
         _show_plan(config, plan, environ, skip_unconfigured)
         if not assume_yes:
@@ -116,6 +125,9 @@ def run(
                 return EXIT_PROBLEMS if missed else EXIT_OK
         ctx = _context(config, plan, environ, skip_unconfigured, signer)
         ctx.run_id = run_id
+        ctx.backoff = plan.backoff
+        ctx.now = plan.now
+        ctx.proofs = proofs
         publisher = Publisher(ctx)
         if git_push:
             from pmcpost.gitutil import commit_and_push
@@ -138,8 +150,112 @@ def run(
             from pmcpost.gitutil import commit_and_push
 
             commit_and_push(config.root, _pushed_paths(config), f"pmcpost: outcomes of run {ctx.run_id} [skip ci]")
+    from pmcpost import jobsummary
+
+    jobsummary.write(environ, plan, outcomes)
+    _raise_forge_error(forge_error)
     failed = [o for o in outcomes if o.status in ("failed", "held")]
     return EXIT_PROBLEMS if failed or missed or head_failed or _has_errors(problems) else EXIT_OK
+
+
+def _require_credentials(config: Config, plan: Plan, environ: Mapping[str, str], skip_unconfigured: bool) -> None:
+    """In CI a missing secret of a platform with something to post stops the run once, before any intent:
+    one clear message instead of a failed entry for every post on every run."""
+    if skip_unconfigured:
+        return
+    missing: dict[str, list[str]] = {}
+    for item in plan.to_post:
+        unset = _unset_credentials(config, item.platform, environ)
+        if unset:
+            missing[item.platform] = unset
+    if not missing:
+        return
+    from pmcpost.errors import CredentialsError
+
+    said = "; ".join(f"{p} needs {', '.join(v)}" for p, v in sorted(missing.items()))
+    names = ", ".join(sorted(missing))
+    from pmcpost.words import plural
+
+    n = sum(map(len, missing.values()))
+    raise CredentialsError(
+        f"nothing was posted and nothing was written to the audit log: {said}, which "
+        f"{plural(n, 'is', 'are', count=False)} not set. Add the {plural(n, 'secret', count=False)} to the "
+        f"publish job's env (or set platforms.<name>.enabled: false for {names} in config.yaml)"
+    )
+
+
+def _prove_approvals(
+    config: Config, plan: Plan, environ: Mapping[str, str], signer: Signer | None, run_id: str
+) -> tuple[str | None, dict[str, dict[str, object]], bool]:
+    """With policy.approval_proof: github-review, hold every post whose approval GitHub does not prove (or
+    cannot be asked about). Returns (GitHub's error, the proofs by content path, whether a held entry was
+    written); a held entry is written only when its reason changed, so a waiting post adds no line per run."""
+    if config.policy.approval_proof != "github-review":
+        return None, {}, False
+    # a thread already half posted was proven when it started
+    todo = [i for i in plan.to_post if not i.record.posted]
+    if not todo:
+        return None, {}, False
+    from pmcpost import forge
+
+    error: str | None = None
+    try:
+        found = forge.proofs_for(config, [i.announcement for i in todo], environ)
+    except forge.ForgeError as exc:
+        error = str(exc)
+        found = {i.announcement.path: f"GitHub could not be asked ({exc}); never posted without proof" for i in todo}
+    proofs: dict[str, dict[str, object]] = {}
+    held = []
+    for item in todo:
+        proof = found[item.announcement.path]
+        if isinstance(proof, str):
+            item.status, item.reason = "held", f"approval not proven: {proof}"
+            held.append(item)
+        else:
+            proofs[item.announcement.path] = proof.as_entry()
+    # GitHub's trouble is not the post's: the run fails and says so, but the log gets no line per failing run
+    written = _record_holds(config, held, environ, signer, run_id) if error is None else False
+    return error, proofs, written
+
+
+def _record_holds(
+    config: Config, held: Sequence[PlanItem], environ: Mapping[str, str], signer: Signer | None, run_id: str
+) -> bool:
+    from pmcpost.audit import AuditLog
+    from pmcpost.gitutil import actor
+
+    fresh = [i for i in held if i.record.held != i.reason]
+    if not fresh:
+        return False
+    log = AuditLog(config.audit_dir, signer=signer)
+    who = actor(environ)
+    for item in fresh:
+        a = item.announcement
+        log.append(
+            {
+                "event": "held",
+                "run": run_id,
+                "announcement": a.id,
+                "department": a.department,
+                "kind": a.kind,
+                "coordinator": config.person_ref(a.coordinator),
+                "approver": config.person_ref(a.approved_by),
+                "platform": item.platform,
+                "content_sha256": a.source_sha256,
+                "actor": who,
+                "reason": item.reason,
+            }
+        )
+        item.record.held = item.reason
+    log.sync()
+    return True
+
+
+def _raise_forge_error(error: str | None) -> None:
+    if error is not None:
+        from pmcpost.forge import ForgeError
+
+        raise ForgeError(f"the approval of the due posts could not be proven, so they were held: {error}")
 
 
 def _record_missed(

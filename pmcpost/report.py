@@ -130,6 +130,7 @@ def build_report(
     total = Activity("total")
     platforms = list(config.platforms)
     kinds = list(KINDS)
+    failed_seen: set[tuple[str, str]] = set()
     for e in entries:
         moment = _time(e)
         slug = _department(e)
@@ -160,8 +161,12 @@ def build_report(
                 if approver:
                     a.approvers.add(approver)
         elif event == "failed":
-            act.failures += 1
-            total.failures += 1
+            # once per announcement and platform: a platform failing run after run is one failure, not many
+            key = (str(e.get("announcement")), str(e.get("platform")))
+            if key not in failed_seen:
+                failed_seen.add(key)
+                act.failures += 1
+                total.failures += 1
         elif event == "retracted":
             act.retractions += 1
             total.retractions += 1

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from pmcpost.config import Config
-from pmcpost.plan import PlanItem, make_plan
+from pmcpost.plan import PlanItem, ledger_holds, make_plan
 
 GROUPS = ("scheduled", "due", "posted", "failed", "missed", "expired", "changed", "retracted", "held", "frozen")
 COLUMNS = ("scheduled", "due", "posted", "failed", "missed", "expired", "changed")
@@ -28,6 +28,8 @@ def _group(item: PlanItem) -> str:
         return "retracted"
     if item.status in ("due", "resume"):
         return "due"
+    if item.status == "held" and item.record.held:
+        return "held"  # no approval proof: the reason says what is missing
     if item.status == "retry" or (item.record.failed and not item.record.complete):
         return "failed"
     if item.status in ("unapproved", "error"):
@@ -44,6 +46,7 @@ def collect(config: Config, now: datetime, *, quota_now: datetime | None = None)
     announcements = load_all(config).announcements
     state = read_ledger(config)
     plan = make_plan(config, announcements, state, now, quota_now=quota_now)
+    ledger_holds(plan)
     out = {slug: DepartmentStatus(slug, d.name.get("en", slug)) for slug, d in config.departments.items()}
     for item in plan.items:
         dept = out.get(item.announcement.department)

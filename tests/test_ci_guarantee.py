@@ -318,8 +318,8 @@ def test_when_the_intents_cannot_be_pushed_nothing_is_posted(remote: Remote) -> 
     assert done.stderr.splitlines()[-1] == (
         "pmcpost: error: nothing was posted, because the audit log's intents could not be pushed first: origin "
         "refused the push to main: remote: main is protected / ! [remote rejected] HEAD -> main (pre-receive hook "
-        "declined). The commit is still here; push it by hand once the branch accepts it (e.g. allow the CI bot "
-        "past the branch protection)"
+        'declined). The commit is still here. A protected branch must let this identity push: see "Publishing '
+        'on a protected main" in docs/ci.md'
     )
     assert remote.world.x.requests == [] and remote.world.graph.requests == []
     assert remote.commits() == []

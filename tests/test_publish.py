@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -131,8 +131,10 @@ def test_rate_limit_with_a_far_or_no_reset_stops_the_platform_for_this_run(
     config = world.config()
     failed = [e for e in audit_events(config) if e["event"] == "failed"]
     assert len(failed) == 1 and "rate limit" in str(failed[0]["error"])
-    # The next run posts what was held.
+    # X backs off for 15 minutes: a run at the same time leaves it alone; the first run after posts what was held.
     assert world.run() == 0
+    assert world.x.posts == []
+    assert world.run(now=NOW + timedelta(minutes=15)) == 0
     assert_exactly_once(world)
 
 
@@ -309,7 +311,7 @@ def test_bad_credentials_plain_message_no_retry_other_platforms_posted(
     assert world.slept == []
     assert_exactly_once(world, platforms=("facebook", "website"))
     assert "wrong-SECRET-value-3344" not in all_files_text(world.root / "audit")
-    assert world.run() == 0
+    assert world.run(now=NOW + timedelta(minutes=15)) == 0  # the first run after X's back-off, fixed keys
     assert_exactly_once(world)
 
 
@@ -324,10 +326,19 @@ def test_missing_credentials_are_skipped_on_a_workstation_and_fail_in_ci(
     assert world.graph.requests == []
     assert_exactly_once(world, platforms=("twitter", "website"))
 
-    # In CI (--fail-unconfigured), the same is a failure naming the variable.
-    assert world.run(env=env, skip_unconfigured=False) == 1
-    out = capsys.readouterr().out
-    assert "PMCPOST_FACEBOOK_PAGE_TOKEN" in out
+    # In CI (--fail-unconfigured), the same stops the run once, naming the variable, before any intent.
+    ledger = sorted((world.root / "audit").glob("*.jsonl"))
+    before = [p.read_bytes() for p in ledger]
+    from pmcpost.errors import CredentialsError
+
+    with pytest.raises(CredentialsError) as caught:
+        world.run(env=env, skip_unconfigured=False)
+    assert str(caught.value) == (
+        "nothing was posted and nothing was written to the audit log: facebook needs PMCPOST_FACEBOOK_PAGE_TOKEN, "
+        "which is not set. Add the secret to the publish job's env (or set platforms.<name>.enabled: false for "
+        "facebook in config.yaml)"
+    )
+    assert [p.read_bytes() for p in sorted((world.root / "audit").glob("*.jsonl"))] == before
     assert world.graph.requests == []
     assert world.run() == 0
     assert_exactly_once(world)
@@ -419,8 +430,18 @@ def test_a_freeze_with_nothing_exempt_posts_nothing_and_still_records_the_run(wo
     config = world.config()
     freezes = [e for e in audit_events(config) if e["event"] == "freeze"]
     assert [f["reason"] for f in freezes] == ["freeze on: 6 post(s) not made"]
-    assert world.run() == 0  # every run records it
-    assert len([e for e in audit_events(config) if e["event"] == "freeze"]) == 2
+    ids = ("roads/2026-11-27-road-closure-karve-road", "health/2026-12-02-eye-camp")
+    assert freezes[0]["held"] == sorted(f"{a}/{p}" for a in ids for p in ("twitter", "facebook", "website"))
+    # The next run would say the same: it writes nothing (a freeze of days adds no line every 15 minutes).
+    log = sorted((world.root / "audit").glob("*.jsonl"))
+    before = [p.read_bytes() for p in log]
+    assert world.run() == 0
+    assert [p.read_bytes() for p in sorted((world.root / "audit").glob("*.jsonl"))] == before
+    # What the freeze holds back changed (a post was withdrawn): that is recorded.
+    (world.root / CAMP).unlink()
+    assert world.run() == 0
+    freezes = [e for e in audit_events(config) if e["event"] == "freeze"]
+    assert [f["reason"] for f in freezes] == ["freeze on: 6 post(s) not made", "freeze on: 3 post(s) not made"]
 
 
 def test_a_lost_response_that_cannot_be_checked_is_looked_up_next_run_not_reposted(world: World) -> None:

@@ -204,8 +204,14 @@ def test_missing_credentials_skipped_on_a_workstation_failed_in_ci(world: World)
     del env["PMCPOST_FACEBOOK_PAGE_TOKEN"]
     in_ci = publish(world, "--yes", env=env | {"CI": "true"})
     assert in_ci.returncode == 1
-    assert "PMCPOST_FACEBOOK_PAGE_TOKEN" in in_ci.stdout
-    assert world.graph.requests == []
+    # once, clearly, before any intent: no post anywhere and no audit entry
+    assert in_ci.stderr.splitlines()[-1] == (
+        "pmcpost: error: nothing was posted and nothing was written to the audit log: facebook needs "
+        "PMCPOST_FACEBOOK_PAGE_TOKEN, which is not set. Add the secret to the publish job's env (or set "
+        "platforms.<name>.enabled: false for facebook in config.yaml)"
+    )
+    assert tripwire_quiet(world)
+    assert not (world.root / "audit").exists()
     workstation = publish(world, "--yes", env=env)
     assert workstation.returncode == 0, workstation.stdout + workstation.stderr
     assert "no credentials: set PMCPOST_FACEBOOK_PAGE_TOKEN to post to facebook" in workstation.stdout

@@ -43,6 +43,9 @@ def _when(config: Config, record: dict[str, Any]) -> str:
         if config.organisation.timezone == "Asia/Kolkata"
         else f"{moment:%a %d %b %Y, %H:%M %Z}"
     )
+    if record.get("status") == "scheduled":
+        # scheduled CI runs start every few minutes, and late when GitHub is busy: never at the minute
+        when = f"the first run after {when}"
     if record.get("late_minutes"):
         when += f" ({late_words(record['late_minutes'])} late)"
     return when

@@ -37,7 +37,7 @@ def print_text(report: list[DepartmentStatus]) -> None:
     for d in report:
         for g in ("due", "failed", "changed", "held", "frozen"):
             for e in d.items[g]:
-                detail = e.get("error") or e.get("reason") or ""
+                detail = (e.get("reason") if e["status"] == "held" else None) or e.get("error") or e.get("reason") or ""
                 say(visible(f"{g}: {e['id']} on {e['platform']}" + (f": {detail}" if detail else "")))
         for e in d.items["retracted"]:
             line = f"retracted: {e['id']} on {e['platform']}: {e.get('reason') or 'no reason given'}"

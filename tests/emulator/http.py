@@ -265,6 +265,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch()
 
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output clean; the emulator's request log is the record
 
