@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pmcpost.platforms.spec import MediaRules, Option, PlatformSpec
 
 SPEC = PlatformSpec(
@@ -34,9 +36,25 @@ SPEC = PlatformSpec(
     can_look_up=False,  # a bot cannot read a channel's history: `pmcpost record` settles a lost answer
     rejects_duplicates=False,
     linked_from_website=True,
+    id_from_url="pmcpost.platforms.telegram_spec:post_id_from_url",
 )
 
 
 def utf16_length(text: str) -> int:
     """The length Telegram checks: UTF-16 code units (an emoji outside the BMP counts 2)."""
     return len(text.encode("utf-16-le")) // 2
+
+
+_PUBLIC_RE = re.compile(r"^https://t\.me/([A-Za-z][A-Za-z0-9_]{3,31})/(\d+)/?$")
+_PRIVATE_RE = re.compile(r"^https://t\.me/c/(\d+)/(\d+)/?$")
+
+
+def post_id_from_url(url: str) -> str | None:
+    """The adapter's post id (``chat:message``) named by a message link: t.me/<name>/<n> or t.me/c/<id>/<n>."""
+    public = _PUBLIC_RE.match(url)
+    if public:
+        return f"@{public.group(1)}:{public.group(2)}"
+    private = _PRIVATE_RE.match(url)
+    if private:
+        return f"-100{private.group(1)}:{private.group(2)}"
+    return None
