@@ -191,6 +191,50 @@ def main() -> int:
     print(f"pmcpost publish --yes:           {ours:.3f} s")
     ratio = ours / bare
     print(f"ratio: {ratio:.2f} (goal <= 1.5) {'ok' if ratio <= 1.5 else 'ABOVE GOAL'}")
+    return bench_telegram(args.count)
+
+
+def bench_telegram(count: int) -> int:
+    """Telegram alone (X, Facebook and the website disabled): pmcpost publish against a bare requests loop
+    calling sendMessage through the same session (base URL, timeout) pmcpost uses."""
+    import requests  # noqa: F401  (imported before timing, as pmcpost's adapter imports it before posting)
+    from emulator.telegram import CHANNEL, TelegramEmulator
+
+    from pmcpost.platforms.http import RebasedSession
+
+    def telegram_only(text: str) -> str:
+        for name in ("twitter", "facebook"):
+            at = text.index(f"  {name}:\n")
+            text = text[:at] + text[at:].replace("    enabled: true", "    enabled: false", 1)
+        at = text.index("  telegram:\n")
+        text = text[:at] + text[at:].replace("    enabled: false", "    enabled: true", 1)
+        return text.replace("default_platforms: [twitter, facebook, website]", "default_platforms: [telegram]")
+
+    with tempfile.TemporaryDirectory(prefix="pmcpost-bench-") as tmp:
+        root = Path(tmp) / "repo"
+        root.mkdir()
+        make_repo(root, count)
+        config = root / "config.yaml"
+        config.write_text(telegram_only(config.read_text(encoding="utf-8")), encoding="utf-8")
+        subprocess.run(["git", "commit", "-qam", "telegram only"], cwd=root, check=True, capture_output=True)
+        with TelegramEmulator() as bt:
+            posts = messages(root, bt.environ())
+            started = time.perf_counter()
+            session = RebasedSession(bt.url, bt.url, 20.0)
+            for _, text, _ in posts:
+                reply = session.post(f"{bt.url}/bot{bt.token}/sendMessage", json={"chat_id": CHANNEL, "text": text})
+                assert reply.json()["ok"] is True
+            bare = time.perf_counter() - started
+        with TelegramEmulator() as tg:
+            ours, code = run_pmcpost(root, tg.environ())
+            if code != 0 or len(tg.seen_posts()) != len(posts):
+                print(f"pmcpost publish to Telegram failed (exit {code}, {len(tg.seen_posts())} posts)")
+                return 1
+    print(f"\n{len(posts)} posts ({count} announcements on Telegram)")
+    print(f"bare requests sendMessage loop:  {bare:.3f} s")
+    print(f"pmcpost publish --yes:           {ours:.3f} s")
+    ratio = ours / bare
+    print(f"ratio: {ratio:.2f} (goal <= 1.5) {'ok' if ratio <= 1.5 else 'ABOVE GOAL'}")
     return 0
 
 

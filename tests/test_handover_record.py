@@ -58,8 +58,9 @@ def status_of(world: World, announcement: str, platform: str, now: str) -> dict[
 
 
 def test_publish_hands_over_the_exact_text_and_images_and_status_awaits_then_overdue(hand_world: World) -> None:
+    summary_env = {"GITHUB_STEP_SUMMARY": str(hand_world.root.parent / "summary.md")}
     with clock_at("2026-12-02 10:00"):
-        assert hand_world.run() == 0
+        assert hand_world.run(env={**hand_world.env, **summary_env}) == 0
     folder = hand_world.root / "handover" / "whatsapp" / WATER_ID
     config = hand_world.config()
     [water] = [a for a in load_all(config).announcements if a.id == WATER_ID]
@@ -68,6 +69,12 @@ def test_publish_hands_over_the_exact_text_and_images_and_status_awaits_then_ove
     assert (folder / "image-1.png").read_bytes() == (
         hand_world.root / WATER.replace("2026-12-01-shutdown-parvati-zone.yaml", "images/shutdown-map.png")
     ).read_bytes()
+    summary = (hand_world.root.parent / "summary.md").read_text("utf-8")
+    assert "## pmcpost publish: to post by hand" in summary
+    assert (
+        f"| `{WATER_ID}` | whatsapp | handed over | post it by hand from handover/whatsapp/{WATER_ID}/, then:"
+        in summary
+    )
     entries = [e for e in audit_events(config) if e["platform"] == "whatsapp"]
     assert [e["event"] for e in entries] == ["intent", "intent"]
     with clock_at("2026-12-02 10:05"):

@@ -216,3 +216,12 @@ def test_doctor_checks_the_token_and_the_channel(tg_world: World) -> None:
     assert "@pmc_notices_bot" in checks["telegram"].message
     tg_calls = [r.path.rsplit("/", 1)[1] for r in tg(tg_world).requests]
     assert tg_calls == ["getMe", "getChat"]
+
+
+def test_in_ci_a_missing_bot_token_fails_the_run_before_any_intent(tg_world: World) -> None:
+    env = {k: v for k, v in tg_world.env.items() if k != "PMCPOST_TELEGRAM_BOT_TOKEN"} | {"CI": "true"}
+    with pytest.raises(CredentialsError) as caught:
+        tg_world.run(env=env)
+    assert "telegram needs PMCPOST_TELEGRAM_BOT_TOKEN" in str(caught.value)
+    assert not (tg_world.root / "audit").exists()
+    assert tg(tg_world).requests == []
