@@ -141,7 +141,7 @@ def build_report(
     scheduled = _scheduled(announcements, min(until, now))
     acts = {slug: Activity(slug) for slug in config.departments}
     total = Activity("total")
-    platforms = list(config.platforms)
+    platforms = config.enabled_platforms()  # and any other that posted in the period, as it appears
     kinds = list(KINDS)
     failed_seen: set[tuple[str, str]] = set()
     for e in entries:

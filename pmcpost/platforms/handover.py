@@ -100,7 +100,7 @@ class HandOver:
                 shutil.rmtree(folder)
             folder.mkdir(parents=True)
             for number, part in enumerate(message.parts, start=1):
-                name = "post.txt" if len(message.parts) == 1 else f"post-{number}.txt"
+                name = f"post-{number}.txt" if len(message.parts) > 1 else "post.txt"
                 (folder / name).write_text(part.text + "\n", encoding="utf-8")
                 for index, media in enumerate(part.media, start=1):
                     shutil.copyfile(media.path, folder / f"image-{index}{media.path.suffix.lower()}")
