@@ -225,6 +225,10 @@ class Renderer:
             slug: {"slug": d.slug, "name": dict(d.name), "hashtags": list(d.hashtags)}
             for slug, d in config.departments.items()
         }
+        # The last announcement's context (the same object is rendered for each of its platforms in turn).
+        self._context_of: Announcement | None = None
+        self._base_context: dict[str, Any] = {}
+        self._media_paths: dict[str, Path] = {}
 
     # -- templates -------------------------------------------------------------------------------
     def template_label(self, filename: str, *, resolve: bool = True) -> str:
@@ -268,22 +272,30 @@ class Renderer:
     # -- rendering -------------------------------------------------------------------------------
     def _context(self, a: Announcement, platform: str) -> dict[str, Any]:
         """What a template sees, but the languages: built once per message, not once per language."""
-        link = xtext.encode_url(a.link) if a.link else None
-        return {
-            "announcement": a,
-            "id": a.id,
-            "kind": a.kind,
-            "text": dict(a.text),
-            "title": dict(a.title),
-            "link": link,
-            "hashtags": list(a.hashtags),
-            "publish_at": a.publish_at,
-            "expires_at": a.expires_at,
-            "platform": platform,
-            "department": self._departments[a.department],
-            "coordinator": self._people.get(a.coordinator),
-            "approver": self._people.get(a.approved_by) if a.approved_by else None,
-        }
+        if a is not self._context_of:  # the platforms of one announcement share all but "platform"
+            self._context_of = a
+            self._base_context = {
+                "announcement": a,
+                "id": a.id,
+                "kind": a.kind,
+                "text": dict(a.text),
+                "title": dict(a.title),
+                "link": xtext.encode_url(a.link) if a.link else None,
+                "hashtags": list(a.hashtags),
+                "publish_at": a.publish_at,
+                "expires_at": a.expires_at,
+                "platform": platform,
+                "department": self._departments[a.department],
+                "coordinator": self._people.get(a.coordinator),
+                "approver": self._people.get(a.approved_by) if a.approved_by else None,
+            }
+        return {**self._base_context, "platform": platform}
+
+    def _media_path(self, path: str) -> Path:
+        absolute = self._media_paths.get(path)
+        if absolute is None:
+            absolute = self._media_paths[path] = self.config.root / path
+        return absolute
 
     def render_text(
         self, a: Announcement, platform: str, languages: list[str], context: dict[str, Any] | None = None
@@ -309,23 +321,40 @@ class Renderer:
 
     def render(self, announcement: Announcement, platform: str) -> Message:
         """The posts ``announcement`` becomes on ``platform``."""
+        return self.render_measured(announcement, platform)[0]
+
+    def render_measured(self, announcement: Announcement, platform: str) -> tuple[Message, list[int | None]]:
+        """``render``, with the length of each part as the platform measures it where rendering measured it
+        already (None where it did not)."""
         a = announcement.for_platform(platform)
         languages = [lang for lang in self.config.organisation.languages if lang in a.text]
         primary = languages[0]
         warnings: list[str] = []
         limit, measure = platform_limit(platform)
         parts: list[Part] = []
+        lengths: list[int | None] = []
         context = self._context(a, platform)
         if platform == "twitter":
             layout = self.config.platforms[platform].options.get("layout", "combined")
             combined = self.render_text(a, platform, languages, context) if layout == "combined" else None
-            if combined is not None and measure(combined) <= limit:
+            length = measure(combined) if combined is not None else limit + 1
+            if length <= limit:
+                assert combined is not None
                 parts.append(Part(combined, "+".join(languages)))
+                lengths.append(length)
             else:
                 for lang in languages:
                     text = self.render_text(a, platform, [lang], context)
-                    parts.extend(Part(t, lang) for t in _thread(text, limit))
-            media = tuple(Media(self.config.root / m.path, m.alt.get(primary, ""), m.mime) for m in a.media)
+                    # What _thread does first: a text that fits is one post (and is measured only here).
+                    body = xtext.normalise(text).strip()
+                    if body and (length := measure(body)) <= limit:
+                        parts.append(Part(body, lang))
+                        lengths.append(length)
+                        continue
+                    thread = _thread(text, limit)
+                    parts.extend(Part(t, lang) for t in thread)
+                    lengths.extend([None] * len(thread))
+            media = tuple(Media(self._media_path(m.path), m.alt.get(primary, ""), m.mime) for m in a.media)
             if media:
                 parts[0] = Part(parts[0].text, parts[0].language, media, parts[0].link)
             if len(parts) > MAX_THREAD_PARTS:
@@ -333,16 +362,18 @@ class Renderer:
         else:
             text = self.render_text(a, platform, languages, context)
             alt_joined = tuple(
-                Media(self.config.root / m.path, " / ".join(m.alt[lang] for lang in languages if lang in m.alt), m.mime)
+                Media(self._media_path(m.path), " / ".join(m.alt[lang] for lang in languages if lang in m.alt), m.mime)
                 for m in a.media
             )
-            parts.append(Part(text, "+".join(languages), alt_joined, xtext.encode_url(a.link) if a.link else None))
-            if measure(text) > limit:
-                warnings.append(f"{measure(text):,} characters; {platform} allows {limit:,}")
+            parts.append(Part(text, "+".join(languages), alt_joined, context["link"]))
+            length = measure(text)
+            lengths.append(length)
+            if length > limit:
+                warnings.append(f"{length:,} characters; {platform} allows {limit:,}")
         missing = [lang for lang in self.config.organisation.languages if lang not in a.text]
         if missing:
             warnings.append(f"no text in {', '.join(missing)}")
-        return Message(platform, announcement, tuple(parts), tuple(warnings))
+        return Message(platform, announcement, tuple(parts), tuple(warnings)), lengths
 
 
 _NUMBERING = re.compile(r" \(\d+/\d+\)$")
@@ -379,16 +410,14 @@ def _thread(text: str, limit: int) -> list[str]:
     return pieces if all(xtext.weighted_length(p) <= limit for p in pieces) else parts
 
 
+_BLANK_LINES = re.compile("\n\n\n+")
+
+
 def _tidy(text: str) -> str:
     """NFC (keeping ZWJ/ZWNJ, which NFC never removes), no trailing spaces, at most one blank line."""
-    text = unicodedata.normalize("NFC", text)
-    lines = [line.rstrip() for line in text.strip().splitlines()]
-    out: list[str] = []
-    for line in lines:
-        if not line and out and not out[-1]:
-            continue
-        out.append(line)
-    return "\n".join(out)
+    text = "\n".join([line.rstrip() for line in unicodedata.normalize("NFC", text).strip().splitlines()])
+    # The first and the last line are not blank: a run of three or more newlines is a run of blank lines.
+    return _BLANK_LINES.sub("\n\n", text) if "\n\n\n" in text else text
 
 
 TemplateErrors = dict[tuple[str, int, str], list[Any]]  # (template, line, problem) -> [first seen, count]
@@ -405,7 +434,7 @@ def check_rendering(
     for a in announcements:
         for platform in a.platforms:
             try:
-                message = renderer.render(a, platform)
+                message, lengths = renderer.render_measured(a, platform)
             except TemplateError as exc:
                 key = (exc.template, exc.line, exc.problem)
                 if key in template_errors:
@@ -414,8 +443,8 @@ def check_rendering(
                     template_errors[key] = [f"{a.id} for {platform}", 1]
                 continue
             limit, measure = platform_limit(platform)
-            for i, part in enumerate(message.parts):
-                length = measure(part.text)
+            for i, (part, known) in enumerate(zip(message.parts, lengths, strict=True)):
+                length = known if known is not None else measure(part.text)
                 if length > limit:
                     problems.append(
                         Diagnostic(
