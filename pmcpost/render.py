@@ -345,13 +345,14 @@ class Renderer:
             else:
                 for lang in languages:
                     text = self.render_text(a, platform, [lang], context)
-                    # What _thread does first: a text that fits is one post (and is measured only here).
+                    # Measured once, here: a text that fits is the one post _thread would make of it.
                     body = xtext.normalise(text).strip()
-                    if body and (length := measure(body)) <= limit:
+                    length = measure(body) if body else 0
+                    if body and length <= limit:
                         parts.append(Part(body, lang))
                         lengths.append(length)
                         continue
-                    thread = _thread(text, limit)
+                    thread = _thread(text, limit, length)
                     parts.extend(Part(t, lang) for t in thread)
                     lengths.extend([None] * len(thread))
             media = tuple(Media(self._media_path(m.path), m.alt.get(primary, ""), m.mime) for m in a.media)
@@ -384,11 +385,12 @@ def _only_links_and_hashtags(text: str) -> bool:
     return bool(words) and all(w.startswith("#") or xtext.find_urls(w) == [(0, len(w))] for w in words)
 
 
-def _thread(text: str, limit: int) -> list[str]:
-    """The X posts of one language's text. A closing paragraph of links and hashtags stays with the post
-    before it: a post holding nothing but "#PMCWater (2/2)" tells a reader nothing."""
+def _thread(text: str, limit: int, length: int | None = None) -> list[str]:
+    """The X posts of one language's text (``length``: its weighted length, NFC and stripped, if known). A
+    closing paragraph of links and hashtags stays with the post before it: a post holding nothing but
+    "#PMCWater (2/2)" tells a reader nothing."""
     try:
-        parts = xtext.thread_parts(text, limit)
+        parts = xtext.thread_parts(text, limit, length=length)
     except ValueError:  # one unbreakable piece is longer than a post: validate reports it
         return [text]
     if len(parts) < 2 or not _only_links_and_hashtags(_NUMBERING.sub("", parts[-1])):
@@ -415,7 +417,7 @@ _BLANK_LINES = re.compile("\n\n\n+")
 
 def _tidy(text: str) -> str:
     """NFC (keeping ZWJ/ZWNJ, which NFC never removes), no trailing spaces, at most one blank line."""
-    text = "\n".join([line.rstrip() for line in unicodedata.normalize("NFC", text).strip().splitlines()])
+    text = "\n".join(map(str.rstrip, unicodedata.normalize("NFC", text).strip().splitlines()))
     # The first and the last line are not blank: a run of three or more newlines is a run of blank lines.
     return _BLANK_LINES.sub("\n\n", text) if "\n\n\n" in text else text
 

@@ -189,8 +189,7 @@ def _emoji_regex() -> Any:
 
 def normalise(text: str) -> str:
     """NFC, as X applies before counting; ZWJ (U+200D) and ZWNJ (U+200C) are kept (NFC never drops them)."""
-    if unicodedata.is_normalized("NFC", text):
-        return text
+    # The text itself when it is NFC already: normalize checks that faster than is_normalized does.
     return unicodedata.normalize("NFC", text)
 
 
@@ -704,19 +703,24 @@ def split_text(text: str, limit: int = X_LIMIT, *, reserve: int = 0) -> list[str
 
     Raises ValueError when a single unbreakable piece (a URL, a grapheme cluster) does not fit.
     """
+    return _split(text, limit, reserve, None)
+
+
+def _split(text: str, limit: int, reserve: int, length: int | None) -> list[str]:
+    """``split_text``; ``length`` is the weighted length of ``text.strip()`` when the caller knows it."""
     budget = limit - reserve
     if budget <= 0:
         raise ValueError(f"nothing fits: limit {limit} with {reserve} reserved")
     if not text:
         return []
-    if weighted_length(text.strip()) <= budget:
+    if (length if length is not None else weighted_length(text.strip())) <= budget:
         return [text]
     sentences, words = _cut_points(text)
     graphemes: list[int] | None = None
     chunks: list[str] = []
     start = 0
     while start < len(text):
-        if _fits(text, start, len(text), budget):
+        if start and _fits(text, start, len(text), budget):  # the whole text (start 0) does not fit
             chunks.append(text[start:])
             break
         end = _furthest_fit(text, start, sentences, budget)
@@ -737,21 +741,24 @@ def _suffix(index: int, total: int) -> str:
     return f" ({index}/{total})"
 
 
-def thread_parts(text: str, limit: int = X_LIMIT, *, numbered: bool = True) -> list[str]:
+def thread_parts(text: str, limit: int = X_LIMIT, *, numbered: bool = True, length: int | None = None) -> list[str]:
     """The posts of a thread for ``text`` (NFC, stripped): one part when it fits ``limit``, otherwise parts
-    cut by ``split_text``, numbered " (1/3)" when ``numbered``. A blank text gives no parts."""
+    cut by ``split_text``, numbered " (1/3)" when ``numbered``. A blank text gives no parts. ``length`` is the
+    weighted length of the NFC, stripped text when the caller has measured it already."""
     body = normalise(text).strip()
     if not body:
         return []
-    if weighted_length(body) <= limit:
+    if length is None:
+        length = weighted_length(body)
+    if length <= limit:
         return [body]
     if not numbered:
-        return [chunk.strip() for chunk in split_text(body, limit)]
+        return [chunk.strip() for chunk in _split(body, limit, 0, length)]
     digits = 1
     while True:
         # The suffix is ASCII (weight 1 each); reserve room for the widest index with this many digits.
         reserve = len(_suffix(0, 0)) - 2 + 2 * digits
-        chunks = split_text(body, limit, reserve=reserve)
+        chunks = _split(body, limit, reserve, length)
         if len(chunks) < 10**digits:
             total = len(chunks)
             return [chunk.strip() + _suffix(i, total) for i, chunk in enumerate(chunks, 1)]
