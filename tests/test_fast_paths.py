@@ -15,11 +15,12 @@ from typing import Any
 import jinja2
 import pytest
 import regex
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from pmcpost import xtext
+from pmcpost import xtext, yamlnodes
 from pmcpost.render import _tidy, sandbox_environment
 from pmcpost.template_limits import RenderLimits, render_limited
 
@@ -182,3 +183,31 @@ def test_globals_and_imports_reach_the_template(tmp_path: Path) -> None:
     (tmp_path / "macros.j2").write_text("{% macro hello() %}{{ greeting }}{% endmacro %}", encoding="utf-8")
     source = '{% import "macros.j2" as m %}{{ greeting }} {{ m.hello() }} {{ range(3)|list }} {{ d.name }}'
     assert limited(tmp_path, source) == "namaskar namaskar [0, 1, 2] पुणे"
+
+
+# -- YAML tags --------------------------------------------------------------------------------------------
+SCALARS = ["", "yes", "No", "on", "~", "null", "10:30", "1_000", "0x1F", "0o17", "1e3", ".inf", "-.NaN", "<<", "="]
+SCALARS += ["2026-12-01", "2026-12-01 10:30", "2026-12-01T10:30:00+05:30", "+12", "-3.5", "पाणी", "#x", "text"]
+
+
+@pytest.mark.parametrize("value", SCALARS)
+def test_tags_resolve_as_pyyaml_resolves_them(value: str) -> None:
+    ours: Any = yamlnodes._NodeLoader("")
+    theirs: Any = yaml.CSafeLoader("")
+    for implicit in [(True, False), (False, True)]:
+        assert ours.resolve(yaml.ScalarNode, value, implicit) == theirs.resolve(yaml.ScalarNode, value, implicit)
+    for kind in (yaml.SequenceNode, yaml.MappingNode):
+        assert ours.resolve(kind, None, (False, False)) == theirs.resolve(kind, None, (False, False))
+
+
+def test_composed_nodes_are_pyyamls() -> None:
+    text = "a: yes\nb: [1, 2.5, ~, '10:30', 2026-12-01]\nc: {d: पुणे, e: !!str 3}\nf: |\n  x\n"
+
+    def shape(node: Any) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            return node.tag, [(shape(k), shape(v)) for k, v in node.value]
+        if isinstance(node, yaml.SequenceNode):
+            return node.tag, [shape(v) for v in node.value]
+        return node.tag, node.value, node.style, node.start_mark.line, node.start_mark.column
+
+    assert shape(yaml.compose(text, Loader=yamlnodes._NodeLoader)) == shape(yaml.compose(text, Loader=yaml.CSafeLoader))
