@@ -108,7 +108,8 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
                 budget.iterations += 1
                 if budget.iterations > budget.limits.iterations:
                     self._fail(f"the template's loops ran more than {budget.limits.iterations:,} times")
-                self._tick(budget)
+                if time.monotonic() > budget.deadline:
+                    self._tick(budget)
             yield item
 
     @jinja2.pass_context
@@ -202,12 +203,14 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         """``function`` refusing to make more than the limit (checked first where it multiplies)."""
         passes = getattr(function, "jinja_pass_arg", None)
         skip = 0 if passes is None else 1  # the context, eval context or environment comes first
+        what = f"the {name} filter"
+        widens = name in _WIDENING_FILTERS
 
         @wraps(function)
         def checked(*args: Any, **kwargs: Any) -> Any:
-            if self.budget is not None:
+            if widens and self.budget is not None:
                 self._check_filter(name, args[skip:], kwargs)
-            return self._size(function(*args, **kwargs), f"the {name} filter")
+            return self._size(function(*args, **kwargs), what)
 
         return checked
 
@@ -243,12 +246,13 @@ def render_limited(template: jinja2.Template, context: Mapping[str, Any], limits
         chunks = template.root_render_func(context_)
         assert isinstance(chunks, GeneratorType)  # the concrete type: the ABC check is slower, and this runs per post
         pieces: list[str] = []
-        size = 0
+        append = pieces.append
+        size, most = 0, limits.chars
         try:
             for chunk in chunks:
-                pieces.append(chunk)
+                append(chunk)
                 size += len(chunk)
-                if size > limits.chars:
+                if size > most:
                     # Thrown into the template where it stands, so the error names its line.
                     too_long = f"the template's output is longer than {limits.chars:,} characters"
                     chunks.throw(TemplateLimitError(too_long))
@@ -272,6 +276,7 @@ class _Counting(NodeTransformer):
         return _filter(_JOINED, node.nodes, node.lineno)
 
 
+_WIDENING_FILTERS = frozenset({"replace", "center", "indent", "join", "format"})  # checked before they run
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 _LOOP_ATTRIBUTES = frozenset(name for name in dir(LoopContext) if not name.startswith("_"))
 _COUNTED = "_pmcpost_counted"

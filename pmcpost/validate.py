@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 # Below this many files a worker pool costs more to start than it saves.
 PARALLEL_THRESHOLD = 2000
+_SMALLEST_SPAN = 100
 
 
 @dataclass
@@ -115,9 +116,15 @@ def _load_batch(args: tuple[Config, list[Path]]) -> LoadResult:
 
 
 def _spans(count: int, jobs: int) -> list[tuple[int, int]]:
-    # A few batches per worker keeps both cores busy to the end without much overhead per batch.
-    chunk = max(200, -(-count // (jobs * 4)))
-    return [(i, min(i + chunk, count)) for i in range(0, count, chunk)]
+    """Slices of shrinking size (each a share of what is left): large ones while every worker is busy, small
+    ones at the end, so no worker sits idle for long while another finishes a big last slice."""
+    spans = []
+    start = 0
+    while start < count:
+        size = max(_SMALLEST_SPAN, (count - start) // (2 * jobs))
+        spans.append((start, min(start + size, count)))
+        start += size
+    return spans
 
 
 def _batches(files: list[Path], jobs: int) -> list[list[Path]]:
