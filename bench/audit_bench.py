@@ -94,7 +94,8 @@ def worker(task: str, directory: Path) -> dict[str, object]:
         problems = sum(1 for _ in verifier.problems())
         detail: dict[str, object] = {"entries": verifier.entries, "files": verifier.files, "problems": problems}
     else:
-        from pmcpost.auditquery import Query, iter_matches, write_entries
+        from pmcpost.auditquery import Query, iter_matches
+        from pmcpost.output.audit import write_entries
 
         with open("/dev/null", "w", encoding="utf-8") as sink:
             shown = write_entries(iter_matches(directory, Query(departments=("roads",))), "json", sink, timezone.utc)

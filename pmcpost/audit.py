@@ -250,6 +250,9 @@ class PlatformRecord:
     retract_failed: dict[int, str] = field(default_factory=dict)  # part -> why deleting it last failed
     missed: bool = False  # expired before anything was posted there (see pmcpost.missed)
     missed_at: str | None = None  # when a run recorded it
+    backoff_step: int = 0  # failed runs in a row (pmcpost.backoff); 0 after a post
+    retry_after: str | None = None  # no run tries before this time (UTC, ISO)
+    held: str | None = None  # why a run held it back before any intent (no approval proof), until an intent
 
     @property
     def complete(self) -> bool:
@@ -297,6 +300,10 @@ class LedgerState:
     active_since: dict[str, str] = field(default_factory=dict)
     retractions: dict[str, Retraction] = field(default_factory=dict)  # announcement -> its retraction
     untrusted: list[str] = field(default_factory=list)  # "file:line" of claims the trust policy refused
+    # platform -> {"step", "retry_after", "error"} while it is failing (pmcpost.backoff); a post clears it
+    backoff: dict[str, dict[str, Any]] = field(default_factory=dict)
+    frozen: list[str] | None = None  # what the last freeze entry held back, until the next intent
+    ok_runs: dict[str, str] = field(default_factory=dict)  # platform -> the last run that posted there
     entries: int = 0  # entries folded
     head: str = GENESIS  # the sha256 of the last line folded
 

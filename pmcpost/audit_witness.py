@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pmcpost.audit import FILE_RE, line_hash, log_files
 from pmcpost.errors import AuditError, PmcpostError, UsageError
+from pmcpost.words import plural
 
 if TYPE_CHECKING:
     from pmcpost.config import AuditSettings, Config
@@ -488,7 +489,7 @@ def witness_findings(directory: Path, label: str, w: Witnesses, *, root: Path | 
                 label,
                 0,
                 f"{w.heads_source} lists a head at entry {count} (time {head.time}, sha256 {head.sha256}), "
-                f"but the log has only {entries} entr{'ies' if entries != 1 else 'y'}: entries were cut off",
+                f"but the log has only {plural(entries, 'entry', 'entries')}: entries were cut off",
             )
     if w.local_head is not None and not found_local:
         sha, time = w.local_head

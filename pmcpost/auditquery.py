@@ -6,39 +6,17 @@ when the bytes every match must contain (``"department":"roads"``, written canon
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from pmcpost.audit import FILE_RE, format_time, log_files, parse_time, person_id
-from pmcpost.errors import UsageError
-from pmcpost.safetext import visible
+from pmcpost.audit import FILE_RE, format_time, log_files, person_id
+from pmcpost.moments import parse_bound as parse_bound  # --since/--until, read where every typed time is
 
 DEFAULT_EVENTS = ("posted", "reconciled", "retracted", "failed", "missed")
-FORMATS = ("text", "json", "csv")
-CSV_COLUMNS = (
-    "time",
-    "event",
-    "department",
-    "announcement",
-    "platform",
-    "part",
-    "parts",
-    "coordinator",
-    "approver",
-    "url",
-    "remote_id",
-    "error",
-    "reason",
-    "commit",
-    "author",
-    "actor",
-    "run",
-)
 
 
 @dataclass(frozen=True)
@@ -52,22 +30,6 @@ class Query:
     events: tuple[str, ...] = DEFAULT_EVENTS
     since: datetime | None = None
     until: datetime | None = None
-
-
-def parse_bound(text: str, tz: tzinfo, *, end: bool) -> datetime:
-    """A --since/--until value: a day (local, whole day included) or a date and time as people type it
-    (pmcpost.moments; local unless it has an offset). With ``end`` the result is exclusive: the day after a
-    date, or just after a date-time."""
-    from pmcpost.moments import MomentError, parse_day_or_moment
-
-    try:
-        moment = parse_day_or_moment(text, tz)
-    except MomentError as exc:
-        raise UsageError(str(exc)) from None
-    if not isinstance(moment, datetime):
-        day = datetime(moment.year, moment.month, moment.day, tzinfo=tz)
-        return day + timedelta(days=1) if end else day
-    return moment + timedelta(microseconds=1) if end else moment
 
 
 def _month_span(name: str) -> tuple[datetime, datetime] | None:
@@ -153,84 +115,3 @@ def iter_matches(directory: Path, query: Query) -> Iterator[tuple[bytes, dict[st
                 if coordinators and person_id(entry.get("coordinator")) not in coordinators:
                     continue
                 yield line, entry
-
-
-def _remote(entry: Mapping[str, Any]) -> Mapping[str, Any]:
-    remote = entry.get("remote")
-    return remote if isinstance(remote, Mapping) else {}
-
-
-def _actor(value: Any) -> str:
-    if not isinstance(value, Mapping):
-        return ""
-    if "user" in value:
-        return str(value["user"])
-    if "ci" in value:
-        return " ".join(str(value[k]) for k in ("ci", "job", "run_id") if value.get(k) is not None)
-    return ""
-
-
-def _local_time(text: str, tz: tzinfo) -> str:
-    try:
-        moment = parse_time(text)
-    except ValueError:
-        return text
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def text_line(entry: Mapping[str, Any], tz: tzinfo) -> str:
-    """One entry for people: when (local time), what, where, who, and the link or the reason."""
-    parts = [_local_time(str(entry.get("time", "")), tz), f"{entry.get('event', '?'):<10}"]
-    parts.append(str(entry.get("announcement") or "-"))
-    where = str(entry.get("platform") or "")
-    if isinstance(entry.get("parts"), int) and entry["parts"] > 1 and isinstance(entry.get("part"), int):
-        where += f" {entry['part'] + 1}/{entry['parts']}"
-    if where:
-        parts.append(where)
-    coordinator, approver = person_id(entry.get("coordinator")), person_id(entry.get("approver"))
-    if coordinator:
-        parts.append(f"by {coordinator}" + (f", approved by {approver}" if approver else ""))
-    url = _remote(entry).get("url")
-    if url:
-        parts.append(str(url))
-    for key in ("error", "reason"):
-        if entry.get(key):
-            parts.append(f"{key}: {entry[key]}")
-    return "  ".join(parts)
-
-
-def csv_row(entry: Mapping[str, Any]) -> list[str]:
-    remote = _remote(entry)
-    values: dict[str, Any] = {
-        **{k: entry.get(k) for k in CSV_COLUMNS},
-        "coordinator": person_id(entry.get("coordinator")),
-        "approver": person_id(entry.get("approver")),
-        "url": remote.get("url"),
-        "remote_id": remote.get("id"),
-        "actor": _actor(entry.get("actor")),
-    }
-    return ["" if values[k] is None else str(values[k]) for k in CSV_COLUMNS]
-
-
-def write_entries(matches: Iterable[tuple[bytes, Mapping[str, Any]]], fmt: str, stream: TextIO, tz: tzinfo) -> int:
-    """Write the entries as text, JSON Lines (each entry exactly as stored) or CSV with a header; returns
-    how many were written."""
-    count = 0
-    if fmt == "json":
-        for line, _ in matches:
-            stream.write(line.decode("utf-8"))
-            stream.write("\n")
-            count += 1
-    elif fmt == "csv":
-        writer = csv.writer(stream, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        for _, entry in matches:
-            writer.writerow(csv_row(entry))
-            count += 1
-    elif fmt == "text":
-        for _, entry in matches:
-            stream.write(visible(text_line(entry, tz), newlines=False) + "\n")  # the ledger's words, never obeyed
-            count += 1
-    else:
-        raise UsageError(f"unknown format {fmt!r} (choose {', '.join(FORMATS)})")
-    return count

@@ -48,9 +48,12 @@ def _report_error(exc: PmcpostError) -> int:
     from pmcpost.output import print_diagnostics
 
     if isinstance(exc, ConfigError) and exc.diagnostics:
+        from pmcpost.words import plural
+
         print_diagnostics(exc.diagnostics, sys.stderr)
-        n = len(exc.diagnostics)
-        click.echo(f"pmcpost: {exc} ({n} problem{'s' if n != 1 else ''}); fix config.yaml and run again", err=True)
+        click.echo(
+            f"pmcpost: {exc} ({plural(len(exc.diagnostics), 'problem')}); fix config.yaml and run again", err=True
+        )
     else:
         from pmcpost.credentials import scrub
         from pmcpost.safetext import visible
@@ -120,26 +123,19 @@ def cli(ctx: click.Context, root: Path | None) -> None:
 
 
 def _parse_moment(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
-    """--now: a date and time as people type it (pmcpost.moments), a day (its midnight), or 'now'."""
-    from datetime import datetime, time
+    """--now, read by pmcpost.moments (the one reader of typed times)."""
+    from pmcpost.moments import MomentError, parse_now
 
-    from pmcpost.moments import MomentError, parse_day_or_moment
-
-    if value is None or value.strip().lower() == "now":
-        return None
     try:
-        moment = parse_day_or_moment(value, None)  # naive unless an offset is given: _now adds the config's zone
+        return parse_now(value)
     except MomentError as exc:
         raise click.BadParameter(str(exc)) from None
-    return moment if isinstance(moment, datetime) else datetime.combine(moment, time())
 
 
 def _now(config: Config, moment: Any) -> Any:
-    from datetime import datetime
+    from pmcpost.moments import resolve_now
 
-    if moment is None:
-        return datetime.now(config.organisation.tz)
-    return moment if moment.tzinfo else moment.replace(tzinfo=config.organisation.tz)
+    return resolve_now(moment, config.organisation.tz)
 
 
 def _platform_option(f: F) -> F:
@@ -148,7 +144,7 @@ def _platform_option(f: F) -> F:
         "platforms",
         multiple=True,
         metavar="NAME",
-        help="Only this platform (twitter, facebook, website); may be repeated.",
+        help="Only this platform (a name under platforms: in config.yaml); may be repeated.",
     )(f)
 
 
@@ -159,23 +155,6 @@ def _check_platforms(config: Config, platforms: tuple[str, ...]) -> list[str] | 
                 f"unknown platform {p!r}; configured: {', '.join(config.platforms)}", param_hint="--platform"
             )
     return list(platforms) or None
-
-
-def _selection(config: Config, targets: tuple[str, ...], changed_since: str | None) -> list[Path] | None:
-    """The announcement files a command works on: None for all of them, [] for none (nothing changed)."""
-    from pmcpost.content import resolve_targets
-
-    if changed_since:
-        if targets:
-            raise click.UsageError("give either PATH|ID arguments or --changed-since, not both")
-        from pmcpost.gitutil import files_affected_by_change
-
-        return files_affected_by_change(config, changed_since)
-    files = resolve_targets(config, targets)
-    # config.yaml among the paths (pre-commit passes it): every announcement depends on it
-    if not files or any(p.resolve() == config.path.resolve() for p in files):
-        return None
-    return files
 
 
 @cli.command()
@@ -215,50 +194,14 @@ def validate(
     Every problem in every file is reported as path:line:col: severity: message. The files named or changed
     are also checked for being on time: a past publish_at is a warning, a past expires_at an error.
     """
-    from pmcpost.config import CONFIG_NAME, find_root, read_config
-    from pmcpost.diagnostics import as_github, as_json, has_errors
-    from pmcpost.output import print_diagnostics
+    from pmcpost import validate_run
+    from pmcpost.config import find_root
+    from pmcpost.output.validate import render
 
     root = state.root_option.resolve() if state.root_option else find_root(Path.cwd())
-    config, config_diags = read_config(root, os.environ)
-    diagnostics = list(config_diags)
-    files = 0
-    if config is not None and not has_errors(config_diags):
-        from pmcpost.validate import validate as run_validation
-
-        selection = _selection(config, paths, changed_since)
-        if selection == []:
-            click.echo(f"pmcpost: no announcement changed since {changed_since}; checked {CONFIG_NAME} only", err=True)
-        else:
-            # Times only for the files being written or reviewed: the archive is full of the past.
-            now = _now(config, moment) if selection else None
-            report = run_validation(config, selection or [], jobs=jobs, now=now)
-            diagnostics.extend(report.diagnostics)
-            files = report.files
-    if fmt == "json":
-        click.echo(as_json(diagnostics))
-    elif fmt == "github":
-        if diagnostics:
-            click.echo(as_github(diagnostics))
-    else:
-        print_diagnostics(diagnostics)
-    errors = sum(1 for d in diagnostics if d.severity == "error")
-    warnings = len(diagnostics) - errors
-    if fmt == "text":
-        where = f"{files} file{'s' if files != 1 else ''} and {CONFIG_NAME}"
-        if errors:
-            click.echo(
-                f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning"
-                f"{'s' if warnings != 1 else ''} in {where}; a file with errors is not "
-                "published until they are fixed",
-                err=True,
-            )
-        else:
-            click.echo(
-                f"{where}: ok" + (f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""),
-                err=True,
-            )
-    if has_errors(diagnostics):
+    outcome = validate_run.run(root, os.environ, paths, changed_since=changed_since, jobs=jobs, moment=moment)
+    render(outcome, fmt)
+    if outcome.failed:
         sys.exit(EXIT_PROBLEMS)
 
 
@@ -311,29 +254,14 @@ def audit_verify(state: State, against: str | None) -> None:
     the head this machine last wrote, the signatures, and with --against the website's published heads."""
     from pmcpost.audit_verify import ChainVerifier
     from pmcpost.audit_witness import all_findings, load_heads
+    from pmcpost.output.audit import render_verify
 
     config = state.config
     heads = load_heads(against) if against else []  # first: a wrong address fails before the long pass
     verifier = ChainVerifier(config.audit_dir, root=config.root)
-    problems = 0
-    for problem in verifier.problems():
-        problems += 1
-        click.echo(str(problem))
-    warnings = 0
-    for finding in all_findings(config, heads, against or ""):
-        if finding.severity == "warning":
-            warnings += 1
-        else:
-            problems += 1
-        click.echo(str(finding))
-    files = f"{verifier.files} file{'s' if verifier.files != 1 else ''}"
-    entries = f"{verifier.entries} entr{'ies' if verifier.entries != 1 else 'y'}"
+    problems = render_verify(verifier, lambda: all_findings(config, heads, against or ""), heads, against)
     if problems:
-        click.echo(f"{problems} problem{'s' if problems != 1 else ''} in the audit log ({files}, {entries})", err=True)
         sys.exit(EXIT_PROBLEMS)
-    checked = f"; {len(heads)} published head{'s' if len(heads) != 1 else ''} found" if against else ""
-    warned = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
-    click.echo(f"audit log intact{warned}: {files}, {entries}; head {verifier.head}{checked}", err=True)
 
 
 @audit.command("unchanged")
@@ -346,6 +274,7 @@ def audit_unchanged(state: State, ref: str, fmt: str) -> None:
     from pmcpost.audit_witness import changed_by_branch
     from pmcpost.diagnostics import as_github
     from pmcpost.output import print_diagnostics
+    from pmcpost.words import plural
 
     config = state.config
     problems = changed_by_branch(config, ref)
@@ -355,8 +284,7 @@ def audit_unchanged(state: State, ref: str, fmt: str) -> None:
     else:
         print_diagnostics(problems)
     if problems:
-        n = len(problems)
-        click.echo(f"{n} audit file{'s' if n != 1 else ''} changed since {ref}", err=True)
+        click.echo(f"{plural(len(problems), 'audit file')} changed since {ref}", err=True)
         sys.exit(EXIT_PROBLEMS)
     click.echo(f"audit log unchanged since {ref}", err=True)
 
@@ -417,7 +345,8 @@ def audit_show(
 ) -> None:
     """Who posted what, where and when, with links; streamed, so a log of millions of entries is fine."""
     from pmcpost.audit import EVENTS
-    from pmcpost.auditquery import DEFAULT_EVENTS, Query, iter_matches, parse_bound, write_entries
+    from pmcpost.auditquery import DEFAULT_EVENTS, Query, iter_matches, parse_bound
+    from pmcpost.output.audit import write_entries
 
     for name in event:
         if name not in EVENTS:
@@ -450,6 +379,11 @@ def audit_show(
 )
 @click.option("--dormant", is_flag=True, help="Only the dormant departments; exit 1 when there is any.")
 @click.option(
+    "--file-issues",
+    is_flag=True,
+    help="With --dormant: open or update one GitHub issue per dormant department, close the others' (exit 0).",
+)
+@click.option(
     "--now", "moment", callback=_parse_moment, metavar="TIME", help="Take this time as now (reproducible reports)."
 )
 @pass_state
@@ -460,46 +394,32 @@ def report(
     until: str | None,
     fmt: str,
     dormant: bool,
+    file_issues: bool,
     moment: Any,
 ) -> None:
     """Posts per department, platform and kind; failures, retractions, last post, who posted and approved;
     and the departments that fell silent (policy.dormancy_days) with nothing scheduled."""
-    from pmcpost.report import (
-        dormancy_json,
-        period,
-        render_csv,
-        render_json,
-        render_markdown,
-        render_text,
-        report_from_repository,
-    )
+    from pmcpost.output.report import render, render_dormant
+    from pmcpost.report import period, report_from_repository
 
+    if file_issues and not dormant:
+        raise click.UsageError("--file-issues works with --dormant")
     config = state.config
-    tz = config.organisation.tz
     now = _now(config, moment)
-    start, end, label = period(tz, now, month=month, since=since, until=until)
+    start, end, label = period(config.organisation.tz, now, month=month, since=since, until=until)
     result = report_from_repository(config, since=start, until=end, now=now, label=label)
     if dormant:
-        if fmt == "json":
-            import json
+        render_dormant(result, fmt)
+        if file_issues:
+            from pmcpost.forge import GitHub, file_dormancy_issues
 
-            click.echo(json.dumps(dormancy_json(result.dormant), ensure_ascii=False, indent=2))
-        else:
-            for d in result.dormant:
-                click.echo(("- " if fmt == "markdown" else "") + d.describe())
-            if not result.dormant and fmt != "csv":
-                click.echo("no dormant department", err=True)
+            for done in file_dormancy_issues(config, result.dormant, GitHub.from_config(config, os.environ)):
+                click.echo(f"{done.action} issue #{done.number} for {done.department}", err=fmt == "json")
+            return  # the people are told: the job stays green
         if result.dormant:
             sys.exit(EXIT_PROBLEMS)
         return
-    if fmt == "markdown":
-        click.echo(render_markdown(config, result, now), nl=False)
-    elif fmt == "csv":
-        click.echo(render_csv(result), nl=False)
-    elif fmt == "json":
-        click.echo(render_json(result))
-    else:
-        render_text(config, result)
+    render(config, result, fmt, now)
 
 
 @cli.command()
@@ -552,24 +472,19 @@ def preview(
 
     By default everything not yet published.
     """
-    from pmcpost import preview as previews
     from pmcpost.output import print_left_out
+    from pmcpost.output.preview import render, render_unchanged
     from pmcpost.plan import UNPOSTED, build_plan
+    from pmcpost.selection import select_files
 
     config = state.config
-    selection = _selection(config, targets, changed_since)
+    selection = select_files(config, targets, changed_since)
     if selection == []:  # nothing changed since the ref
-        if fmt == "markdown":
-            click.echo(previews.as_markdown(config, [], title="pmcpost preview"))
-        elif fmt == "json":
-            click.echo("[]")
-        else:
-            click.echo(f"No announcement changed since {changed_since}.")
+        render_unchanged(config, fmt, changed_since or "")
         return
-    files = selection or []
     plan, problems = build_plan(
         config,
-        files,
+        selection or [],
         _now(config, moment),
         platforms=_check_platforms(config, platforms),
         render_all=True,
@@ -577,12 +492,7 @@ def preview(
     )
     print_left_out(problems)
     items = plan.items if show_all or targets else [i for i in plan.items if i.status in UNPOSTED]
-    if fmt == "json":
-        click.echo(previews.as_json(config, items, plan.now))
-    elif fmt == "markdown":
-        click.echo(previews.as_markdown(config, items, now=plan.now), nl=False)
-    else:
-        previews.print_text(config, items, plan.now)
+    render(config, items, fmt, plan.now)
 
 
 @cli.command()
@@ -635,8 +545,6 @@ def publish(
             "(a real run always posts as of the real clock)"
         )
     config = state.config
-    if skip_unconfigured is None:
-        skip_unconfigured = os.environ.get("CI", "").lower() not in ("true", "1")
     code = publish_run.run(
         config,
         targets,
@@ -646,7 +554,7 @@ def publish(
         assume_yes=yes,
         wait=wait,
         git_push=git_push,
-        skip_unconfigured=skip_unconfigured,
+        skip_unconfigured=skip_unconfigured,  # None: pmcpost.ci decides (skip on a workstation, fail in CI)
         quota_now=_now(config, None),  # the platforms' 24-hour windows are real ones
     )
     sys.exit(code)
@@ -659,13 +567,10 @@ def publish(
 def status(state: State, moment: Any, fmt: str) -> None:
     """Per department: scheduled, due, posted (with links), failed, expired, changed after posting, dormant."""
     from pmcpost import status as status_mod
+    from pmcpost.output.status import render
 
     config = state.config
-    report = status_mod.collect(config, _now(config, moment), quota_now=_now(config, None))
-    if fmt == "json":
-        click.echo(status_mod.as_json(report))
-    else:
-        status_mod.print_text(config, report)
+    render(status_mod.collect(config, _now(config, moment), quota_now=_now(config, None)), fmt)
 
 
 @cli.command()
@@ -701,8 +606,11 @@ def retract(
 def doctor(state: State, offline: bool) -> None:
     """Check config, credentials (one cheap call per platform), git state and the audit log."""
     from pmcpost import doctor as doctor_mod
+    from pmcpost.output.doctor import render
 
-    sys.exit(doctor_mod.run(state.root_option, offline=offline))
+    results = doctor_mod.checks(state.root_option, offline=offline)
+    render(results)
+    sys.exit(doctor_mod.exit_code(results))
 
 
 def main() -> None:

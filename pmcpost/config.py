@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pmcpost import unsafe_text, yamlnodes
 from pmcpost.diagnostics import Diagnostic, has_errors
 from pmcpost.errors import ConfigError, RepositoryNotFound
+from pmcpost.platforms.spec import Option
 from pmcpost.yamlnodes import Node, Reader
 
 CONFIG_NAME = "config.yaml"
@@ -25,37 +26,20 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 GITHUB_RE = re.compile(r"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 LANG_RE = re.compile(r"^[a-z]{2,3}$")
 ENV_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+REPOSITORY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")
 
 KINDS = ("alert", "notice", "scheme", "project", "event")
-# Folders the website channel keeps at the top of its output (pmcpost.site: FEEDS_DIR, MEDIA_DIR, and one for
-# static files a site may add): a department of that name would overwrite them, as each department gets a
-# folder there too.
-RESERVED_SLUGS = ("feeds", "media", "assets")
 
-# Built-in platforms: their default API hosts, credentials (role -> environment variable) and the settings
-# each understands. Platforms added through entry points may use any settings.
-BUILTIN_PLATFORMS: dict[str, dict[str, Any]] = {
-    "twitter": {
-        "api_url": "https://api.twitter.com",
-        "credentials": {
-            "consumer_key": "PMCPOST_TWITTER_CONSUMER_KEY",
-            "consumer_secret": "PMCPOST_TWITTER_CONSUMER_SECRET",
-            "access_token": "PMCPOST_TWITTER_ACCESS_TOKEN",
-            "access_token_secret": "PMCPOST_TWITTER_ACCESS_TOKEN_SECRET",
-        },
-        "options": {"account": str, "layout": str, "upload_url": str},
-    },
-    "facebook": {
-        "api_url": "https://graph.facebook.com",
-        "credentials": {"page_token": "PMCPOST_FACEBOOK_PAGE_TOKEN"},
-        "options": {"page_id": str, "page_name": str, "api_version": str},
-    },
-    "website": {
-        "api_url": "",
-        "credentials": {},
-        "options": {"output": str, "base_url": str, "title": str},
-    },
-}
+
+def reserved_slugs() -> dict[str, str]:
+    """Department names a platform keeps for itself (the website's folders), with that platform's name."""
+    from pmcpost.platforms.registry import descriptions
+
+    return {slug: spec.display_name for spec in descriptions() for slug in spec.reserved_departments}
+
+
+# What each platform understands (its default API address, credentials and options) is its description:
+# pmcpost.platforms.registry.description(name).
 COMMON_PLATFORM_KEYS = {"enabled", "api_url", "credentials", "daily_quota", "timeout"}
 # The largest sensible value of each number in config.yaml: anything larger is a typo, and some (a timeout
 # or a number of days) would overflow where they are used.
@@ -63,7 +47,6 @@ MAX_DAILY_QUOTA = 100_000  # posts a day on one platform
 MAX_TIMEOUT = 600  # seconds to wait for a platform's answer: a publish job runs every 15 minutes
 MAX_DORMANCY_DAYS = 3_650  # ten years
 MAX_MEDIA_BYTES = 1024**3  # 1 GiB; the platforms take far less
-TWITTER_LAYOUTS = ("combined", "separate")
 
 
 @dataclass(frozen=True)
@@ -117,11 +100,25 @@ class PlatformConfig:
 @dataclass(frozen=True)
 class Policy:
     approval_required: bool = True
-    default_platforms: tuple[str, ...] = ("twitter", "facebook", "website")
+    default_platforms: tuple[str, ...] = ()  # read_config fills in the enabled platforms
     dormancy_days: int = 14
     freeze: bool = False
     freeze_file: str = "FREEZE"
     max_media_bytes: int = 5 * 1024 * 1024
+    approval_proof: str = "none"  # or "github-review": an approving review on the pull request (pmcpost.forge)
+
+
+APPROVAL_PROOFS = ("none", "github-review")
+
+
+@dataclass(frozen=True)
+class GithubSettings:
+    """``github:``: the repository on GitHub, for review proofs and dormancy issues (pmcpost.forge)."""
+
+    repository: str = ""  # owner/name; empty: $GITHUB_REPOSITORY (set in GitHub Actions)
+    api_url: str = "https://api.github.com"  # PMCPOST_GITHUB_API_URL overrides it
+    token_env: str = "GITHUB_TOKEN"  # the variable holding the token (the job's GITHUB_TOKEN)
+    dormancy_label: str = "pmcpost-dormant"  # the label of the issues `report --dormant --file-issues` files
 
 
 @dataclass(frozen=True)
@@ -154,6 +151,7 @@ class Config:
     policy: Policy
     paths: Paths
     audit: AuditSettings = AuditSettings()
+    github: GithubSettings = GithubSettings()
 
     @property
     def path(self) -> Path:
@@ -262,7 +260,7 @@ class _ConfigReader:
             return None
         r.check_keys(
             top,
-            {"organisation", "cell", "departments", "platforms", "policy", "paths", "audit"},
+            {"organisation", "cell", "departments", "platforms", "policy", "paths", "audit", "github"},
             ("organisation", "departments", "platforms"),
             "config.yaml",
             root,
@@ -281,9 +279,10 @@ class _ConfigReader:
         )
         paths = self.paths(top["paths"][1]) if "paths" in top else Paths()
         audit = self.audit(top["audit"][1]) if "audit" in top else AuditSettings()
+        github = self.github(top["github"][1] if "github" in top else None, root)
         if org is None or r.failed:
             return None
-        return Config(self.root, org, cell_name, members, departments, platforms, policy, paths, audit)
+        return Config(self.root, org, cell_name, members, departments, platforms, policy, paths, audit, github)
 
     # -- sections --------------------------------------------------------------------------------
     def names(self, node: Node, what: str, languages: tuple[str, ...] | None = None) -> dict[str, str]:
@@ -402,6 +401,7 @@ class _ConfigReader:
         if not e:
             r.error(node, "departments must register at least one department")
         out = {}
+        reserved = reserved_slugs()
         for slug, (key_node, value) in e.items():
             what = f"departments.{slug}"
             if not SLUG_RE.match(slug):
@@ -411,11 +411,13 @@ class _ConfigReader:
                     "as its folder under content/ is named",
                 )
                 continue
-            if slug in RESERVED_SLUGS:
+            if slug in reserved:
+                owner = reserved[slug]
+                kept = ", ".join(name for name, who in reserved.items() if who == owner)
                 r.error(
                     key_node,
-                    f"department {slug!r} has the name of a folder the website keeps for itself "
-                    f"({', '.join(RESERVED_SLUGS)}); choose another name",
+                    f"department {slug!r} has the name of a folder {owner} keeps for itself ({kept}); "
+                    "choose another name",
                 )
                 continue
             d = r.mapping(value, what)
@@ -446,7 +448,7 @@ class _ConfigReader:
         return out
 
     def platforms(self, node: Node) -> dict[str, PlatformConfig]:
-        from pmcpost.platforms.registry import available_platforms
+        from pmcpost.platforms.registry import available_platforms, description
 
         r = self.r
         e = r.mapping(node, "platforms")
@@ -455,34 +457,29 @@ class _ConfigReader:
         out = {}
         for name, (key_node, value) in e.items():
             what = f"platforms.{name}"
-            builtin = BUILTIN_PLATFORMS.get(name)
-            if builtin is None and name not in available_platforms():
-                known = sorted(set(BUILTIN_PLATFORMS) | set(available_platforms()))
-                r.error(key_node, f"unknown platform {name!r} (known: {', '.join(known)})")
+            if name not in available_platforms():
+                r.error(key_node, f"unknown platform {name!r} (known: {', '.join(sorted(available_platforms()))})")
                 continue
+            spec = description(name)
             p = r.mapping(value, what)
             if p is None:
                 continue
-            option_types: dict[str, type] = builtin["options"] if builtin else {}
-            if builtin is not None:
-                r.check_keys(p, COMMON_PLATFORM_KEYS | set(option_types), ("enabled",), what, value)
+            r.check_keys(p, COMMON_PLATFORM_KEYS | set(spec.options), ("enabled",), what, value)
             enabled = r.boolean(p["enabled"][1], f"{what}.enabled") if "enabled" in p else False
-            api_url = builtin["api_url"] if builtin else ""
+            api_url = spec.api_url
             if "api_url" in p:
                 api_url = self.api_url(p["api_url"][1], f"{what}.api_url") or api_url
-            env_url = self.environ.get(f"PMCPOST_{name.upper()}_API_URL")
+            variable = spec.api_url_variable
+            env_url = self.environ.get(variable)
             if env_url and not re.match(r"^https?://[^\s/]+(:\d+)?(/[^\s]*)?$", env_url):
-                r.error(
-                    key_node,
-                    f"PMCPOST_{name.upper()}_API_URL must be an http(s):// base address, found {env_url!r}",
-                )
+                r.error(key_node, f"{variable} must be an http(s):// base address, found {env_url!r}")
             elif env_url:
                 api_url = env_url.rstrip("/")
-            credentials = dict(builtin["credentials"]) if builtin else {}
+            credentials = dict(spec.credentials)
             if "credentials" in p:
                 c = r.mapping(p["credentials"][1], f"{what}.credentials")
                 for role, (rnode, vnode) in (c or {}).items():
-                    if builtin is not None and role not in credentials:
+                    if role not in credentials:
                         r.error(
                             rnode,
                             f"unknown credential {role!r} for {name} (known: {', '.join(credentials) or 'none'})",
@@ -493,7 +490,7 @@ class _ConfigReader:
                         r.error(
                             vnode,
                             f"{what}.credentials.{role} must name an environment variable "
-                            f"(such as PMCPOST_TWITTER_CONSUMER_KEY), not hold a secret",
+                            f"(such as {spec.credentials[role]}), not hold a secret",
                         )
                     elif var is not None:
                         credentials[role] = var
@@ -504,29 +501,41 @@ class _ConfigReader:
             if "timeout" in p:
                 t = r.integer(p["timeout"][1], f"{what}.timeout", minimum=1, maximum=MAX_TIMEOUT)
                 timeout = float(t) if t else timeout
-            options: dict[str, Any] = {}
-            for key, (_knode, vnode) in p.items():
-                if key in COMMON_PLATFORM_KEYS:
-                    continue
-                expected = option_types.get(key, str)
-                if expected is str:
-                    v = r.string(vnode, f"{what}.{key}")
-                    if v is not None:
-                        options[key] = v
-            if name == "twitter" and options.get("layout", "combined") not in TWITTER_LAYOUTS:
-                r.error(p["layout"][1], f"{what}.layout must be one of {', '.join(TWITTER_LAYOUTS)}")
-            if name == "facebook" and "api_version" in options and not re.match(r"^v\d+\.\d+$", options["api_version"]):
-                r.error(p["api_version"][1], f"{what}.api_version must look like 'v25.0'")
-            if (
-                name == "website"
-                and "output" in options
-                and not self.inside_repository(p["output"][1], f"{what}.output", options["output"])
-            ):
-                del options["output"]
-            if name == "facebook" and enabled and "page_id" not in options:
-                r.error(value, f"{what} needs page_id, the numeric id of the Page to post to")
+            options = self.platform_options(p, spec.options, what)
+            for key, option in spec.options.items():
+                if option.required_when_enabled and enabled and key not in options:
+                    r.error(value, f"{what} needs {key}, {option.description}")
             out[name] = PlatformConfig(name, bool(enabled), api_url, credentials, options, quota, timeout)
         return out
+
+    def platform_options(
+        self, p: Mapping[str, tuple[Node, Node]], known: Mapping[str, Option], what: str
+    ) -> dict[str, Any]:
+        """A platform's own settings, read and checked as its description says."""
+        r = self.r
+        options: dict[str, Any] = {}
+        for key, (_knode, vnode) in p.items():
+            option = known.get(key)
+            if key in COMMON_PLATFORM_KEYS or option is None:
+                continue
+            v: Any
+            if option.type is bool:
+                v = r.boolean(vnode, f"{what}.{key}")
+            elif option.type is int:
+                v = r.integer(vnode, f"{what}.{key}", minimum=option.minimum, maximum=option.maximum)
+            else:
+                v = r.string(vnode, f"{what}.{key}")
+            if v is None:
+                continue
+            if option.choices and v not in option.choices:
+                r.error(vnode, f"{what}.{key} must be one of {', '.join(option.choices)}")
+            elif option.pattern and not re.match(option.pattern, str(v)):
+                r.error(vnode, f"{what}.{key} must look like {option.example!r}")
+            elif option.folder and not self.inside_repository(vnode, f"{what}.{key}", str(v)):
+                pass
+            else:
+                options[key] = v
+        return options
 
     def api_url(self, node: Node, what: str) -> str | None:
         value = self.r.string(node, what)
@@ -551,6 +560,7 @@ class _ConfigReader:
                 "freeze",
                 "freeze_file",
                 "max_media_bytes",
+                "approval_proof",
             },
             (),
             "policy",
@@ -571,6 +581,15 @@ class _ConfigReader:
             kwargs["max_media_bytes"] = r.integer(
                 e["max_media_bytes"][1], "policy.max_media_bytes", minimum=1, maximum=MAX_MEDIA_BYTES
             )
+        if "approval_proof" in e:
+            proof = r.string(e["approval_proof"][1], "policy.approval_proof")
+            if proof is not None and proof not in APPROVAL_PROOFS:
+                r.error(
+                    e["approval_proof"][1],
+                    f"policy.approval_proof must be one of {', '.join(APPROVAL_PROOFS)}, found {proof!r}",
+                )
+            elif proof is not None:
+                kwargs["approval_proof"] = proof
         if "default_platforms" in e:
             names = []
             for pnode, pname in r.string_list(e["default_platforms"][1], "policy.default_platforms") or []:
@@ -672,6 +691,39 @@ class _ConfigReader:
         if settings.require_signatures and not settings.public_keys:
             r.error(e["require_signatures"][1], "audit.require_signatures needs at least one key in audit.public_keys")
         return settings
+
+    def github(self, node: Node | None, top: Node) -> GithubSettings:
+        """``github:`` (optional); PMCPOST_GITHUB_API_URL overrides its api_url, as for the platforms."""
+        r = self.r
+        kwargs: dict[str, Any] = {}
+        e = r.mapping(node, "github") if node is not None else None
+        if e is not None:
+            r.check_keys(e, {"repository", "api_url", "token_env", "dormancy_label"}, (), "github", node)
+            if "repository" in e:
+                repo = r.string(e["repository"][1], "github.repository")
+                if repo is not None and not REPOSITORY_RE.match(repo):
+                    r.error(e["repository"][1], f"github.repository must be owner/name, found {repo!r}")
+                elif repo is not None:
+                    kwargs["repository"] = repo
+            if "api_url" in e:
+                kwargs["api_url"] = self.api_url(e["api_url"][1], "github.api_url")
+            if "token_env" in e:
+                var = r.string(e["token_env"][1], "github.token_env")
+                if var is not None and not ENV_NAME_RE.match(var):
+                    r.error(
+                        e["token_env"][1], "github.token_env must name an environment variable (such as GITHUB_TOKEN)"
+                    )
+                elif var is not None:
+                    kwargs["token_env"] = var
+            if "dormancy_label" in e:
+                kwargs["dormancy_label"] = r.string(e["dormancy_label"][1], "github.dormancy_label")
+        env_url = self.environ.get("PMCPOST_GITHUB_API_URL")
+        if env_url:
+            if not re.match(r"^https?://[^\s/]+(:\d+)?(/[^\s]*)?$", env_url):
+                r.error(node or top, f"PMCPOST_GITHUB_API_URL must be an http(s):// base address, found {env_url!r}")
+            else:
+                kwargs["api_url"] = env_url.rstrip("/")
+        return GithubSettings(**{k: v for k, v in kwargs.items() if v is not None})
 
 
 def _utc_stamp(text: str) -> str | None:

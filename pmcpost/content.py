@@ -23,7 +23,8 @@ FILE_NAME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
 YAML_SUFFIXES = (".yaml", ".yml")
 SCHEMA_COMMENT_PREFIX = "# yaml-language-server: $schema="
 
-# Images both X and Facebook accept, by their leading bytes; the file name's suffix must agree.
+# The images pmcpost knows, by their leading bytes; the file name's suffix must agree. Each platform's
+# description says which of them it takes, how many and how large (media_limits).
 IMAGE_SIGNATURES: tuple[tuple[bytes, str, tuple[str, ...]], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image/png", (".png",)),
     (b"\xff\xd8\xff", "image/jpeg", (".jpg", ".jpeg")),
@@ -31,9 +32,30 @@ IMAGE_SIGNATURES: tuple[tuple[bytes, str, tuple[str, ...]], ...] = (
     (b"GIF89a", "image/gif", (".gif",)),
     (b"RIFF", "image/webp", (".webp",)),
 )
-# X accepts images up to 5 MB; Facebook more. The policy may lower this.
-PLATFORM_MEDIA_LIMIT = 5 * 1024 * 1024
-MAX_MEDIA_ITEMS = 4  # X's limit per post
+
+
+def media_limits(platforms: tuple[str, ...]) -> tuple[tuple[int, str] | None, tuple[int, str] | None]:
+    """The strictest image count and size among these platforms' descriptions, each with the name of the
+    platform it comes from (``None`` when none of them limits it). The policy may lower the size."""
+    from pmcpost.platforms.registry import description
+
+    specs = [description(name) for name in platforms]
+    counts = [(s.media.max_items, s.display_name) for s in specs if s.media.max_items is not None]
+    sizes = [(s.media.max_bytes, s.display_name) for s in specs if s.media.max_bytes is not None]
+    return min(counts, default=None), min(sizes, default=None)
+
+
+def refused_formats(platforms: tuple[str, ...]) -> dict[str, str]:
+    """Image type -> the first of these platforms (its display name) that does not take it."""
+    from pmcpost.platforms.registry import description
+
+    refused: dict[str, str] = {}
+    for spec in map(description, platforms):
+        for _, mime, _ in IMAGE_SIGNATURES:
+            if mime not in spec.media.formats:
+                refused.setdefault(mime, spec.display_name)
+    return refused
+
 
 KEYS = {
     "coordinator": "who is answerable for the post: one of the department's two coordinators (their id)",
@@ -598,9 +620,11 @@ class _AnnouncementReader:
         items = r.sequence(node, "media")
         if items is None:
             return ()
-        if len(items) > MAX_MEDIA_ITEMS:
-            r.error(node, f"at most {MAX_MEDIA_ITEMS} images per announcement (X's limit), found {len(items)}")
-        limit = min(c.policy.max_media_bytes, PLATFORM_MEDIA_LIMIT)
+        most, largest = media_limits(tuple(c.platforms))
+        refused = refused_formats(tuple(c.platforms))
+        if most is not None and len(items) > most[0]:
+            r.error(node, f"at most {most[0]} images per announcement ({most[1]}'s limit), found {len(items)}")
+        limit = min(c.policy.max_media_bytes, largest[0]) if largest else c.policy.max_media_bytes
         out = []
         for i, item in enumerate(items):
             what = f"media[{i}]"
@@ -646,6 +670,10 @@ class _AnnouncementReader:
                     pnode,
                     f"{what}.path {rel!r} holds a {mime} image but is named {suffix or 'without a suffix'}",
                 )
+            refused_by = refused.get(mime)
+            if refused_by is not None:
+                r.error(pnode, f"{what}.path {rel!r} is a {mime} image, which {refused_by} does not take")
+                continue
             if size > limit:
                 r.error(
                     pnode,

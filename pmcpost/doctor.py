@@ -10,7 +10,7 @@ from pathlib import Path
 from pmcpost.config import Config
 from pmcpost.credentials import scrub
 from pmcpost.errors import EXIT_OK, EXIT_PROBLEMS, ConfigError, PmcpostError
-from pmcpost.safetext import visible
+from pmcpost.words import plural
 
 
 @dataclass
@@ -29,14 +29,18 @@ def checks(root: Path | None, *, offline: bool, environ: Mapping[str, str] | Non
         root = root.resolve() if root else find_root(Path.cwd())
         config = load_config(root, environ)
     except ConfigError as exc:
-        out.append(Check("config", False, f"config.yaml has {len(exc.diagnostics)} problem(s); run pmcpost validate"))
+        out.append(
+            Check("config", False, f"config.yaml has {plural(len(exc.diagnostics), 'problem')}; run pmcpost validate")
+        )
         return out
     except PmcpostError as exc:
         out.append(Check("config", False, scrub(str(exc))))
         return out
     out.append(
         Check(
-            "config", True, f"{len(config.departments)} departments, platforms: {', '.join(config.enabled_platforms())}"
+            "config",
+            True,
+            f"{plural(len(config.departments), 'department')}, platforms: {', '.join(config.enabled_platforms())}",
         )
     )
 
@@ -48,7 +52,7 @@ def checks(root: Path | None, *, offline: bool, environ: Mapping[str, str] | Non
         Check(
             "content",
             errors == 0,
-            f"{loaded.files} files, {errors} with problems" + ("; run pmcpost validate" if errors else ""),
+            f"{plural(loaded.files, 'file')}, {errors} with problems" + ("; run pmcpost validate" if errors else ""),
         )
     )
 
@@ -104,26 +108,21 @@ def _audit_check(config: Config) -> list[Check]:
 
     result = verify_chain(config.audit_dir, root=config.root)
     if result.problems:
-        return [Check("audit", False, f"{len(result.problems)} problem(s) in the audit log; run pmcpost audit verify")]
-    return [Check("audit", True, f"hash chain intact ({result.entries:,} entries in {result.files} file(s))")]
-
-
-def run(root: Path | None, *, offline: bool) -> int:
-    from rich.table import Table
-    from rich.text import Text
-
-    from pmcpost.output import console
-
-    results = checks(root, offline=offline)
-    table = Table(show_header=False, box=None)
-    for c in results:
-        mark = (
-            Text("ok", style="green")
-            if c.ok
-            else Text("!!", style="red")
-            if c.ok is False
-            else Text("--", style="yellow")
+        return [
+            Check(
+                "audit", False, f"{plural(len(result.problems), 'problem')} in the audit log; run pmcpost audit verify"
+            )
+        ]
+    return [
+        Check(
+            "audit",
+            True,
+            f"hash chain intact ({result.entries:,} {plural(result.entries, 'entry', 'entries', count=False)} "
+            f"in {plural(result.files, 'file')})",
         )
-        table.add_row(mark, Text(c.area, style="bold"), Text(visible(c.message)))  # account names come from afar
-    console().print(table)
+    ]
+
+
+def exit_code(results: list[Check]) -> int:
+    """1 when any check failed (warnings do not count)."""
     return EXIT_PROBLEMS if any(c.ok is False for c in results) else EXIT_OK

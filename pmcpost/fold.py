@@ -39,7 +39,7 @@ Trust = Callable[[Mapping[str, Any]], bool]
 POST_TIMES_KEPT = timedelta(days=8)
 
 # Bump when the fold's meaning changes: every checkpoint written before is then rebuilt.
-FOLD_VERSION = 2
+FOLD_VERSION = 3
 KNOWN_EVENTS = frozenset((*EVENTS, "missed"))
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -75,6 +75,8 @@ _OPTIONAL: dict[str, tuple[type, str]] = {
     "expires_at": (str, "a string"),
     "actor": (dict, "an object"),
     "unresolved": (bool, "true or false"),
+    "retry_after": (str, "a string"),
+    "approval_proof": (dict, "an object"),
 }
 
 
@@ -95,6 +97,9 @@ def shape_problem(e: Mapping[str, Any]) -> str | None:
     if not isinstance(moment, str) or not TIME_RE.match(moment):
         return f"time {_show(moment)} is not UTC ISO 8601 (such as 2026-11-03T09:30:00.000000Z)"
     if event == "freeze":
+        held = e.get("held")
+        if "held" in e and (not isinstance(held, list) or not all(isinstance(h, str) for h in held)):
+            return f"held is {_show(held)}, not a list of strings"
         return None
     announcement = e.get("announcement")
     if not isinstance(announcement, str) or not announcement:
@@ -116,7 +121,9 @@ def shape_problem(e: Mapping[str, Any]) -> str | None:
     if wrong:
         name = min(wrong)
         return f"{name} is {_show(e[name])}, not {_OPTIONAL[name][1]}"
-    return _whole(e, "part", 0) or _whole(e, "parts", 1)
+    if "retry_after" in e and not TIME_RE.match(e["retry_after"]):
+        return f"retry_after {_show(e['retry_after'])} is not UTC ISO 8601 (such as 2026-11-03T09:30:00.000000Z)"
+    return _whole(e, "part", 0) or _whole(e, "parts", 1) or _whole(e, "backoff_step", 1)
 
 
 @dataclass
@@ -197,9 +204,11 @@ class Folder:
 
     def apply(self, e: dict[str, Any], where: str) -> None:
         event = e["event"]
-        if event == "freeze":
-            return
         state = self.state
+        if event == "freeze":
+            held = e.get("held")
+            state.frozen = sorted(held) if isinstance(held, list) else None
+            return
         announcement: str = e["announcement"]
         platform: str | None = e.get("platform")
         if platform is None:  # an announcement-level retraction: stops it on every platform
@@ -219,6 +228,8 @@ class Folder:
             rec.parts = max(rec.parts, e["parts"])
         if event == "intent":
             rec.pending[part] = e
+            rec.held = None
+            state.frozen = None
         elif event in ("posted", "reconciled"):
             if not self._trusted(e, where):
                 # Not proof that it went out: leave it unresolved, so publish looks it up before posting.
@@ -227,6 +238,11 @@ class Folder:
             rec.pending.pop(part, None)
             if event == "posted":
                 state.post_times.setdefault(platform, []).append(e["time"])
+            # it works again: no more backing off, for this post or the platform
+            rec.backoff_step, rec.retry_after = 0, None
+            state.backoff.pop(platform, None)
+            if isinstance(e.get("run"), str):
+                state.ok_runs[platform] = e["run"]
             remote = e.get("remote")
             if remote:
                 rec.posted[part] = remote
@@ -235,8 +251,11 @@ class Folder:
                 if rec.content_sha256 is None:
                     rec.content_sha256 = e.get("content_sha256")
                 rec.last_posted = e["time"]
-        elif event == "held":  # an intent this run never acted on
-            rec.pending.pop(part, None)
+        elif event == "held":
+            if "part" in e:  # an intent this run never acted on
+                rec.pending.pop(part, None)
+            else:  # held back before any intent (no approval proof): says why until an intent
+                rec.held = e.get("reason") or "held"
         elif event == "failed":
             error = e.get("error") or "failed"
             if "part" in e and part in rec.retracting:  # deleting this part failed: it is still live
@@ -248,6 +267,14 @@ class Folder:
             rec.failed = error
             if "part" in e:
                 rec.failed_parts[part] = error
+            step = e.get("backoff_step")
+            if step is not None and "retry_after" in e:
+                rec.backoff_step, rec.retry_after = step, e["retry_after"]
+                known = state.backoff.get(platform)
+                # the platform backs off only when the run posted nothing there (one refused post is its own)
+                works = "run" in e and state.ok_runs.get(platform) == e["run"]
+                if not works and (known is None or step >= known["step"]):
+                    state.backoff[platform] = {"step": step, "retry_after": e["retry_after"], "error": error}
         elif event == "retract-intent":
             rec.retracting[part] = e
         elif event == "retracted":

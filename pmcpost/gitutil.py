@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, NamedTuple
 
 from pmcpost.errors import GitError, UsageError
+from pmcpost.words import plural
 
 if TYPE_CHECKING:
     from pmcpost.config import Config
@@ -304,8 +305,8 @@ def commit_and_push(
         why = _last_words(push)
         if _refused_for_good(push.stderr):
             raise GitError(
-                f"{remote} refused the push to {branch}: {why}. The commit is still here; push it by hand once "
-                "the branch accepts it (e.g. allow the CI bot past the branch protection)"
+                f"{remote} refused the push to {branch}: {why}. The commit is still here. A protected branch must "
+                'let this identity push: see "Publishing on a protected main" in docs/ci.md'
             )
         if attempt == attempts:
             break
@@ -320,7 +321,7 @@ def commit_and_push(
                 "here; resolve it by hand (git pull --rebase, then git push)"
             )
     raise GitError(
-        f"could not push to {remote}/{branch} after {attempts} attempt{'s' if attempts != 1 else ''}: {why}. "
+        f"could not push to {remote}/{branch} after {plural(attempts, 'attempt')}: {why}. "
         "The commit is still here; push it by hand (git pull --rebase, then git push)"
     )
 

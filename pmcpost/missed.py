@@ -93,18 +93,17 @@ def missed_line(announcement_id: str, platform: str, kind: str, reason: str) -> 
 
 def print_missed(config: Config, items: Iterable[PlanItem], *, recorded: bool) -> None:
     """Name every missed post on stderr, alerts first, before anything else a run says."""
-    from pmcpost.output import console
+    from pmcpost.output import console, plural
 
     items = sorted(items, key=_order)
     if not items:
         return
     con = console(stderr=True)
-    n = len(items)
-    posts = f"{n} post{'s' if n != 1 else ''}"
+    posts, were = plural(len(items), "post"), plural(len(items), "it was", "they were", count=False)
     if recorded:
-        head = f"{posts} missed: expired before {'they were' if n != 1 else 'it was'} posted (now in the audit log)"
+        head = f"{posts} missed: expired before {were} posted (now in the audit log)"
     else:
-        head = f"{posts} would be recorded as missed: expired before {'they were' if n != 1 else 'it was'} posted"
+        head = f"{posts} would be recorded as missed: expired before {were} posted"
     con.print(head, style="bold red", markup=False, highlight=False)
     for item in items:
         a = item.announcement

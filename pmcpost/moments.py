@@ -9,7 +9,7 @@ The same pattern, without its group names, is the editors' JSON Schema pattern.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 _DATE = r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})"
 # Either a 12-hour clock with am/pm ('6 pm', '6.15 pm', '10:30am', '6.15 p.m.') or a 24-hour one
@@ -145,3 +145,35 @@ def parse_day_or_moment(text: str, tz: tzinfo | None) -> date | datetime:
     if m is not None:
         return _day(cleaned, m)
     return parse_moment(cleaned, tz)
+
+
+def parse_bound(text: str, tz: tzinfo, *, end: bool) -> datetime:
+    """A --since/--until value: a day (local, whole day included) or a date and time as people type it
+    (local unless it has an offset). With ``end`` the result is exclusive: the day after a date, or just after
+    a date-time. Raises UsageError."""
+    from pmcpost.errors import UsageError
+
+    try:
+        moment = parse_day_or_moment(text, tz)
+    except MomentError as exc:
+        raise UsageError(str(exc)) from None
+    if not isinstance(moment, datetime):
+        day = datetime(moment.year, moment.month, moment.day, tzinfo=tz)
+        return day + timedelta(days=1) if end else day
+    return moment + timedelta(microseconds=1) if end else moment
+
+
+def parse_now(text: str | None) -> datetime | None:
+    """A --now value: None for 'now' (or no option); a day means its midnight. Naive unless it has an offset:
+    :func:`resolve_now` places it in the organisation's zone once config.yaml is read. Raises MomentError."""
+    if text is None or text.strip().lower() == "now":
+        return None
+    moment = parse_day_or_moment(text, None)
+    return moment if isinstance(moment, datetime) else datetime.combine(moment, time())
+
+
+def resolve_now(moment: datetime | None, tz: tzinfo) -> datetime:
+    """The moment a command works as of: the real clock for None, a naive time read in ``tz``."""
+    if moment is None:
+        return datetime.now(tz)
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)

@@ -14,14 +14,13 @@ from pmcpost.diagnostics import Diagnostic
 from pmcpost.errors import TemplateError
 from pmcpost.missed import missed_reason
 from pmcpost.platforms import Message
+from pmcpost.platforms.registry import description
 from pmcpost.render import Renderer
 
 # Statuses that mean "post (or finish posting) in this run".
 TO_POST = ("due", "resume", "retry")
 # Statuses shown by default in previews: not posted yet, and not given up on.
 UNPOSTED = (*TO_POST, "scheduled", "held", "frozen", "unapproved", "error")
-# The website is written last, so its pages can link to the posts just made on X and Facebook.
-PLATFORM_ORDER = {"twitter": 0, "facebook": 1, "website": 9}
 
 
 @dataclass
@@ -50,6 +49,9 @@ class Plan:
     items: list[PlanItem]
     now: datetime
     frozen: bool = False
+    # platform -> {"step", "retry_after", "error"} of a failing platform (pmcpost.backoff)
+    backoff: dict[str, dict[str, object]] = field(default_factory=dict)
+    frozen_logged: list[str] | None = None  # what the ledger's last freeze entry held back (LedgerState.frozen)
 
     @property
     def to_post(self) -> list[PlanItem]:
@@ -61,7 +63,8 @@ class Plan:
 
 def _priority(item: PlanItem) -> tuple[int, datetime, int, str]:
     a = item.announcement
-    return (0 if a.kind == "alert" else 1, a.publish_at, PLATFORM_ORDER.get(item.platform, 5), a.id)
+    # Platforms in their described order: the website last, so its pages can link to the posts just made.
+    return (0 if a.kind == "alert" else 1, a.publish_at, description(item.platform).order, a.id)
 
 
 def make_plan(
@@ -92,6 +95,7 @@ def make_plan(
             items.append(_classify(config, a, platform, rec, now, state.active_since.get(platform)))
     items.sort(key=_priority)
     for item in items:
+        _back_off(config, item, state, now)
         if item.will_post and frozen and not item.announcement.freeze_exempt:
             item.status, item.reason = "frozen", "a freeze is on: nothing is posted unless exempted"
         if not (item.will_post or (render_all and item.status in UNPOSTED)):
@@ -101,7 +105,7 @@ def make_plan(
         except TemplateError as exc:
             item.status, item.reason = "error", str(exc)
     _apply_quotas(config, items, state, now if quota_now is None else quota_now)
-    return Plan(items, now, frozen)
+    return Plan(items, now, frozen, dict(state.backoff), state.frozen)
 
 
 def _classify(
@@ -148,6 +152,32 @@ def _classify(
     if rec.failed:
         return PlanItem(a, platform, "retry", f"the last attempt failed: {rec.failed}", rec)
     return PlanItem(a, platform, "due", "", rec)
+
+
+def _back_off(config: Config, item: PlanItem, state: LedgerState, now: datetime) -> None:
+    """Hold what a failing platform (or a failing post) is backing off from: no attempt, no entry."""
+    from pmcpost import backoff
+
+    if not item.will_post:
+        return
+    rec = item.record
+    platform = state.backoff.get(item.platform)
+    tz = config.organisation.tz
+    if platform is not None and backoff.waiting(str(platform["retry_after"]), now):
+        step, after = int(platform["step"]), str(platform["retry_after"])
+        item.status, item.reason = "held", backoff.hold_reason(item.platform, step, after, str(platform["error"]), tz)
+    elif backoff.waiting(rec.retry_after, now):
+        assert rec.retry_after is not None
+        item.status = "held"
+        item.reason = backoff.hold_reason(item.platform, rec.backoff_step, rec.retry_after, rec.failed, tz)
+
+
+def ledger_holds(plan: Plan) -> None:
+    """Show as held what a publish run held back for lack of approval proof (the reason it recorded); a
+    publish run asks the forge afresh instead."""
+    for item in plan.items:
+        if item.will_post and item.record.held:
+            item.status, item.reason = "held", item.record.held
 
 
 def _approved(config: Config, a: Announcement) -> bool:

@@ -29,7 +29,8 @@ from pmcpost.errors import (
     RateLimited,
 )
 from pmcpost.plan import Plan, PlanItem
-from pmcpost.platforms import Message, Platform, RemotePost
+from pmcpost.platforms import Message, Platform, RemotePost, ReportsQuota
+from pmcpost.platforms.registry import description
 
 MAX_ATTEMPTS = 4
 # Wait for a rate-limit reset only when it is this near; otherwise leave the platform for a later run.
@@ -67,6 +68,9 @@ class PublishContext:
     wall_clock: Callable[[], float] = time.time
     factory: Callable[[str], Platform] | None = None
     on_progress: Callable[[Outcome], None] | None = None
+    backoff: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # Plan.backoff
+    proofs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # content path -> approval proof
+    now: datetime | None = None  # the plan's time, which back-off steps count from (default: wall_clock)
 
 
 def sha256_text(text: str) -> str:
@@ -109,6 +113,17 @@ class Publisher:
         }
         if commit:
             record["commit"], record["author"] = commit[0], {"name": commit[1], "email": commit[2]}
+        proof = self.ctx.proofs.get(a.path)
+        if proof is not None and event in ("intent", "posted", "reconciled"):
+            record["approval_proof"] = dict(proof)
+        if event == "failed":
+            from pmcpost import backoff
+
+            # one step further than the platform's (or this post's) failures in a row: the next run waits
+            known = self.ctx.backoff.get(item.platform)
+            previous = max(int(known["step"]) if known else 0, item.record.backoff_step)
+            now = self.ctx.now or datetime.fromtimestamp(self.ctx.wall_clock(), timezone.utc)
+            record.update(backoff.fields(previous, now))
         if message is not None and part is not None:
             record["part"] = part
             record["parts"] = len(message.parts)
@@ -325,9 +340,9 @@ class Publisher:
                     remote={"id": remote.id, "url": remote.url},
                     reply_to=reply_to.id if reply_to else None,
                 )
-                if getattr(adapter, "daily_remaining", None) == 0:
-                    # X's 24-hour allowance (x-user-limit-24hour-remaining) is used up: posting on would
-                    # only collect 429s, so leave the rest for a later run.
+                if isinstance(adapter, ReportsQuota) and adapter.remaining_today() == 0:
+                    # The platform's daily allowance (X: x-user-limit-24hour-remaining) is used up: posting on
+                    # would only collect 429s, so leave the rest for a later run.
                     self.stopped[item.platform] = ("held", f"{item.platform}'s 24-hour posting limit is used up")
                 return remote, "posted"
 
@@ -336,6 +351,8 @@ class Publisher:
     ) -> tuple[RemotePost | None, str | None]:
         """Look for part ``i`` among the account's recent posts: (the post, None) when found and recorded,
         (None, None) when surely absent, (None, why) when the look-up itself failed."""
+        if not description(item.platform).can_look_up:
+            return None, f"{item.platform} cannot look up posts already made"
         start = datetime.fromtimestamp(self.ctx.wall_clock(), timezone.utc) - timedelta(days=1)
         try:
             if pending and isinstance(pending.get("time"), str):
@@ -357,7 +374,7 @@ class Publisher:
         """The post when it already went out; None when it may be (re)sent. Sending again is safe when the
         look-up says it is absent, or when the platform refuses an exact repeat (X) and so cannot double-post."""
         found, why = self.look_up(adapter, item, message, i, pending)
-        if found is not None or why is None or getattr(adapter, "rejects_duplicates", False):
+        if found is not None or why is None or description(item.platform).rejects_duplicates:
             return found
         reason = (
             f"could not check whether part {i + 1} was already posted ({why}); not posting, to "
@@ -381,12 +398,22 @@ def _said(exc: BaseException) -> str:
     return scrub(str(exc))
 
 
-def record_freeze(log: AuditLog, plan: Plan, run_id: str, actor: Mapping[str, str]) -> None:
-    """Every run during a freeze says so in the ledger, with what it held back."""
-    frozen = plan.with_status("frozen")
+def record_freeze(log: AuditLog, plan: Plan, run_id: str, actor: Mapping[str, str]) -> bool:
+    """A freeze goes into the ledger with what it held back, once: a run that would say the same as the last
+    freeze entry writes nothing (and so commits nothing). True when an entry was written."""
+    held = sorted(f"{i.id}/{i.platform}" for i in plan.with_status("frozen"))
+    if plan.frozen_logged == held:
+        return False
     log.append(
-        {"event": "freeze", "run": run_id, "actor": dict(actor), "reason": f"freeze on: {len(frozen)} post(s) not made"}
+        {
+            "event": "freeze",
+            "run": run_id,
+            "actor": dict(actor),
+            "reason": f"freeze on: {len(held)} post(s) not made",
+            "held": held,
+        }
     )
+    return True
 
 
 class _StopItem(Exception):

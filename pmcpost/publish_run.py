@@ -13,7 +13,17 @@ from typing import TYPE_CHECKING
 from pmcpost.config import Config
 from pmcpost.diagnostics import Diagnostic
 from pmcpost.errors import EXIT_OK, EXIT_PROBLEMS, GitError, UsageError
-from pmcpost.output import console, is_interactive, plain_lines, print_left_out
+from pmcpost.output import (
+    Cell,
+    confirm,
+    console,
+    is_interactive,
+    is_plain,
+    plain_lines,
+    plural,
+    print_left_out,
+    show_table,
+)
 from pmcpost.plan import Plan, PlanItem
 from pmcpost.publish import Outcome, PublishContext, Publisher
 from pmcpost.safetext import visible
@@ -32,29 +42,32 @@ def run(
     assume_yes: bool,
     wait: float,
     git_push: bool,
-    skip_unconfigured: bool,
+    skip_unconfigured: bool | None = None,
     environ: Mapping[str, str] | None = None,
     quota_now: datetime | None = None,
 ) -> int:
     """Returns the exit code: 0 when everything planned was posted (or skipped for lack of credentials) and
-    nothing was newly missed. ``quota_now`` is the real time when ``now`` is a what-if time (dry runs only)."""
-    from pmcpost.content import resolve_targets
+    nothing was newly missed. ``quota_now`` is the real time when ``now`` is a what-if time (dry runs only).
+    ``skip_unconfigured`` None: skip platforms without credentials on a workstation, fail them in CI."""
+    from pmcpost.ci import skip_unconfigured as skip_default
     from pmcpost.missed import new_missed, print_missed
     from pmcpost.plan import build_plan
+    from pmcpost.selection import select_files
 
     environ = os.environ if environ is None else environ
-    files = resolve_targets(config, targets)
+    skip_unconfigured = skip_default(skip_unconfigured, environ)
+    files = select_files(config, targets) or []
     con = console()
     if dry_run:
-        from pmcpost import preview
+        from pmcpost.output import preview
 
         plan, problems = build_plan(config, files, now, platforms=platforms, quota_now=quota_now)
         print_left_out(problems)
         print_missed(config, new_missed(plan), recorded=False)
         posts = sum(len(i.message.parts) for i in plan.to_post if i.message)
         con.print(
-            f"Dry run as of {now:%Y-%m-%d %H:%M %Z}: {posts} post(s) for {len(plan.to_post)} "
-            "announcement/platform pair(s) would go out; nothing is posted."
+            f"Dry run as of {now:%Y-%m-%d %H:%M %Z}: {plural(posts, 'post')} for "
+            f"{plural(len(plan.to_post), 'announcement/platform pair')} would go out; nothing is posted."
         )
         preview.print_text(config, plan.to_post, plan.now)
         _show_not_posted(config, plan)
@@ -70,7 +83,9 @@ def run(
         # Plan inside the lock: another run may have just posted.
         plan, problems = build_plan(config, files, now, platforms=platforms)
         print_left_out(problems)
+        _require_credentials(config, plan, environ, skip_unconfigured)
         run_id = uuid.uuid4().hex[:16]
+        forge_error, proofs, held_written = _prove_approvals(config, plan, environ, signer, run_id)
         # Missed posts first: they are facts, recorded whatever this run goes on to post (or not).
         missed = new_missed(plan)
         if missed:
@@ -78,33 +93,41 @@ def run(
             print_missed(config, missed, recorded=True)
         _show_not_posted(config, plan)
         if not plan.to_post:
+            from pmcpost import jobsummary
+
+            froze = False
             if plan.frozen:
                 from pmcpost.audit import AuditLog
                 from pmcpost.gitutil import actor
                 from pmcpost.publish import record_freeze
 
-                record_freeze(AuditLog(config.audit_dir, signer=signer), plan, run_id, actor(environ))
-            head_failed = (bool(missed) or plan.frozen) and not _publish_head(config)
-            if git_push and missed:
+                froze = record_freeze(AuditLog(config.audit_dir, signer=signer), plan, run_id, actor(environ))
+            wrote = bool(missed) or froze or held_written
+            head_failed = wrote and not _publish_head(config)
+            if git_push and wrote:
                 from pmcpost.gitutil import commit_and_push
 
-                # pushed, so that the next job (a fresh clone) does not record them again
-                commit_and_push(config.root, _pushed_paths(config), f"pmcpost: missed posts of run {run_id} [skip ci]")
+                # pushed, so that the next job (a fresh clone) does not record them again; a run that wrote
+                # nothing commits nothing
+                commit_and_push(config.root, _pushed_paths(config), f"pmcpost: ledger of run {run_id} [skip ci]")
+            jobsummary.write(environ, plan)
             con.print("Nothing is due to be posted.")
+            _raise_forge_error(forge_error)
             return EXIT_PROBLEMS if _has_errors(problems) or missed or head_failed else EXIT_OK
         _show_plan(config, plan, environ, skip_unconfigured)
         if not assume_yes:
-            from rich.prompt import Confirm
-
             dry = sum(1 for i in plan.to_post if skip_unconfigured and _unset_credentials(config, i.platform, environ))
-            question = f"Post {len(plan.to_post) - dry} item(s) now?"
+            question = f"Post {plural(len(plan.to_post) - dry, 'item')} now?"
             if dry:
                 question = question[:-1] + f" ({dry} more only as a dry run: no credentials)?"
-            if not Confirm.ask(question, console=con, default=False):
+            if not confirm(question):
                 con.print("Nothing was posted.")
                 return EXIT_PROBLEMS if missed else EXIT_OK
         ctx = _context(config, plan, environ, skip_unconfigured, signer)
         ctx.run_id = run_id
+        ctx.backoff = plan.backoff
+        ctx.now = plan.now
+        ctx.proofs = proofs
         publisher = Publisher(ctx)
         if git_push:
             from pmcpost.gitutil import commit_and_push
@@ -127,8 +150,112 @@ def run(
             from pmcpost.gitutil import commit_and_push
 
             commit_and_push(config.root, _pushed_paths(config), f"pmcpost: outcomes of run {ctx.run_id} [skip ci]")
+    from pmcpost import jobsummary
+
+    jobsummary.write(environ, plan, outcomes)
+    _raise_forge_error(forge_error)
     failed = [o for o in outcomes if o.status in ("failed", "held")]
     return EXIT_PROBLEMS if failed or missed or head_failed or _has_errors(problems) else EXIT_OK
+
+
+def _require_credentials(config: Config, plan: Plan, environ: Mapping[str, str], skip_unconfigured: bool) -> None:
+    """In CI a missing secret of a platform with something to post stops the run once, before any intent:
+    one clear message instead of a failed entry for every post on every run."""
+    if skip_unconfigured:
+        return
+    missing: dict[str, list[str]] = {}
+    for item in plan.to_post:
+        unset = _unset_credentials(config, item.platform, environ)
+        if unset:
+            missing[item.platform] = unset
+    if not missing:
+        return
+    from pmcpost.errors import CredentialsError
+
+    said = "; ".join(f"{p} needs {', '.join(v)}" for p, v in sorted(missing.items()))
+    names = ", ".join(sorted(missing))
+    from pmcpost.words import plural
+
+    n = sum(map(len, missing.values()))
+    raise CredentialsError(
+        f"nothing was posted and nothing was written to the audit log: {said}, which "
+        f"{plural(n, 'is', 'are', count=False)} not set. Add the {plural(n, 'secret', count=False)} to the "
+        f"publish job's env (or set platforms.<name>.enabled: false for {names} in config.yaml)"
+    )
+
+
+def _prove_approvals(
+    config: Config, plan: Plan, environ: Mapping[str, str], signer: Signer | None, run_id: str
+) -> tuple[str | None, dict[str, dict[str, object]], bool]:
+    """With policy.approval_proof: github-review, hold every post whose approval GitHub does not prove (or
+    cannot be asked about). Returns (GitHub's error, the proofs by content path, whether a held entry was
+    written); a held entry is written only when its reason changed, so a waiting post adds no line per run."""
+    if config.policy.approval_proof != "github-review":
+        return None, {}, False
+    # a thread already half posted was proven when it started
+    todo = [i for i in plan.to_post if not i.record.posted]
+    if not todo:
+        return None, {}, False
+    from pmcpost import forge
+
+    error: str | None = None
+    try:
+        found = forge.proofs_for(config, [i.announcement for i in todo], environ)
+    except forge.ForgeError as exc:
+        error = str(exc)
+        found = {i.announcement.path: f"GitHub could not be asked ({exc}); never posted without proof" for i in todo}
+    proofs: dict[str, dict[str, object]] = {}
+    held = []
+    for item in todo:
+        proof = found[item.announcement.path]
+        if isinstance(proof, str):
+            item.status, item.reason = "held", f"approval not proven: {proof}"
+            held.append(item)
+        else:
+            proofs[item.announcement.path] = proof.as_entry()
+    # GitHub's trouble is not the post's: the run fails and says so, but the log gets no line per failing run
+    written = _record_holds(config, held, environ, signer, run_id) if error is None else False
+    return error, proofs, written
+
+
+def _record_holds(
+    config: Config, held: Sequence[PlanItem], environ: Mapping[str, str], signer: Signer | None, run_id: str
+) -> bool:
+    from pmcpost.audit import AuditLog
+    from pmcpost.gitutil import actor
+
+    fresh = [i for i in held if i.record.held != i.reason]
+    if not fresh:
+        return False
+    log = AuditLog(config.audit_dir, signer=signer)
+    who = actor(environ)
+    for item in fresh:
+        a = item.announcement
+        log.append(
+            {
+                "event": "held",
+                "run": run_id,
+                "announcement": a.id,
+                "department": a.department,
+                "kind": a.kind,
+                "coordinator": config.person_ref(a.coordinator),
+                "approver": config.person_ref(a.approved_by),
+                "platform": item.platform,
+                "content_sha256": a.source_sha256,
+                "actor": who,
+                "reason": item.reason,
+            }
+        )
+        item.record.held = item.reason
+    log.sync()
+    return True
+
+
+def _raise_forge_error(error: str | None) -> None:
+    if error is not None:
+        from pmcpost.forge import ForgeError
+
+        raise ForgeError(f"the approval of the due posts could not be proven, so they were held: {error}")
 
 
 def _record_missed(
@@ -143,17 +270,20 @@ def _record_missed(
 
 
 def _publish_head(config: Config) -> bool:
-    """The website's public record of the log's head; a failure there is reported, but the outcomes are still
-    pushed (they are what prevents a double post)."""
+    """The public record of the log's head (the website's); a failure there is reported, but the outcomes are
+    still pushed (they are what prevents a double post)."""
     from pmcpost.errors import PmcpostError
-    from pmcpost.platforms.website import publish_log_head
+    from pmcpost.platforms.registry import enabled_with
 
-    try:
-        publish_log_head(config)
-    except PmcpostError as exc:
-        console(stderr=True).print(f"error: the audit log's head was not published on the website: {exc}", markup=False)
-        return False
-    return True
+    ok = True
+    for spec, publish_log_head in enabled_with(config, "publishes_log_head"):
+        try:
+            publish_log_head(config)
+        except PmcpostError as exc:
+            message = f"error: the audit log's head was not published on {spec.display_name}: {exc}"
+            console(stderr=True).print(message, markup=False)
+            ok = False
+    return ok
 
 
 def _close_unpushed_intents(publisher: Publisher, plan: Plan) -> None:
@@ -169,21 +299,16 @@ def _has_errors(problems: Sequence[Diagnostic]) -> bool:
 
 
 def _pushed_paths(config: Config) -> list[Path]:
-    """What a run commits: the audit log, and the website's output (pages, feeds, the log's public heads)."""
+    """What a run commits: the audit log, and the folders platforms write (the website's pages, feeds and the
+    log's public heads)."""
+    from pmcpost.platforms.registry import enabled_with
+
     paths = [config.audit_dir]
-    site = _website_output(config)
-    if site is not None and site.exists():
-        paths.append(site)
+    for spec, output_folder in enabled_with(config, "output_folder"):
+        folder: Path = output_folder(config, config.platforms[spec.name])
+        if folder.exists():
+            paths.append(folder)
     return paths
-
-
-def _website_output(config: Config) -> Path | None:
-    settings = config.platforms.get("website")
-    if settings is None or not settings.enabled:
-        return None
-    from pmcpost.platforms.website import output_folder
-
-    return output_folder(config, settings)
 
 
 def _context(
@@ -259,51 +384,29 @@ def _unset_credentials(config: Config, platform: str, environ: Mapping[str, str]
 
 
 def _show_plan(config: Config, plan: Plan, environ: Mapping[str, str], skip_unconfigured: bool) -> None:
-    rows = []
+    rows: list[list[Cell]] = []
     for item in plan.to_post:
         a = item.announcement
         person = config.person(a.coordinator)
         parts = len(item.message.parts) if item.message else 0
         unset = _unset_credentials(config, item.platform, environ)
         how = "post" if not unset else "dry run (no credentials)" if skip_unconfigured else "fails: no credentials"
-        rows.append((a.id, item.platform, str(parts), a.kind, person.name if person else a.coordinator, how))
+        rows.append([a.id, item.platform, str(parts), a.kind, person.name if person else a.coordinator, how])
     _table("To post now", ("announcement", "platform", "posts", "kind", "answerable", "how"), rows)
 
 
-def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """A rich table on a terminal; in CI logs plain lines, so URLs are never folded (they stay clickable) and
+def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+    """A table on a terminal; in CI logs plain lines, so URLs are never folded (they stay clickable) and
     hundreds of rows cost milliseconds, not a second of table layout."""
-    if not is_interactive(sys.stdout) or "NO_COLOR" in os.environ:
-        cells = [[visible(str(cell), newlines=False) for cell in row] for row in rows]
-        # Pad every column but the last (a URL or an error stays whole and unpadded).
-        widths = [max((len(r[i]) for r in cells), default=0) for i in range(len(columns) - 1)]
-        plain_lines(
-            [
-                f"{title}:",
-                *("  " + "  ".join([*(c.ljust(w) for c, w in zip(r, widths, strict=False)), r[-1]]) for r in cells),
-            ]
-        )
-        return
-    con = console()
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=title, title_justify="left")
-    for col in columns:
-        table.add_column(col, overflow="fold")
-    for row in rows:  # Text cells: an error message's brackets are not rich markup
-        table.add_row(*(cell if isinstance(cell, Text) else Text(visible(str(cell), newlines=False)) for cell in row))
-    con.print(table)
+    show_table(title, columns, rows, plain_title=f"{title}:", plain_header=False, plain_indent="  ")
 
 
 def _run_with_progress(publisher: Publisher, plan: Plan) -> list[Outcome]:
-    con = console()
-    if is_interactive(sys.stdout) and "NO_COLOR" not in os.environ:
-        from rich.progress import Progress
+    if not is_plain(sys.stdout):
+        from pmcpost.output import progress
 
-        with Progress(console=con, transient=True) as progress:
-            task = progress.add_task("Posting", total=len(plan.to_post))
-            publisher.ctx.on_progress = lambda o: progress.advance(task)
+        with progress("Posting", len(plan.to_post)) as advance:
+            publisher.ctx.on_progress = lambda o: advance()
             return publisher.run(plan)
 
     def line(o: Outcome) -> None:
@@ -319,7 +422,7 @@ def _show_skipped(config: Config, outcomes: Sequence[Outcome], now: datetime) ->
     skipped = [o.item for o in outcomes if o.status == "skipped"]
     if not skipped:
         return
-    from pmcpost import preview
+    from pmcpost.output import preview
 
     names = sorted({i.platform for i in skipped})
     console().print(f"\nDry run for {', '.join(names)} (no credentials set, nothing posted there):")
@@ -327,13 +430,11 @@ def _show_skipped(config: Config, outcomes: Sequence[Outcome], now: datetime) ->
 
 
 def _summary(config: Config, outcomes: Sequence[Outcome]) -> None:
-    from rich.text import Text
-
-    rows = []
+    rows: list[list[Cell]] = []
     for o in outcomes:
         detail = ", ".join(r.url for r in o.remotes) if o.ok else (o.error or "")
         colour = {"posted": "green", "reconciled": "green", "skipped": "yellow", "held": "yellow"}.get(o.status, "red")
-        rows.append((o.item.id, o.item.platform, Text(o.status, style=colour), detail))
+        rows.append([o.item.id, o.item.platform, (o.status, colour), detail])
     _table("Summary", ("announcement", "platform", "result", "link or error"), rows)
     counts: dict[str, int] = {}
     for o in outcomes:

@@ -27,22 +27,19 @@ from pmcpost.content import Announcement
 from pmcpost.diagnostics import Diagnostic
 from pmcpost.errors import TemplateError
 from pmcpost.platforms import Media, Message, Part
+from pmcpost.platforms.registry import description
 from pmcpost.template_limits import LimitedSandbox, RenderLimits, TemplateLimitError, render_limited
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 PACKAGE_LABEL = "pmcpost/templates"
-MAX_THREAD_PARTS = 25
 
 _DEVANAGARI_DIGITS = str.maketrans("0123456789", "०१२३४५६७८९")
 
 
 def platform_limit(platform: str) -> tuple[int, Callable[[str], int]]:
-    """The platform's limit and its own way of measuring text."""
-    if platform == "twitter":
-        return xtext.X_LIMIT, xtext.weighted_length
-    if platform == "facebook":
-        return xtext.FACEBOOK_LIMIT, xtext.facebook_length
-    return 1_000_000, len
+    """The platform's limit and its own way of measuring text (from its description)."""
+    spec = description(platform)
+    return spec.text_limit, spec.measure_text
 
 
 # -- filters ------------------------------------------------------------------------------------------
@@ -330,12 +327,14 @@ class Renderer:
         languages = [lang for lang in self.config.organisation.languages if lang in a.text]
         primary = languages[0]
         warnings: list[str] = []
-        limit, measure = platform_limit(platform)
+        spec = description(platform)
+        limit, measure = spec.text_limit, spec.measure_text
         parts: list[Part] = []
         lengths: list[int | None] = []
         context = self._context(a, platform)
-        if platform == "twitter":
-            layout = self.config.platforms[platform].options.get("layout", "combined")
+        if spec.threads is not None:
+            threads = spec.threads
+            layout = self.config.platforms[platform].options.get(threads.layout_option, threads.default_layout)
             combined = self.render_text(a, platform, languages, context) if layout == "combined" else None
             length = measure(combined) if combined is not None else limit + 1
             if length <= limit:
@@ -345,32 +344,26 @@ class Renderer:
             else:
                 for lang in languages:
                     text = self.render_text(a, platform, [lang], context)
-                    # Measured once, here: a text that fits is the one post _thread would make of it.
-                    body = xtext.normalise(text).strip()
-                    length = measure(body) if body else 0
-                    if body and length <= limit:
-                        parts.append(Part(body, lang))
-                        lengths.append(length)
-                        continue
-                    thread = _thread(text, limit, length)
+                    thread = _thread(text, limit, threads.split_text, measure)
                     parts.extend(Part(t, lang) for t in thread)
                     lengths.extend([None] * len(thread))
             media = tuple(Media(self._media_path(m.path), m.alt.get(primary, ""), m.mime) for m in a.media)
             if media:
                 parts[0] = Part(parts[0].text, parts[0].language, media, parts[0].link)
-            if len(parts) > MAX_THREAD_PARTS:
-                warnings.append(f"the thread on X has {len(parts)} posts; consider a shorter text for X")
+            if len(parts) > threads.warn_above_parts:
+                name = spec.display_name
+                warnings.append(f"the thread on {name} has {len(parts)} posts; consider a shorter text for {name}")
         else:
             text = self.render_text(a, platform, languages, context)
             alt_joined = tuple(
                 Media(self._media_path(m.path), " / ".join(m.alt[lang] for lang in languages if lang in m.alt), m.mime)
                 for m in a.media
             )
-            parts.append(Part(text, "+".join(languages), alt_joined, context["link"]))
+            parts.append(Part(text, "+".join(languages), alt_joined, context["link"] if spec.attaches_link else None))
             length = measure(text)
             lengths.append(length)
             if length > limit:
-                warnings.append(f"{length:,} characters; {platform} allows {limit:,}")
+                warnings.append(f"{length:,} {spec.length_unit}; {platform} allows {limit:,}")
         missing = [lang for lang in self.config.organisation.languages if lang not in a.text]
         if missing:
             warnings.append(f"no text in {', '.join(missing)}")
@@ -385,12 +378,11 @@ def _only_links_and_hashtags(text: str) -> bool:
     return bool(words) and all(w.startswith("#") or xtext.find_urls(w) == [(0, len(w))] for w in words)
 
 
-def _thread(text: str, limit: int, length: int | None = None) -> list[str]:
-    """The X posts of one language's text (``length``: its weighted length, NFC and stripped, if known). A
-    closing paragraph of links and hashtags stays with the post before it: a post holding nothing but
-    "#PMCWater (2/2)" tells a reader nothing."""
+def _thread(text: str, limit: int, split: Callable[[str, int], list[str]], measure: Callable[[str], int]) -> list[str]:
+    """The thread posts of one language's text. A closing paragraph of links and hashtags stays with the post
+    before it: a post holding nothing but "#PMCWater (2/2)" tells a reader nothing."""
     try:
-        parts = xtext.thread_parts(text, limit, length=length)
+        parts = split(text, limit)
     except ValueError:  # one unbreakable piece is longer than a post: validate reports it
         return [text]
     if len(parts) < 2 or not _only_links_and_hashtags(_NUMBERING.sub("", parts[-1])):
@@ -402,14 +394,14 @@ def _thread(text: str, limit: int, length: int | None = None) -> list[str]:
     body, trailer = "\n\n".join(paragraphs[:cut]), "\n\n".join(paragraphs[cut:])
     try:
         # Every post keeps room for the trailer; only the last one gets it.
-        pieces = xtext.thread_parts(body, limit - xtext.weighted_length("\n\n" + trailer))
+        pieces = split(body, limit - measure("\n\n" + trailer))
     except ValueError:  # the trailer alone nearly fills a post: keep the plain split
         return parts
     last = pieces[-1]
     suffix = _NUMBERING.search(last)
     at = suffix.start() if suffix and len(pieces) > 1 else len(last)
     pieces[-1] = f"{last[:at]}\n\n{trailer}{last[at:]}"
-    return pieces if all(xtext.weighted_length(p) <= limit for p in pieces) else parts
+    return pieces if all(measure(p) <= limit for p in pieces) else parts
 
 
 _BLANK_LINES = re.compile("\n\n\n+")
@@ -444,9 +436,11 @@ def check_rendering(
                 else:
                     template_errors[key] = [f"{a.id} for {platform}", 1]
                 continue
-            limit, measure = platform_limit(platform)
+            spec = description(platform)
+            measure = spec.measure_text
             for i, (part, known) in enumerate(zip(message.parts, lengths, strict=True)):
                 length = known if known is not None else measure(part.text)
+                limit = spec.limit_for(bool(part.media))
                 if length > limit:
                     problems.append(
                         Diagnostic(

@@ -7,12 +7,9 @@ an announcement's kind, so it comes from the files in content/ ("unknown" when t
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +20,6 @@ from pmcpost.content import Announcement
 from pmcpost.errors import UsageError
 
 REPORT_FORMATS = ("text", "markdown", "csv", "json")
-BAR_WIDTH = 24
 POST_EVENTS = ("posted", "reconciled")
 
 
@@ -134,6 +130,7 @@ def build_report(
     total = Activity("total")
     platforms = list(config.platforms)
     kinds = list(KINDS)
+    failed_seen: set[tuple[str, str]] = set()
     for e in entries:
         moment = _time(e)
         slug = _department(e)
@@ -164,8 +161,12 @@ def build_report(
                 if approver:
                     a.approvers.add(approver)
         elif event == "failed":
-            act.failures += 1
-            total.failures += 1
+            # once per announcement and platform: a platform failing run after run is one failure, not many
+            key = (str(e.get("announcement")), str(e.get("platform")))
+            if key not in failed_seen:
+                failed_seen.add(key)
+                act.failures += 1
+                total.failures += 1
         elif event == "retracted":
             act.retractions += 1
             total.retractions += 1
@@ -243,234 +244,3 @@ def report_from_repository(
     announcements = load_all(config).announcements
     entries = (e for _, e in iter_matches(config.audit_dir, Query(events=DEFAULT_EVENTS, until=until)))
     return build_report(config, entries, announcements, since=since, until=until, now=now, label=label)
-
-
-# -- rendering ------------------------------------------------------------------------------------------
-
-
-def bar(value: int, largest: int, width: int = BAR_WIDTH) -> str:
-    """A row of █ blocks scaled to the largest value; any non-zero value shows at least one block."""
-    if value <= 0 or largest <= 0:
-        return ""
-    return "█" * max(1, round(value * width / largest))
-
-
-def _names(config: Config, slug: str, languages: Sequence[str]) -> str:
-    dept = config.departments.get(slug)
-    if dept is None:
-        return slug
-    names = [dept.name[lang] for lang in languages if lang in dept.name]
-    return " / ".join(names) or slug
-
-
-def _people(config: Config, ids: Iterable[str]) -> str:
-    out = []
-    for pid in sorted(ids):
-        person = config.person(pid)
-        out.append(person.name if person else pid)
-    return ", ".join(out)
-
-
-def _missed_by(config: Config, a: Activity) -> str:
-    """'Anil Jadhav 2, Priya Shinde 1': missed posts per answerable coordinator."""
-    out = []
-    for pid, n in sorted(a.missed_by.items(), key=lambda kv: (-kv[1], kv[0])):
-        person = config.person(pid)
-        out.append(f"{person.name if person else pid} {n}")
-    return ", ".join(out)
-
-
-def _when(moment: datetime | None, tz: tzinfo) -> str:
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else "never"
-
-
-def _period_text(report: Report, tz: tzinfo) -> str:
-    last_day = (report.until - timedelta(microseconds=1)).astimezone(tz)
-    return f"{report.since.astimezone(tz):%Y-%m-%d} to {last_day:%Y-%m-%d}"
-
-
-def render_markdown(config: Config, report: Report, now: datetime) -> str:
-    """A report to send on: a table per department with a bar, posts by kind, people, dormancy."""
-    tz = config.organisation.tz
-    langs = config.organisation.languages
-    org = " / ".join(config.organisation.name[lang] for lang in langs if lang in config.organisation.name)
-    cell = " / ".join(config.cell_name[lang] for lang in langs if lang in config.cell_name)
-    largest = max((a.posts for a in report.departments), default=0)
-    lines = [
-        f"# Social media activity: {report.label or _period_text(report, tz)}",
-        "",
-        f"{org}" + (f" — {cell}" if cell else ""),
-        "",
-        f"Period {_period_text(report, tz)} ({config.organisation.timezone}); "
-        f"prepared {now.astimezone(tz):%Y-%m-%d %H:%M} by pmcpost from the audit log.",
-        "",
-        "| Department | Posts | " + " | ".join(report.platforms) + " | Failed | Retracted | Last post | |",
-        "| --- | ---: | " + " | ".join("---:" for _ in report.platforms) + " | ---: | ---: | --- | --- |",
-    ]
-    for a in [*report.departments, report.total]:
-        name = "**Total**" if a is report.total else _names(config, a.slug, langs)
-        cells = [name, str(a.posts), *(str(a.by_platform.get(p, 0)) for p in report.platforms)]
-        cells += [str(a.failures), str(a.retractions), _when(a.last_post, tz)]
-        cells.append("" if a is report.total else bar(a.posts, largest))
-        lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "## Posts by kind", ""]
-    lines.append("| Department | " + " | ".join(report.kinds) + " |")
-    lines.append("| --- | " + " | ".join("---:" for _ in report.kinds) + " |")
-    for a in [*report.departments, report.total]:
-        name = "**Total**" if a is report.total else _names(config, a.slug, langs)
-        lines.append("| " + " | ".join([name, *(str(a.by_kind.get(k, 0)) for k in report.kinds)]) + " |")
-    lines += ["", "## Who posted and who approved", ""]
-    for a in report.departments:
-        if a.coordinators or a.approvers:
-            lines.append(
-                f"- {_names(config, a.slug, langs)}: posted by {_people(config, a.coordinators) or 'nobody'}; "
-                f"approved by {_people(config, a.approvers) or 'nobody'}"
-            )
-    if not any(a.coordinators or a.approvers for a in report.departments):
-        lines.append("- Nothing was posted in this period.")
-    lines += ["", "## Missed posts", ""]
-    lines += [
-        f"- {_names(config, a.slug, langs)}: {a.missed} missed ({_missed_by(config, a)})"
-        for a in report.departments
-        if a.missed
-    ] or ["- None: everything due went out before it expired."]
-    lines += ["", "## Dormant departments", ""]
-    lines += [f"- {d.describe()}" for d in report.dormant] or ["- None."]
-    return "\n".join(lines) + "\n"
-
-
-def render_text(config: Config, report: Report) -> None:
-    """The report on the terminal: a rich table with a bar per department."""
-    from rich.table import Table
-
-    from pmcpost.output import console
-
-    tz = config.organisation.tz
-    largest = max((a.posts for a in report.departments), default=0)
-    table = Table(title=f"Posts, {report.label or _period_text(report, tz)}", title_justify="left")
-    table.add_column("Department")
-    table.add_column("Posts", justify="right")
-    table.add_column("", no_wrap=True)
-    for p in report.platforms:
-        table.add_column(p, justify="right")
-    for head in ("Failed", "Retracted", "Missed"):
-        table.add_column(head, justify="right")
-    table.add_column("Last post")
-    dormant = {d.department for d in report.dormant}
-    for a in report.departments:
-        # Slugs, not names: they fit a terminal and are what --department takes.
-        table.add_row(
-            a.slug + (" [yellow](dormant)[/yellow]" if a.slug in dormant else ""),
-            str(a.posts),
-            f"[cyan]{bar(a.posts, largest, 16)}[/cyan]",
-            *(str(a.by_platform.get(p, 0)) for p in report.platforms),
-            str(a.failures),
-            str(a.retractions),
-            f"[bold red]{a.missed}[/bold red]" if a.missed else "0",
-            _when(a.last_post, tz),
-        )
-    t = report.total
-    table.add_section()
-    table.add_row(
-        "Total",
-        str(t.posts),
-        "",
-        *(str(t.by_platform.get(p, 0)) for p in report.platforms),
-        str(t.failures),
-        str(t.retractions),
-        str(t.missed),
-        _when(t.last_post, tz),
-    )
-    con = console()
-    con.print(table)
-    kinds = ", ".join(f"{k} {t.by_kind[k]}" for k in report.kinds if t.by_kind.get(k))
-    con.print(f"By kind: {kinds or 'nothing posted'}", markup=False)
-    for a in report.departments:
-        if a.coordinators or a.approvers:
-            con.print(
-                f"{a.slug}: posted by {_people(config, a.coordinators) or 'nobody'}; "
-                f"approved by {_people(config, a.approvers) or 'nobody'}",
-                markup=False,
-            )
-    for a in report.departments:
-        if a.missed:
-            con.print(f"{a.slug}: {a.missed} missed ({_missed_by(config, a)})", style="bold red", markup=False)
-    for d in report.dormant:
-        con.print(f"[bold yellow]dormant[/bold yellow] {d.describe()}")
-
-
-def render_csv(report: Report) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(
-        [
-            "department",
-            "posts",
-            *(f"posts_{p}" for p in report.platforms),
-            *(f"kind_{k}" for k in report.kinds),
-            "failures",
-            "retractions",
-            "last_post",
-            "coordinators",
-            "approvers",
-            "dormant",
-            "missed",
-            "missed_by",
-        ]
-    )
-    dormant = {d.department for d in report.dormant}
-    for a in [*report.departments, report.total]:
-        w.writerow(
-            [
-                a.slug,
-                a.posts,
-                *(a.by_platform.get(p, 0) for p in report.platforms),
-                *(a.by_kind.get(k, 0) for k in report.kinds),
-                a.failures,
-                a.retractions,
-                _iso(a.last_post),
-                " ".join(sorted(a.coordinators)),
-                " ".join(sorted(a.approvers)),
-                "yes" if a.slug in dormant else ("" if a is report.total else "no"),
-                a.missed,
-                " ".join(f"{pid}:{n}" for pid, n in sorted(a.missed_by.items())),
-            ]
-        )
-    return buf.getvalue()
-
-
-def _iso(moment: datetime | None) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
-
-
-def _activity_json(a: Activity) -> dict[str, Any]:
-    return {
-        "posts": a.posts,
-        "by_platform": dict(sorted(a.by_platform.items())),
-        "by_kind": dict(sorted(a.by_kind.items())),
-        "failures": a.failures,
-        "retractions": a.retractions,
-        "missed": a.missed,
-        "missed_by_coordinator": dict(sorted(a.missed_by.items())),
-        "last_post": _iso(a.last_post) or None,
-        "coordinators": sorted(a.coordinators),
-        "approvers": sorted(a.approvers),
-    }
-
-
-def dormancy_json(dormant: Sequence[Dormancy]) -> list[dict[str, Any]]:
-    return [
-        {"department": d.department, "last_post": _iso(d.last_post) or None, "days": d.days, "threshold": d.threshold}
-        for d in dormant
-    ]
-
-
-def render_json(report: Report) -> str:
-    data = {
-        "since": _iso(report.since),
-        "until": _iso(report.until),
-        "departments": {a.slug: _activity_json(a) for a in report.departments},
-        "total": _activity_json(report.total),
-        "dormant": dormancy_json(report.dormant),
-    }
-    return json.dumps(data, ensure_ascii=False, indent=2)

@@ -11,7 +11,7 @@ from typing import Any
 from pmcpost.audit import AuditLog
 from pmcpost.config import Config
 from pmcpost.errors import EXIT_OK, EXIT_PROBLEMS, PmcpostError, UsageError
-from pmcpost.output import console, is_interactive
+from pmcpost.output import confirm, console, is_interactive
 
 
 def run(
@@ -59,15 +59,13 @@ def run(
         if not assume_yes:
             if not is_interactive(sys.stdin):
                 raise UsageError("not on a terminal, so nothing is retracted without --yes")
-            from rich.prompt import Confirm
-
-            question = "Delete these posts?" if targets else "Stop it?"
-            if not Confirm.ask(question, console=con, default=False):
+            if not confirm("Delete these posts?" if targets else "Stop it?"):
                 return EXIT_OK
         from pmcpost import gitutil
         from pmcpost.audit_sign import run_signer
+        from pmcpost.ci import in_ci
 
-        strict = environ.get("CI", "").lower() in ("true", "1")
+        strict = in_ci(environ)
         log = AuditLog(config.audit_dir, signer=run_signer(config.audit, environ, strict=strict, warn=con.print))
         run_id = uuid.uuid4().hex[:16]
         actor = gitutil.actor(environ)
@@ -99,13 +97,14 @@ def run(
                     markup=False,
                 )
                 failed = True
-        from pmcpost.platforms.website import publish_log_head
+        from pmcpost.platforms.registry import enabled_with
 
-        try:  # the website's public record of the log's head, as after a publish
-            publish_log_head(config)
-        except PmcpostError as exc:
-            con.print(f"error: the audit log's head was not published on the website: {exc}", markup=False)
-            failed = True
+        for spec, publish_log_head in enabled_with(config, "publishes_log_head"):
+            try:  # the public record of the log's head (the website's), as after a publish
+                publish_log_head(config)
+            except PmcpostError as exc:
+                con.print(f"error: the audit log's head was not published on {spec.display_name}: {exc}", markup=False)
+                failed = True
     return EXIT_PROBLEMS if failed else EXIT_OK
 
 

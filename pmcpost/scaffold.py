@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from pmcpost.config import Config
 from pmcpost.errors import UsageError
 from pmcpost.moments import MomentError, parse_day
+from pmcpost.platforms.registry import available_platforms, description
 from pmcpost.schema import SCHEMA_FILE
 
 TEMPLATE = """\
@@ -31,7 +32,7 @@ title:
   en: "<<Write a short heading>>"
 
 # The message. Marathi (mr) is required; English (en) is strongly recommended.
-# Long text becomes a numbered thread on X automatically. Hashtags go in hashtags: below, not in the text.
+# Long text becomes a numbered thread on {threads_on} automatically. Hashtags go in hashtags: below, not in the text.
 text:
   mr: >-
     <<येथे मराठी मजकूर लिहा>>
@@ -58,13 +59,13 @@ publish_at: "{day} 09:00"
 # expires_at: "{day} 21:00"
 
 # Optional: where to post (default: {platforms}).
-# platforms: [twitter, facebook, website]
+# platforms: [{platform_list}]
 
-# Optional per-platform changes, e.g. a shorter text for X.
+# Optional per-platform changes, e.g. a shorter text for {short_name}.
 # overrides:
-#   twitter:
+#   {short}:
 #     text:
-#       en: "<<A shorter English text for X>>"
+#       en: "<<A shorter English text for {short_name}>>"
 
 # Only for an alert that must go out during a freeze: needs a social media cell member as approved_by, and
 # the cell's review of the pull request (run pmcpost codeowners after adding it, and commit the result).
@@ -117,6 +118,8 @@ def create_announcement(
             day = parse_day(day).isoformat()
         except MomentError as exc:
             raise UsageError(f"--date {exc}") from None
+    specs = [description(name) for name in config.platforms] or [description(n) for n in available_platforms()]
+    shortest = min(specs, key=lambda s: s.text_limit)  # the example override: the tightest limit
     folder = config.content_dir / department
     path = folder / f"{day}-{slug}.yaml"
     if path.exists():
@@ -138,6 +141,10 @@ def create_announcement(
         hashtags=", ".join(dept.hashtags),
         day=day,
         platforms=", ".join(config.policy.default_platforms),
+        platform_list=", ".join(config.platforms),
+        threads_on=" and ".join(s.display_name for s in specs if s.threads) or "platforms that thread",
+        short=shortest.name,
+        short_name=shortest.display_name,
     )
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from pmcpost.config import KINDS
-from pmcpost.content import KEYS, PLACEHOLDER_RE, REQUIRED_KEYS
+from pmcpost.content import KEYS, PLACEHOLDER_RE, REQUIRED_KEYS, media_limits
 from pmcpost.moments import SCHEMA_PATTERN
 
 SCHEMA_ID = "https://www.pmc.gov.in/pmcpost/announcement.schema.json"
@@ -44,7 +44,10 @@ def _lang_map(languages: list[str], required: list[str], what: str) -> dict[str,
 
 def announcement_schema(languages: list[str] | None = None, platforms: list[str] | None = None) -> dict[str, Any]:
     languages = languages or ["mr", "en"]
-    platforms = platforms or ["twitter", "facebook", "website"]
+    from pmcpost.platforms.registry import descriptions
+
+    platforms = platforms or [spec.name for spec in descriptions()]
+    most, _ = media_limits(tuple(platforms))
     link = {"type": "string", "pattern": r"^https://\S+$", "description": KEYS["link"]}
     hashtags = {
         "type": "array",
@@ -71,7 +74,7 @@ def announcement_schema(languages: list[str] | None = None, platforms: list[str]
         "hashtags": hashtags,
         "media": {
             "type": "array",
-            "maxItems": 4,
+            **({"maxItems": most[0]} if most else {}),
             "description": KEYS["media"],
             "items": {
                 "type": "object",

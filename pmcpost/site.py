@@ -47,7 +47,6 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 ANNOUNCEMENT_ID_RE = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)/(\d{4}-\d{2}-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*)$")
 # Characters XML 1.0 cannot carry at all; a stray one in a YAML file must not make every feed unreadable.
 XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-PLATFORM_NAMES = {"twitter": "X", "facebook": "Facebook"}
 
 # Words of the pages and feeds themselves, per language; templates get the set for each section's language.
 LABELS: dict[str, dict[str, str]] = {
@@ -613,7 +612,7 @@ def _announcement(site: Site, r: Record, root: str) -> dict[str, Any]:
         figures.append({"src": root + image.file, "alt": alt, "lang": alt_lang, "captions": captions})
     posted = []
     for platform in sorted(r.posted):
-        name = PLATFORM_NAMES.get(platform, platform.capitalize())
+        name = _display_name(platform)
         # Only https addresses become links: a platform's answer or an edited record could hold javascript:.
         for url in filter(None, map(https_only, r.posted[platform])):
             posted.append(
@@ -760,3 +759,14 @@ def build(site: Site, env: Environment, records: Sequence[Record], *, only: str 
     for r in pages:
         out[r.page] = announcement_page(site, env, r)
     return out
+
+
+def _display_name(platform: str) -> str:
+    """How people call a platform ("X"); a record may name one that is no longer installed."""
+    from pmcpost.errors import UsageError
+    from pmcpost.platforms.registry import description
+
+    try:
+        return description(platform).display_name
+    except UsageError:
+        return platform.capitalize()

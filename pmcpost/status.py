@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from pmcpost.config import Config
-from pmcpost.plan import PlanItem, make_plan
-from pmcpost.safetext import visible
+from pmcpost.plan import PlanItem, ledger_holds, make_plan
 
 GROUPS = ("scheduled", "due", "posted", "failed", "missed", "expired", "changed", "retracted", "held", "frozen")
 COLUMNS = ("scheduled", "due", "posted", "failed", "missed", "expired", "changed")
@@ -30,6 +28,8 @@ def _group(item: PlanItem) -> str:
         return "retracted"
     if item.status in ("due", "resume"):
         return "due"
+    if item.status == "held" and item.record.held:
+        return "held"  # no approval proof: the reason says what is missing
     if item.status == "retry" or (item.record.failed and not item.record.complete):
         return "failed"
     if item.status in ("unapproved", "error"):
@@ -46,6 +46,7 @@ def collect(config: Config, now: datetime, *, quota_now: datetime | None = None)
     announcements = load_all(config).announcements
     state = read_ledger(config)
     plan = make_plan(config, announcements, state, now, quota_now=quota_now)
+    ledger_holds(plan)
     out = {slug: DepartmentStatus(slug, d.name.get("en", slug)) for slug, d in config.departments.items()}
     for item in plan.items:
         dept = out.get(item.announcement.department)
@@ -88,58 +89,3 @@ def _retraction_details(item: PlanItem, entry: dict[str, Any]) -> None:
     entry.pop("error", None)  # a failed post before the retraction no longer matters
     if rec.retract_failed:
         entry["error"] = "; ".join(rec.retract_failed[i] for i in sorted(rec.retract_failed))
-
-
-def as_json(report: list[DepartmentStatus]) -> str:
-    return json.dumps(
-        [{"department": d.slug, "name": d.name, "dormant": d.dormant, **d.items} for d in report],
-        ensure_ascii=False,
-        indent=2,
-    )
-
-
-def print_text(config: Config, report: list[DepartmentStatus]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from pmcpost.output import console
-
-    table = Table(title="pmcpost status", title_justify="left")
-    table.add_column("department")
-    for g in COLUMNS:
-        table.add_column(g, justify="right")
-    table.add_column("note")
-    for d in report:
-        note = Text(f"dormant: {d.dormant}", style="yellow") if d.dormant else Text("")
-        cells = [Text(str(len(d.items[g])), style="bold red" if g == "missed" and d.items[g] else "") for g in COLUMNS]
-        table.add_row(d.slug, *cells, note)
-    con = console()
-    con.print(table)
-    _print_missed(report)
-    for d in report:
-        for g in ("due", "failed", "changed", "held", "frozen"):
-            for e in d.items[g]:
-                detail = e.get("error") or e.get("reason") or ""
-                line = f"{g}: {e['id']} on {e['platform']}" + (f": {detail}" if detail else "")
-                con.print(Text(visible(line)))  # the ledger's words (platforms' errors) shown, never obeyed
-        for e in d.items["retracted"]:
-            line = f"retracted: {e['id']} on {e['platform']}: {e.get('reason') or 'no reason given'}"
-            if e.get("still_live"):
-                line += f"; still live: {', '.join(e['still_live'])} (run pmcpost retract {e['id']} again to delete)"
-            con.print(Text(visible(line)))
-        for e in d.items["posted"]:
-            for url in e.get("urls", []):
-                con.print(Text(visible(f"posted: {e['id']} on {e['platform']}: {url}")))
-
-
-def _print_missed(report: list[DepartmentStatus]) -> None:
-    """Missed posts before anything else, alerts first and marked: the worst news comes first."""
-    from pmcpost.missed import missed_line
-    from pmcpost.output import console
-
-    missed = [e for d in report for e in d.items["missed"]]
-    missed.sort(key=lambda e: (e.get("kind") != "alert", e.get("expires_at") or "", e["id"]))  # stable: platforms
-    con = console()
-    for e in missed:
-        text, style = missed_line(e["id"], e["platform"], str(e.get("kind")), e.get("reason", ""))
-        con.print(text, style=style, markup=False, highlight=False)

@@ -17,6 +17,7 @@ from pmcpost.audit import PlatformRecord
 from pmcpost.config import Config
 from pmcpost.content import Announcement
 from pmcpost.diagnostics import Diagnostic
+from pmcpost.words import plural
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def late_words(minutes: int) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{days} day{'s' if days != 1 else ''}" + (f" {hours} h" if hours else "")
+        return plural(days, "day") + (f" {hours} h" if hours else "")
     if hours:
         return f"{hours} h" + (f" {mins} min" if mins else "")
     return f"{mins} min"

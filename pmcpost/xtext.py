@@ -19,7 +19,6 @@ from urllib.parse import quote
 
 X_LIMIT = 280
 URL_WEIGHT = 23  # config v3 transformedURLLength: every URL becomes a t.co link of this weight
-FACEBOOK_LIMIT = 63206
 
 # Java's String.trim() (code points <= U+0020): twitter-text gives such a text length 0.
 _JAVA_TRIM = "".join(chr(c) for c in range(0x21))
@@ -570,9 +569,9 @@ def weighted_length(text: str) -> int:
     return total + (n - pos) + _heavy(text, pos, n)
 
 
-def facebook_length(text: str) -> int:
-    """Facebook's length of ``text`` (limit ``FACEBOOK_LIMIT``)."""
-    # Meta documents the limit in characters and publishes no weighting, so we count what a reader sees as
+def nfc_length(text: str) -> int:
+    """The length of ``text`` in code points after NFC: "characters" as a reader sees them (Facebook's measure)."""
+    # Meta documents its limit in characters and publishes no weighting, so we count what a reader sees as
     # characters: code points of the same NFC text X measures. Should Meta count UTF-16 units instead, an
     # emoji beyond the BMP would count 2; at 63,206 that margin never decides an announcement.
     return len(normalise(text))
@@ -741,15 +740,13 @@ def _suffix(index: int, total: int) -> str:
     return f" ({index}/{total})"
 
 
-def thread_parts(text: str, limit: int = X_LIMIT, *, numbered: bool = True, length: int | None = None) -> list[str]:
+def thread_parts(text: str, limit: int = X_LIMIT, *, numbered: bool = True) -> list[str]:
     """The posts of a thread for ``text`` (NFC, stripped): one part when it fits ``limit``, otherwise parts
-    cut by ``split_text``, numbered " (1/3)" when ``numbered``. A blank text gives no parts. ``length`` is the
-    weighted length of the NFC, stripped text when the caller has measured it already."""
+    cut by ``split_text``, numbered " (1/3)" when ``numbered``. A blank text gives no parts."""
     body = normalise(text).strip()
     if not body:
         return []
-    if length is None:
-        length = weighted_length(body)
+    length = weighted_length(body)  # measured once: the splitting below knows it does not fit
     if length <= limit:
         return [body]
     if not numbered:

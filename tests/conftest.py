@@ -68,3 +68,9 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest
 
     forget_all()  # secrets remembered by an earlier test must not be scrubbed from this one's messages
     yield
+
+
+# The emulated world of the publishing tests (tests/world.py): its fixtures, for every test file.
+from world import emulators, world  # noqa: E402
+
+__all__ = ["emulators", "world"]

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from emulator.graph import GraphEmulator
 from emulator.xapi import XApiEmulator
 from helpers import make_repo, real_config_text
-from test_publish import ALERT, ALERT_TEXT, CAMP, NOW, ROADS, World, audit_events, emulator_env, make_content_repo
+from world import ALERT, ALERT_TEXT, CAMP, NOW, ROADS, World, audit_events, emulator_env, make_content_repo
 
 from pmcpost import audit_sign
 from pmcpost.audit import AuditLog, iter_entries
@@ -176,7 +176,7 @@ def make_world(
 ) -> World:
     x, graph = emulators
     root = make_content_repo(tmp_path / "repo", files or (ROADS, CAMP), config_edit=with_audit(require, **kwargs))
-    return World(root, x, graph, emulator_env(x, graph))
+    return World(root, {"twitter": x, "facebook": graph}, emulator_env(x, graph))
 
 
 @pytest.fixture

@@ -24,8 +24,16 @@ import pytest
 from emulator.graph import GraphEmulator
 from emulator.http import Emulator, Reply, Request
 from emulator.xapi import XApiEmulator
-from test_publish import CAMP, ROADS, World, assert_exactly_once, assert_no_secrets, emulator_env, make_content_repo
 from test_publish_cli import Tripwire, pmcpost_at, process_env, shifted_clock
+from world import (
+    CAMP,
+    ROADS,
+    World,
+    assert_exactly_once,
+    assert_no_secrets,
+    make_content_repo,
+    make_world,
+)
 
 from pmcpost.audit import iter_entries
 from pmcpost.audit_verify import verify_chain
@@ -122,7 +130,7 @@ def make_remote(base: Path, files: tuple[str, ...]) -> Iterator[Remote]:
     git(base, "init", "-q", "--bare", "-b", "main", str(origin))
     git(seed, "push", "-q", str(origin), "main")
     with x, graph:
-        world = World(seed, x, graph, emulator_env(x, graph))
+        world = make_world(seed, twitter=x, facebook=graph)
         yield Remote(origin, base, world, tripwire, first, git(origin, "rev-parse", "main"))
 
 
@@ -310,8 +318,8 @@ def test_when_the_intents_cannot_be_pushed_nothing_is_posted(remote: Remote) -> 
     assert done.stderr.splitlines()[-1] == (
         "pmcpost: error: nothing was posted, because the audit log's intents could not be pushed first: origin "
         "refused the push to main: remote: main is protected / ! [remote rejected] HEAD -> main (pre-receive hook "
-        "declined). The commit is still here; push it by hand once the branch accepts it (e.g. allow the CI bot "
-        "past the branch protection)"
+        'declined). The commit is still here. A protected branch must let this identity push: see "Publishing '
+        'on a protected main" in docs/ci.md'
     )
     assert remote.world.x.requests == [] and remote.world.graph.requests == []
     assert remote.commits() == []

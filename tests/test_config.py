@@ -122,7 +122,7 @@ def test_credential_that_looks_like_a_secret(tmp_path: Path) -> None:
     lines = config_lines(tmp_path, text)
     assert lines == [
         f"config.yaml:{line_of(text, 'page_token')}:19: error: platforms.facebook.credentials.page_token must "
-        "name an environment variable (such as PMCPOST_TWITTER_CONSUMER_KEY), not hold a secret"
+        "name an environment variable (such as PMCPOST_FACEBOOK_PAGE_TOKEN), not hold a secret"
     ]
     assert secret not in "".join(lines)  # never echo what may be a real token
 

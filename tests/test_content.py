@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pmcpost.config import Config, load_config
-from pmcpost.content import PLATFORM_MEDIA_LIMIT, parse_announcement, parse_time
+from pmcpost.content import media_limits, parse_announcement, parse_time
 from pmcpost.validate import validate
 
 G = GOOD_ANNOUNCEMENT
@@ -397,7 +397,9 @@ def test_media_named_as_another_kind(tmp_path: Path) -> None:
 
 
 def test_media_too_large(tmp_path: Path) -> None:
-    big = tiny_png() + b"\x00" * PLATFORM_MEDIA_LIMIT
+    largest = media_limits(("twitter", "facebook", "website"))[1]
+    assert largest == (5 * 1024 * 1024, "X")
+    big = tiny_png() + b"\x00" * largest[0]
     files: dict[str, str | bytes] = {P: media("content/big.png"), "content/big.png": big}
     assert check(tmp_path, files) == [
         f"{P}:15:11: error: media[0].path 'content/big.png' is {len(big):,} bytes; the most allowed is 5,242,880 bytes"

@@ -350,8 +350,8 @@ def test_commit_and_push_stops_at_once_with_a_plain_message_when_the_remote_refu
     assert "main is protected" in message
     assert "pre-receive hook declined" in message
     assert message.endswith(
-        ". The commit is still here; push it by hand once the branch accepts it (e.g. allow the CI bot past "
-        "the branch protection)"
+        '. The commit is still here. A protected branch must let this identity push: see "Publishing on a '
+        'protected main" in docs/ci.md'
     )
     assert pauses == []  # a refusal is not retried: it would only say no again
     assert git(origin, "rev-parse", "main") == before

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from test_audit import build_log
-from test_publish import CAMP, CAMP_TEXT, ROADS, World, audit_events, emulators, with_files, world
+from world import CAMP, CAMP_TEXT, ROADS, World, audit_events, emulators, with_files, world
 
 from pmcpost.audit import GENESIS, canonical, line_hash, log_files, read_state
 from pmcpost.audit_verify import verify_chain

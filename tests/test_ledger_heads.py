@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 from emulator.graph import GraphEmulator
 from emulator.xapi import XApiEmulator
-from test_publish import ALERT, ALERT_TEXT, CAMP, ROADS, World, emulator_env, make_content_repo
 from test_site import check_accessible, text_of
+from world import ALERT, ALERT_TEXT, CAMP, ROADS, World, make_content_repo, make_world
 
 from pmcpost.audit import canonical
 from pmcpost.audit_witness import fetch, local_head_file
@@ -33,7 +33,7 @@ HEADS = "public/ledger-heads.json"
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
     with XApiEmulator() as x, GraphEmulator() as graph:
-        yield World(make_content_repo(tmp_path / "repo", (ROADS, CAMP)), x, graph, emulator_env(x, graph))
+        yield make_world(make_content_repo(tmp_path / "repo", (ROADS, CAMP)), twitter=x, facebook=graph)
 
 
 def log_lines(world: World) -> list[bytes]:

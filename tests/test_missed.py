@@ -9,12 +9,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from test_publish import ALERT, CAMP, IST, World, audit_events, emulators, quiet_git, with_files, world
+from world import ALERT, CAMP, IST, World, audit_events, emulators, quiet_git, with_files, world
 
 from pmcpost import status
 from pmcpost.audit import read_state
+from pmcpost.output import status as status_view
+from pmcpost.output.report import render_csv
 from pmcpost.plan import build_plan
-from pmcpost.report import build_report, render_csv, report_from_repository
+from pmcpost.report import build_report, report_from_repository
 
 __all__ = ["emulators", "world"]  # fixtures, imported so pytest finds them
 
@@ -125,14 +127,14 @@ def test_status_has_a_missed_group_and_report_counts_per_department_and_coordina
     world.publish(now=EARLY, ledger_at_now=True)
     config = world.config()
     # Before any run records them, status already shows them as missed (not yet recorded).
-    report = {d["department"]: d for d in json.loads(status.as_json(status.collect(config, LATE)))}
+    report = {d["department"]: d for d in json.loads(status_view.as_json(status.collect(config, LATE)))}
     assert [(e["id"], e["platform"], e["recorded_at"]) for e in report["disaster-management"]["missed"]] == [
         (ALERT_ID, p, None) for p in ("twitter", "facebook", "website")
     ]
     assert report["disaster-management"]["expired"] == []
     assert world.run(now=LATE) == 1
 
-    report = {d["department"]: d for d in json.loads(status.as_json(status.collect(world.config(), LATE)))}
+    report = {d["department"]: d for d in json.loads(status_view.as_json(status.collect(world.config(), LATE)))}
     [alert] = [e for e in report["disaster-management"]["missed"] if e["platform"] == "twitter"]
     assert alert["kind"] == "alert" and alert["expires_at"] == "2026-12-02T11:00:00+05:30"
     assert alert["recorded_at"]
@@ -140,7 +142,7 @@ def test_status_has_a_missed_group_and_report_counts_per_department_and_coordina
     assert report["health"]["expired"] == [] and report["health"]["failed"] == []
     # The text form: its own column, and the alert named first, marked.
     capsys.readouterr()
-    status.print_text(config, status.collect(world.config(), LATE))
+    status_view.print_text(status.collect(world.config(), LATE))
     out = capsys.readouterr().out
     assert "missed" in out.splitlines()[2]  # the table's header row
     named = [line for line in out.splitlines() if "missed" in line.lower() and " on " in line]
@@ -273,7 +275,7 @@ def test_a_post_that_kept_failing_until_it_expired_is_missed_with_its_last_error
         (CAMP_ID, "posted"),
     }
     [alert] = [o for o in outcomes if (o.item.id, o.item.platform) == (ALERT_ID, "twitter")]
-    report = {d["department"]: d for d in json.loads(status.as_json(status.collect(world.config(), LATE)))}
+    report = {d["department"]: d for d in json.loads(status_view.as_json(status.collect(world.config(), LATE)))}
     [missed] = report["disaster-management"]["missed"]
     assert missed["platform"] == "twitter"
     assert missed["reason"] == (

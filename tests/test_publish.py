@@ -7,259 +7,42 @@ chain intact.
 from __future__ import annotations
 
 import dataclasses
-import shutil
-import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-from emulator.graph import PAGE_TOKEN, GraphEmulator
+from emulator.graph import GraphEmulator
 from emulator.http import Reply, Request
-from emulator.xapi import ACCESS_TOKEN, ACCESS_TOKEN_SECRET, CONSUMER_KEY, CONSUMER_SECRET, Tweet, XApiEmulator
+from emulator.xapi import Tweet, XApiEmulator
+from world import (
+    ALERT,
+    CAMP,
+    CAMP_TEXT,
+    IST,
+    NOW,
+    REPO,
+    ROADS,
+    WATER,
+    WATER_IMAGE,
+    World,
+    all_files_text,
+    assert_exactly_once,
+    assert_no_secrets,
+    audit_events,
+    expected_messages,
+    make_content_repo,
+    make_world,
+    with_files,
+)
 
-from pmcpost import publish_run
-from pmcpost.audit import AuditLog, iter_entries, read_state
-from pmcpost.audit_verify import verify_chain
-from pmcpost.config import Config, load_config
-from pmcpost.plan import Plan, build_plan
+from pmcpost.audit import AuditLog, read_state
+from pmcpost.config import Config
+from pmcpost.plan import build_plan
 from pmcpost.platforms import Message, RemotePost
-from pmcpost.publish import Outcome, PublishContext, Publisher
-from pmcpost.render import Renderer
-from pmcpost.validate import load_all
-
-REPO = Path(__file__).resolve().parent.parent
-IST = ZoneInfo("Asia/Kolkata")
-# Every sample below is due and none has expired at this moment.
-NOW = datetime(2026, 12, 2, 10, 0, tzinfo=IST)
-SECRETS = (CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN, ACCESS_TOKEN_SECRET, PAGE_TOKEN)
-
-ROADS = "content/roads/2026-11-27-road-closure-karve-road.yaml"  # a 2-part thread on X, a feed post on Facebook
-WATER = "content/water-supply/2026-12-01-shutdown-parvati-zone.yaml"  # a 4-part thread with a map; a photo post
-WATER_IMAGE = "content/water-supply/images/shutdown-map.png"
-CAMP = "content/health/2026-12-02-eye-camp.yaml"  # one post on X, a feed post with a link on Facebook
-CAMP_TEXT = """\
-coordinator: dr.sachin.patil
-approved_by: manisha.joshi
-kind: event
-title:
-  mr: "मोफत नेत्र तपासणी शिबिर"
-  en: "Free eye check-up camp"
-text:
-  mr: "कसबा पेठ दवाखान्यात शनिवारी मोफत नेत्र तपासणी."
-  en: "Free eye check-up at the Kasba Peth clinic on Saturday."
-link: https://www.pmc.gov.in/en/health
-hashtags: [PMCHealth]
-publish_at: "2026-12-02 09:00"
-expires_at: "2026-12-06 18:00"
-"""
-ALERT = "content/disaster-management/2026-12-02-flood-alert.yaml"
-ALERT_TEXT = """\
-coordinator: ganesh.sonune
-approved_by: smita.kulkarni
-kind: alert
-freeze_exempt: true
-title:
-  mr: "मुठा नदीला पूर"
-  en: "Flood in the Mutha river"
-text:
-  mr: "नदीकाठच्या नागरिकांनी सुरक्षित ठिकाणी जावे."
-  en: "Residents along the river should move to safety."
-hashtags: [PuneAlert]
-publish_at: "2026-12-02 09:30"
-expires_at: "2026-12-04 09:30"
-"""
-
-
-def quiet_git(root: Path, *args: str, env: Mapping[str, str] | None = None) -> None:
-    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, env=env)
-
-
-def make_content_repo(
-    root: Path, files: Sequence[str] = (ROADS, CAMP), *, config_edit: Callable[[str], str] | None = None
-) -> Path:
-    """A git repository with the project's config.yaml and the chosen sample announcements, committed (by
-    someone who is neither coordinator nor approver, so publish warns about it on stderr)."""
-    root.mkdir(parents=True, exist_ok=True)
-    text = (REPO / "config.yaml").read_text(encoding="utf-8")
-    (root / "config.yaml").write_text(config_edit(text) if config_edit else text, encoding="utf-8")
-    own = {CAMP: CAMP_TEXT, ALERT: ALERT_TEXT}
-    for rel in files:
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if rel in own:
-            target.write_text(own[rel], encoding="utf-8")
-        else:
-            shutil.copyfile(REPO / rel, target)
-        if rel == WATER:
-            (root / WATER_IMAGE).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(REPO / WATER_IMAGE, root / WATER_IMAGE)
-    quiet_git(root, "init", "-q", "-b", "main")
-    quiet_git(root, "add", "-A")
-    quiet_git(root, "commit", "-qm", "content")  # as the test identity conftest sets
-    return root
-
-
-@dataclass
-class World:
-    """A content repository and both emulators; ``env`` is what pmcpost reads from the environment."""
-
-    root: Path
-    x: XApiEmulator
-    graph: GraphEmulator
-    env: dict[str, str] = field(default_factory=dict)
-    slept: list[float] = field(default_factory=list)
-
-    def config(self, env: Mapping[str, str] | None = None) -> Config:
-        return load_config(self.root, environ=self.env if env is None else env)
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-
-    def publish(
-        self,
-        *,
-        now: datetime = NOW,
-        config: Config | None = None,
-        env: Mapping[str, str] | None = None,
-        wall_clock: Callable[[], float] = time.time,
-        skip_without_credentials: bool = False,
-        ledger_at_now: bool = False,
-    ) -> tuple[Plan, list[Outcome]]:
-        """Plan and post with the real Publisher, with a recording no-op sleep and the given clock (and, with
-        ``ledger_at_now``, audit entries dated ``now``, for quotas that count the last 24 hours)."""
-        env = self.env if env is None else env
-        config = config or self.config(env)
-        plan, _ = build_plan(config, [], now)
-        ctx = PublishContext(
-            config=config,
-            log=AuditLog(config.audit_dir, clock=lambda: now) if ledger_at_now else AuditLog(config.audit_dir),
-            environ=env,
-            actor={"user": "tester"},
-            sleep=self.sleep,
-            wall_clock=wall_clock,
-            skip_without_credentials=skip_without_credentials,
-        )
-        return plan, Publisher(ctx).run(plan)
-
-    def run(self, *, env: Mapping[str, str] | None = None, **kwargs: object) -> int:
-        """`pmcpost publish --yes` in-process (publish_run.run), as the CLI calls it."""
-        env = self.env if env is None else env
-        options: dict[str, object] = {
-            "platforms": None,
-            "now": NOW,
-            "dry_run": False,
-            "assume_yes": True,
-            "wait": 0,
-            "git_push": False,
-            "skip_unconfigured": False,
-            "environ": env,
-        }
-        options.update(kwargs)
-        return publish_run.run(self.config(env), [], **options)  # type: ignore[arg-type]
-
-
-def emulator_env(x: XApiEmulator, graph: GraphEmulator) -> dict[str, str]:
-    return x.environ() | {"PMCPOST_FACEBOOK_API_URL": graph.url, "PMCPOST_FACEBOOK_PAGE_TOKEN": graph.token}
-
-
-@pytest.fixture
-def emulators() -> Iterator[tuple[XApiEmulator, GraphEmulator]]:
-    with XApiEmulator() as x, GraphEmulator() as graph:
-        yield x, graph
-
-
-@pytest.fixture
-def world(tmp_path: Path, emulators: tuple[XApiEmulator, GraphEmulator]) -> World:
-    x, graph = emulators
-    return World(make_content_repo(tmp_path / "repo"), x, graph, emulator_env(x, graph))
-
-
-def with_files(world: World, *files: str, config_edit: Callable[[str], str] | None = None) -> World:
-    shutil.rmtree(world.root)
-    make_content_repo(world.root, files, config_edit=config_edit)
-    return world
-
-
-# -- the checks every scenario ends with ----------------------------------------------------------------
-
-
-def expected_messages(config: Config) -> dict[tuple[str, str], Message]:
-    """What each announcement becomes on X and Facebook (the website needs no text check here)."""
-    renderer = Renderer(config)
-    out = {}
-    for a in load_all(config).announcements:
-        for platform in a.platforms:
-            if platform in ("twitter", "facebook") and config.platforms[platform].enabled:
-                out[(a.id, platform)] = renderer.render(a, platform)
-    return out
-
-
-def assert_exactly_once(
-    world: World, *, config: Config | None = None, platforms: Sequence[str] = ("twitter", "facebook", "website")
-) -> None:
-    """Every announcement on every platform posted once, in order, as the ledger records; the chain intact."""
-    config = config or world.config()
-    state = read_state(config.audit_dir)
-    messages = expected_messages(config)
-    tweets = {t.id: t for t in world.x.live_posts()}
-    fb_posts = {p.id: p for p in world.graph.live_posts()}
-    # No duplicate texts on either platform, and nothing there that the ledger does not know.
-    assert len({t.text for t in tweets.values()}) == len(tweets)
-    assert len({p.message for p in fb_posts.values()}) == len(fb_posts)
-    ledger_ids = {r["id"] for rec in state.records.values() for r in rec.posted.values()}
-    assert set(tweets) <= ledger_ids
-    assert set(fb_posts) <= ledger_ids
-    posted_tweets = 0
-    for (aid, platform), message in messages.items():
-        if platform not in platforms:
-            continue
-        rec = state.get(aid, platform)
-        assert rec.complete, f"{aid} on {platform} is not completely posted: {rec}"
-        assert not rec.pending
-        if platform == "twitter":
-            assert rec.parts == len(message.parts)
-            previous = None
-            for i, part in enumerate(message.parts):
-                tweet = tweets[rec.posted[i]["id"]]
-                assert tweet.text == part.text
-                assert tweet.reply_to == previous
-                previous = tweet.id
-                posted_tweets += 1
-        else:
-            post = fb_posts[rec.posted[0]["id"]]
-            assert post.message.startswith(message.parts[0].text)
-    if "twitter" in platforms:
-        assert posted_tweets == len(tweets)
-    if "website" in platforms and config.platforms["website"].enabled:
-        for a in load_all(config).announcements:
-            assert state.get(a.id, "website").complete
-            page = config.root / "public" / f"{a.id}.html"
-            assert page.is_file()
-    result = verify_chain(config.audit_dir, root=config.root)
-    assert result.ok, [str(p) for p in result.problems]
-
-
-def audit_events(config: Config) -> list[dict[str, object]]:
-    return [e for _, _, e in iter_entries(config.audit_dir)]
-
-
-def assert_no_secrets(*texts: str) -> None:
-    for text in texts:
-        for secret in SECRETS:
-            assert secret not in text
-
-
-def all_files_text(folder: Path) -> str:
-    if not folder.exists():
-        return ""
-    return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in sorted(folder.rglob("*")) if p.is_file())
-
+from pmcpost.publish import PublishContext, Publisher
 
 # -- the happy path ---------------------------------------------------------------------------------------
 
@@ -348,8 +131,10 @@ def test_rate_limit_with_a_far_or_no_reset_stops_the_platform_for_this_run(
     config = world.config()
     failed = [e for e in audit_events(config) if e["event"] == "failed"]
     assert len(failed) == 1 and "rate limit" in str(failed[0]["error"])
-    # The next run posts what was held.
+    # X backs off for 15 minutes: a run at the same time leaves it alone; the first run after posts what was held.
     assert world.run() == 0
+    assert world.x.posts == []
+    assert world.run(now=NOW + timedelta(minutes=15)) == 0
     assert_exactly_once(world)
 
 
@@ -411,7 +196,7 @@ def short_timeouts(config: Config, seconds: float) -> Config:
 def test_timeout_on_create_is_looked_up_and_retried_only_when_absent(tmp_path: Path) -> None:
     x, graph = SwallowingX(), GraphEmulator()
     with x, graph:
-        world = World(make_content_repo(tmp_path / "repo"), x, graph, emulator_env(x, graph))
+        world = make_world(make_content_repo(tmp_path / "repo"), twitter=x, facebook=graph)
         x.swallow = 1
         _, outcomes = world.publish(config=short_timeouts(world.config(), 0.3))
         assert all(o.status == "posted" for o in outcomes), outcomes
@@ -526,7 +311,7 @@ def test_bad_credentials_plain_message_no_retry_other_platforms_posted(
     assert world.slept == []
     assert_exactly_once(world, platforms=("facebook", "website"))
     assert "wrong-SECRET-value-3344" not in all_files_text(world.root / "audit")
-    assert world.run() == 0
+    assert world.run(now=NOW + timedelta(minutes=15)) == 0  # the first run after X's back-off, fixed keys
     assert_exactly_once(world)
 
 
@@ -541,10 +326,19 @@ def test_missing_credentials_are_skipped_on_a_workstation_and_fail_in_ci(
     assert world.graph.requests == []
     assert_exactly_once(world, platforms=("twitter", "website"))
 
-    # In CI (--fail-unconfigured), the same is a failure naming the variable.
-    assert world.run(env=env, skip_unconfigured=False) == 1
-    out = capsys.readouterr().out
-    assert "PMCPOST_FACEBOOK_PAGE_TOKEN" in out
+    # In CI (--fail-unconfigured), the same stops the run once, naming the variable, before any intent.
+    ledger = sorted((world.root / "audit").glob("*.jsonl"))
+    before = [p.read_bytes() for p in ledger]
+    from pmcpost.errors import CredentialsError
+
+    with pytest.raises(CredentialsError) as caught:
+        world.run(env=env, skip_unconfigured=False)
+    assert str(caught.value) == (
+        "nothing was posted and nothing was written to the audit log: facebook needs PMCPOST_FACEBOOK_PAGE_TOKEN, "
+        "which is not set. Add the secret to the publish job's env (or set platforms.<name>.enabled: false for "
+        "facebook in config.yaml)"
+    )
+    assert [p.read_bytes() for p in sorted((world.root / "audit").glob("*.jsonl"))] == before
     assert world.graph.requests == []
     assert world.run() == 0
     assert_exactly_once(world)
@@ -636,8 +430,18 @@ def test_a_freeze_with_nothing_exempt_posts_nothing_and_still_records_the_run(wo
     config = world.config()
     freezes = [e for e in audit_events(config) if e["event"] == "freeze"]
     assert [f["reason"] for f in freezes] == ["freeze on: 6 post(s) not made"]
-    assert world.run() == 0  # every run records it
-    assert len([e for e in audit_events(config) if e["event"] == "freeze"]) == 2
+    ids = ("roads/2026-11-27-road-closure-karve-road", "health/2026-12-02-eye-camp")
+    assert freezes[0]["held"] == sorted(f"{a}/{p}" for a in ids for p in ("twitter", "facebook", "website"))
+    # The next run would say the same: it writes nothing (a freeze of days adds no line every 15 minutes).
+    log = sorted((world.root / "audit").glob("*.jsonl"))
+    before = [p.read_bytes() for p in log]
+    assert world.run() == 0
+    assert [p.read_bytes() for p in sorted((world.root / "audit").glob("*.jsonl"))] == before
+    # What the freeze holds back changed (a post was withdrawn): that is recorded.
+    (world.root / CAMP).unlink()
+    assert world.run() == 0
+    freezes = [e for e in audit_events(config) if e["event"] == "freeze"]
+    assert [f["reason"] for f in freezes] == ["freeze on: 6 post(s) not made", "freeze on: 3 post(s) not made"]
 
 
 def test_a_lost_response_that_cannot_be_checked_is_looked_up_next_run_not_reposted(world: World) -> None:
@@ -722,8 +526,6 @@ class BuggyPlatform:
     """A platform plugin with a bug: it raises something no adapter should."""
 
     name = "facebook"
-    needs_credentials = False
-    rejects_duplicates = False
 
     def post(self, message: Message, index: int, reply_to: RemotePost | None) -> RemotePost:
         raise KeyError("token=EAAPmcTestPageToken0Zx9Qw7Rt5Yu3Io1Pa8Sd6Fg4Hj2Kl")

@@ -16,14 +16,14 @@ import pytest
 from emulator.graph import GraphEmulator
 from emulator.http import Emulator, Reply, Request
 from emulator.xapi import XApiEmulator
-from test_publish import (
+from world import (
     IST,
     SECRETS,
     World,
     all_files_text,
     assert_exactly_once,
-    emulator_env,
     make_content_repo,
+    make_world,
 )
 
 NOW_ARG = "2026-12-02 10:00"
@@ -103,7 +103,7 @@ def world(tmp_path: Path, tripwire: Tripwire) -> Iterator[World]:
     graph = _tripped(GraphEmulator, tripwire, clock)
     assert isinstance(x, XApiEmulator) and isinstance(graph, GraphEmulator)
     with x, graph:
-        yield World(make_content_repo(tmp_path / "repo"), x, graph, emulator_env(x, graph))
+        yield make_world(make_content_repo(tmp_path / "repo"), twitter=x, facebook=graph)
 
 
 def process_env(world: World, **extra: str) -> dict[str, str]:
@@ -204,8 +204,14 @@ def test_missing_credentials_skipped_on_a_workstation_failed_in_ci(world: World)
     del env["PMCPOST_FACEBOOK_PAGE_TOKEN"]
     in_ci = publish(world, "--yes", env=env | {"CI": "true"})
     assert in_ci.returncode == 1
-    assert "PMCPOST_FACEBOOK_PAGE_TOKEN" in in_ci.stdout
-    assert world.graph.requests == []
+    # once, clearly, before any intent: no post anywhere and no audit entry
+    assert in_ci.stderr.splitlines()[-1] == (
+        "pmcpost: error: nothing was posted and nothing was written to the audit log: facebook needs "
+        "PMCPOST_FACEBOOK_PAGE_TOKEN, which is not set. Add the secret to the publish job's env (or set "
+        "platforms.<name>.enabled: false for facebook in config.yaml)"
+    )
+    assert tripwire_quiet(world)
+    assert not (world.root / "audit").exists()
     workstation = publish(world, "--yes", env=env)
     assert workstation.returncode == 0, workstation.stdout + workstation.stderr
     assert "no credentials: set PMCPOST_FACEBOOK_PAGE_TOKEN to post to facebook" in workstation.stdout

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_publish import ALERT, CAMP, CAMP_TEXT, IST, NOW, ROADS, World, emulators, make_content_repo, with_files, world
+from world import ALERT, CAMP, CAMP_TEXT, IST, NOW, ROADS, World, emulators, make_content_repo, with_files, world
 
 from pmcpost.cli import cli
 

@@ -12,7 +12,8 @@ from helpers import GOOD_ANNOUNCEMENT, GOOD_PATH, make_repo
 from pmcpost.audit import AuditLog, read_state
 from pmcpost.cli import cli
 from pmcpost.config import load_config
-from pmcpost.report import build_report, dormant_departments, period, render_markdown, report_from_repository
+from pmcpost.output.report import render_markdown
+from pmcpost.report import build_report, dormant_departments, period, report_from_repository
 from pmcpost.validate import load_all
 
 WATER = "water-supply/2026-12-01-shutdown"

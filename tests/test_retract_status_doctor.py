@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 
 from emulator.http import Reply, Request
-from test_publish import NOW, ROADS, WATER, World, assert_exactly_once, audit_events, emulators, world
+from world import NOW, ROADS, WATER, World, assert_exactly_once, audit_events, emulators, world
 
 from pmcpost import doctor, retraction, status
 from pmcpost.audit import read_state
 from pmcpost.audit_verify import verify_chain
+from pmcpost.output import status as status_view
 from pmcpost.plan import build_plan
 
 __all__ = ["emulators", "world"]  # fixtures, imported so pytest finds them
@@ -113,7 +114,7 @@ def test_status_json_shows_every_group(world: World) -> None:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes((repo / rel).read_bytes())
 
-    report = json.loads(status.as_json(status.collect(world.config(), NOW)))
+    report = json.loads(status_view.as_json(status.collect(world.config(), NOW)))
     groups = {d["department"]: d for d in report}
 
     def ids(department: str, group: str) -> set[tuple[str, str]]:

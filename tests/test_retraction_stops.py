@@ -8,13 +8,14 @@ import json
 import pytest
 from click.testing import CliRunner
 from emulator.http import Reply, Request
-from test_publish import CAMP, CAMP_TEXT, NOW, ROADS, World, audit_events, emulators, with_files, world
+from world import CAMP, CAMP_TEXT, NOW, ROADS, World, audit_events, emulators, with_files, world
 
 from pmcpost import retraction, status
 from pmcpost.audit import read_state
 from pmcpost.audit_verify import verify_chain
 from pmcpost.cli import cli
 from pmcpost.errors import UsageError
+from pmcpost.output import status as status_view
 from pmcpost.plan import build_plan
 
 __all__ = ["emulators", "world"]  # fixtures, imported so pytest finds them
@@ -82,7 +83,7 @@ def test_retract_before_the_first_publish(world: World) -> None:
     assert not (world.root / "public" / f"{CAMP_ID}.html").exists()
     assert len(world.x.live_posts()) == 2  # the roads thread went out as usual
 
-    report = json.loads(status.as_json(status.collect(world.config(), NOW)))
+    report = json.loads(status_view.as_json(status.collect(world.config(), NOW)))
     [health] = [d for d in report if d["department"] == "health"]
     assert {(e["platform"], e["reason"]) for e in health["retracted"]} == {
         (p, "wrong date in the file") for p in PLATFORMS
@@ -114,7 +115,7 @@ def test_a_half_done_retraction_is_known_per_part_and_finished_by_a_second_one(w
     assert {t.id for t in world.x.live_posts()} == {first["id"]}
     assert state.get(ROADS_ID, "facebook").live == {}
 
-    report = json.loads(status.as_json(status.collect(config, NOW)))
+    report = json.loads(status_view.as_json(status.collect(config, NOW)))
     [roads] = [d for d in report if d["department"] == "roads"]
     [x_entry] = [e for e in roads["retracted"] if e["platform"] == "twitter"]
     assert x_entry["parts"] == ["posted", "retracted"]

@@ -125,10 +125,14 @@ def test_publish_workflow_never_overlaps_and_runs_every_15_minutes() -> None:
     assert on["schedule"] == [{"cron": "*/15 * * * *"}]
     assert "workflow_dispatch" in on
     assert wf["concurrency"] == {"group": "pmcpost-publish", "cancel-in-progress": False}
-    assert wf["permissions"] == {"contents": "write"}
+    assert wf["permissions"] == {"contents": "read", "pull-requests": "read"}
     (job,) = wf["jobs"].values()
     assert job["if"] == "${{ github.ref == 'refs/heads/main' }}"
-    assert checkout(wf)["with"] == {"ref": "main", "fetch-depth": 0}
+    assert checkout(wf)["with"] == {
+        "ref": "main",
+        "fetch-depth": 0,
+        "token": "${{ steps.app-token.outputs.token }}",
+    }
     names = [s.get("run", "") for s in steps(wf)]
     identity = next(i for i, r in enumerate(names) if "git config user.name" in r)
     publish = step_running(wf, "pmcpost publish")
@@ -148,7 +152,34 @@ def test_publish_workflow_passes_every_credential_config_yaml_names_from_a_secre
         "PMCPOST_FACEBOOK_PAGE_TOKEN",
     }
     needed.add(config.audit.signing_key_env)  # the audit signing key, a secret like the credentials
-    assert env == {name: f"${{{{ secrets.{name} }}}}" for name in needed}
+    assert env == {name: f"${{{{ secrets.{name} }}}}" for name in needed} | {
+        config.github.token_env: "${{ github.token }}"  # the job's own token reads reviews (approval proof)
+    }
+
+
+def test_publish_workflow_pushes_with_a_github_app_token_as_the_apps_bot_user() -> None:
+    """Publishing on a protected main: the App is the ruleset's bypass actor; its token (not the job's, which
+    only reads) is what git pushes with, and the audit commits are the App's bot user's."""
+    wf = load("publish.yml")
+    first = steps(wf)[0]
+    assert first["uses"] == "actions/create-github-app-token@v2"
+    assert first["id"] == "app-token"
+    assert first["with"] == {
+        "app-id": "${{ vars.PMCPOST_APP_ID }}",
+        "private-key": "${{ secrets.PMCPOST_APP_PRIVATE_KEY }}",
+        "permission-contents": "write",
+    }
+    identity = step_running(wf, "git config user.name")
+    assert identity["env"]["APP_SLUG"] == "${{ steps.app-token.outputs.app-slug }}"
+    assert 'git config user.name "${APP_SLUG}[bot]"' in identity["run"]
+    assert 'git config user.email "${user_id}+${APP_SLUG}[bot]@users.noreply.github.com"' in identity["run"]
+
+
+def test_the_schedule_is_one_line_with_its_cost_and_the_concurrency_comment_is_right() -> None:
+    text = (WORKFLOWS / "publish.yml").read_text(encoding="utf-8")
+    assert len(re.findall(r"^\s*- cron: ", text, re.M)) == 1
+    assert "about 2,900 runner-minutes a month" in text
+    assert "GitHub keeps only the newest waiting run of the group and drops older waiting ones" in text
 
 
 def test_dormancy_workflow_runs_monthly_into_the_job_summary() -> None:
@@ -157,10 +188,10 @@ def test_dormancy_workflow_runs_monthly_into_the_job_summary() -> None:
     minute, hour, day, month, weekday = schedule["cron"].split()
     assert (day, month, weekday) == ("1", "*", "*")
     assert minute.isdigit() and hour.isdigit()
-    assert wf["permissions"] == {"contents": "read"}
-    assert step_running(wf, "pmcpost report")["run"] == (
-        'pmcpost report --dormant --format markdown >> "$GITHUB_STEP_SUMMARY"'
-    )
+    assert wf["permissions"] == {"contents": "read", "issues": "write"}
+    step = step_running(wf, "pmcpost report")
+    assert step["run"] == 'pmcpost report --dormant --file-issues --format markdown >> "$GITHUB_STEP_SUMMARY"'
+    assert step["env"] == {"GITHUB_TOKEN": "${{ github.token }}"}
 
 
 def test_no_workflow_puts_an_expression_inside_a_shell_script() -> None:

@@ -16,12 +16,11 @@ from hypothesis import strategies as st
 
 from pmcpost import xtext
 from pmcpost.xtext import (
-    FACEBOOK_LIMIT,
     URL_WEIGHT,
     X_LIMIT,
     encode_url,
-    facebook_length,
     find_urls,
+    nfc_length,
     normalise,
     reference_url_pattern,
     split_text,
@@ -34,7 +33,7 @@ GRAPHEME = regex.compile(r"\X")
 
 
 def test_constants() -> None:
-    assert (X_LIMIT, URL_WEIGHT, FACEBOOK_LIMIT) == (280, 23, 63206)
+    assert (X_LIMIT, URL_WEIGHT) == (280, 23)
 
 
 # --- weighted_length: plain text ---------------------------------------------------------------------------
@@ -211,8 +210,8 @@ def test_url_and_text_around_it() -> None:
 
 
 def test_facebook_length_counts_nfc_code_points() -> None:
-    assert facebook_length("e\u0301 पाणी") == 6  # é 1 + space 1 + 4
-    assert facebook_length("https://www.pmc.gov.in/en") == 25  # no URL shortening on Facebook
+    assert nfc_length("e\u0301 पाणी") == 6  # é 1 + space 1 + 4
+    assert nfc_length("https://www.pmc.gov.in/en") == 25  # no URL shortening on Facebook
 
 
 # --- splitting: fixed examples -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from pmcpost.config import Config, PlatformConfig
@@ -63,14 +63,11 @@ class AccountInfo:
 
 
 class Platform(Protocol):
-    """A place we post to. Adapters raise pmcpost.errors.PlatformError (or a subclass) on failure."""
+    """A place we post to. Adapters raise pmcpost.errors.PlatformError (or a subclass) on failure; a rate
+    limit is ``RateLimited`` with its reset time. What the platform is (limits, credentials, whether it refuses
+    repeats, ...) is its ``PlatformSpec`` (pmcpost.platforms.spec), not the adapter's."""
 
     name: ClassVar[str]
-    #: Whether this platform needs credentials from the environment (the website does not).
-    needs_credentials: ClassVar[bool]
-    #: Whether the platform refuses an exact repeat of a recent post (X does, with DuplicateContent). Such a
-    #: platform can be sent a post again when its earlier outcome is unknown: it cannot appear twice.
-    rejects_duplicates: ClassVar[bool]
 
     def check_credentials(self) -> AccountInfo:
         """One cheap authenticated call; raises CredentialsError naming the variable at fault."""
@@ -88,10 +85,15 @@ class Platform(Protocol):
         """Release network sessions and files."""
 
 
-class PlatformFactory(Protocol):
-    """What an entry point in the ``pmcpost.platforms`` group must be: usually the adapter class."""
+@runtime_checkable
+class ReportsQuota(Protocol):
+    """An adapter that knows how many posts the platform still allows in its current window (optional)."""
 
-    name: ClassVar[str]
-    needs_credentials: ClassVar[bool]
+    def remaining_today(self) -> int | None:
+        """Posts still allowed before the platform's daily window resets; None when unknown."""
+
+
+class PlatformFactory(Protocol):
+    """What a ``PlatformSpec.adapter`` names: usually the adapter class."""
 
     def __call__(self, settings: PlatformConfig, config: Config, environ: Mapping[str, str]) -> Platform: ...

@@ -34,6 +34,7 @@ from pmcpost.errors import (
     RateLimited,
 )
 from pmcpost.platforms import AccountInfo, Message, Part, RemotePost
+from pmcpost.platforms.facebook_spec import SPEC
 from pmcpost.platforms.http import RebasedSession, never_sent
 from pmcpost.safetext import https_only
 
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_API_VERSION = "v25.0"
-MAX_TEXT = 63_206  # Facebook's limit for a post's text
+MAX_TEXT = SPEC.text_limit  # Facebook's limit for a post's text
 POST_URL = "https://www.facebook.com/{id}"
 FEED_FIELDS = "id,message,created_time,permalink_url"
 FEED_PAGE_SIZE = 100
@@ -144,8 +145,6 @@ class FacebookPlatform:
     """
 
     name: ClassVar[str] = "facebook"
-    needs_credentials: ClassVar[bool] = True
-    rejects_duplicates: ClassVar[bool] = False
 
     def __init__(
         self,

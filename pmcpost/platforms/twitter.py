@@ -108,8 +108,6 @@ class TwitterPlatform:
     """Posts to X as the account whose OAuth 1.0a user tokens are in the environment."""
 
     name: ClassVar[str] = "twitter"
-    needs_credentials: ClassVar[bool] = True
-    rejects_duplicates: ClassVar[bool] = True
     chunk_bytes: int = CHUNK_BYTES
 
     def __init__(
@@ -217,6 +215,10 @@ class TwitterPlatform:
 
     def close(self) -> None:
         self._session.close()
+
+    def remaining_today(self) -> int | None:
+        """Posts X still allows in its 24-hour window, from the last answer to a post (ReportsQuota)."""
+        return self.daily_remaining
 
     # -- media -----------------------------------------------------------------------------------------
     def _upload(self, media: Media) -> str:

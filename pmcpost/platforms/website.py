@@ -30,8 +30,14 @@ if TYPE_CHECKING:
     from pmcpost.content import Announcement
 
 DEFAULT_OUTPUT = "public"
-# Where else an announcement was posted, by the audit log's platform names (the publisher posts there first).
-LINKED_PLATFORMS = ("twitter", "facebook")
+
+
+def linked_platforms() -> tuple[str, ...]:
+    """Where else an announcement's page links to (each platform's description says; the publisher posts
+    there first)."""
+    from pmcpost.platforms.registry import descriptions
+
+    return tuple(spec.name for spec in descriptions() if spec.linked_from_website)
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
@@ -67,8 +73,6 @@ class WebsitePlatform:
     """Publishes to the static site in ``platforms.website.output`` (``public/`` by default)."""
 
     name: ClassVar[str] = "website"
-    needs_credentials: ClassVar[bool] = False
-    rejects_duplicates: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -134,7 +138,7 @@ class WebsitePlatform:
     # -- more than the protocol ------------------------------------------------------------------------
     def rebuild(self) -> list[str]:
         """Rebuild every output from the records (after a template or config change), refreshing the links
-        to X and Facebook from the audit log. Returns the paths written (unchanged files are not)."""
+        to the posts elsewhere from the audit log. Returns the paths written (unchanged files are not)."""
         links = _posted_links_all(self.config)
         for record in self._all_records():
             fresh = links.get(record.id, {})
@@ -239,7 +243,7 @@ def _posted_links(config: Config, announcement_id: str) -> dict[str, tuple[str, 
 
     state = read_ledger(config)
     out = {}
-    for platform in LINKED_PLATFORMS:
+    for platform in linked_platforms():
         rec = state.get(announcement_id, platform)
         if rec.urls and not rec.retracted:
             out[platform] = tuple(rec.urls)
@@ -251,8 +255,9 @@ def _posted_links_all(config: Config) -> dict[str, dict[str, tuple[str, ...]]]:
 
     state = read_ledger(config)
     out: dict[str, dict[str, tuple[str, ...]]] = {}
+    linked = linked_platforms()
     for (announcement_id, platform), rec in state.records.items():
-        if platform in LINKED_PLATFORMS and rec.urls and not rec.retracted:
+        if platform in linked and rec.urls and not rec.retracted:
             out.setdefault(announcement_id, {})[platform] = tuple(rec.urls)
     return out
 

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from .http import Emulator, Fault, Reply, Request
+from .http import Emulator, Fault, Reply, Request, SeenPost
 
 PAGE_ID = "117289331623925"  # the Page id in the repository's config.yaml
 PAGE_NAME = "Pune Municipal Corporation"
@@ -179,6 +179,16 @@ class GraphEmulator(Emulator):
         self.token_expired = True
 
     # -- what tests inspect ----------------------------------------------------------------------------
+    def environ(self) -> dict[str, str]:
+        return {"PMCPOST_FACEBOOK_API_URL": self.url, "PMCPOST_FACEBOOK_PAGE_TOKEN": self.token}
+
+    def seen_posts(self) -> list[SeenPost]:
+        return [SeenPost(p.id, p.message) for p in self.live_posts()]
+
+    def shows(self, post: SeenPost, text: str) -> bool:
+        # A photo post carries the link in its caption, after the text.
+        return post.text.startswith(text)
+
     def live_posts(self) -> list[Post]:
         with self.lock:
             return [p for p in self.posts if not p.deleted]

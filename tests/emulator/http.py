@@ -102,8 +102,21 @@ E = TypeVar("E", bound="Emulator")
 F = TypeVar("F", bound=Fault)
 
 
+@dataclass(frozen=True)
+class SeenPost:
+    """A live post as an emulator holds it, in the form tests/world.py compares with the ledger."""
+
+    id: str
+    text: str  # what the platform shows
+    reply_to: str | None = None
+
+
 class Emulator:
-    """Base of the emulators: start() it, point a client at .url, stop() it (or use it as a context manager)."""
+    """Base of the emulators: start() it, point a client at .url, stop() it (or use it as a context manager).
+
+    For tests/world.py a platform's emulator also says what pmcpost must read from the environment to reach it
+    (``environ``), which posts it holds (``seen_posts``) and whether one of them is a rendered part (``shows``).
+    """
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
@@ -144,6 +157,19 @@ class Emulator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    # -- what tests/world.py asks every platform's emulator ------------------------------------------------
+    def environ(self) -> dict[str, str]:
+        """The environment pmcpost needs to post here: the API address override and the credentials."""
+        raise NotImplementedError
+
+    def seen_posts(self) -> list[SeenPost]:
+        """The live posts (deleted ones left out), oldest first."""
+        raise NotImplementedError
+
+    def shows(self, post: SeenPost, text: str) -> bool:
+        """Whether ``post`` is a rendered part whose text is ``text`` (as the platform shows it)."""
+        return post.text == text
 
     @property
     def url(self) -> str:
@@ -237,6 +263,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
         self._dispatch()
 
     def log_message(self, format: str, *args: Any) -> None:

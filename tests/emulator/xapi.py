@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 
-from .http import Emulator, Reply, Request
+from .http import Emulator, Reply, Request, SeenPost
 
 # Test credentials: distinctive, so tests can assert they never leak into messages or reprs.
 CONSUMER_KEY = "ck-emulator-1d5c2b"
@@ -144,6 +144,9 @@ class XApiEmulator(Emulator):
     def live_posts(self) -> list[Tweet]:
         with self.lock:
             return [t for t in self.posts if not t.deleted]
+
+    def seen_posts(self) -> list[SeenPost]:
+        return [SeenPost(t.id, t.text, t.reply_to) for t in self.live_posts()]
 
     def rate_limit(self, path: str = "/2/tweets", *, reset_at: int | None = None, times: int = 1) -> None:
         """Answer 429 to the next requests to ``path``, with x-rate-limit-reset when ``reset_at`` is given."""

@@ -18,12 +18,13 @@ from emulator.graph import GraphEmulator
 from emulator.http import Reply, Request
 from emulator.xapi import XApiEmulator
 from helpers import GOOD_ANNOUNCEMENT, GOOD_PATH, make_repo, tiny_png
-from test_publish import World, emulator_env, make_content_repo
+from world import make_content_repo, make_world
 
-from pmcpost import preview, site
+from pmcpost import site
 from pmcpost.audit import AuditLog, read_state
 from pmcpost.cli import cli
 from pmcpost.config import load_config
+from pmcpost.output import preview as preview_view
 from pmcpost.plan import make_plan
 from pmcpost.platforms.website import WebsitePlatform
 from pmcpost.render import Renderer
@@ -151,7 +152,7 @@ class JavascriptPermalinks(GraphEmulator):
 
 def test_a_platform_answering_a_javascript_permalink_is_not_believed(tmp_path: Path) -> None:
     with XApiEmulator() as x, JavascriptPermalinks() as graph:
-        world = World(make_content_repo(tmp_path / "repo"), x, graph, emulator_env(x, graph))
+        world = make_world(make_content_repo(tmp_path / "repo"), twitter=x, facebook=graph)
         graph.lose_response("*/feed", method="POST")  # the post is then found through the Page's posts
         _, outcomes = world.publish()
         found = [o for o in outcomes if o.item.platform == "facebook" and o.status == "reconciled"]
@@ -223,11 +224,11 @@ def test_preview_text_shows_control_characters_visibly(tmp_path: Path, capsys: p
     )
     plan = make_plan(config, [hostile], read_state(config.audit_dir), NOW, render_all=True)
     plan.items[0].reason = "error from afar: " + ESC_TITLE
-    preview.print_text(config, plan.items)
+    preview_view.print_text(config, plan.items)
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
     assert f"Water {SHOWN}" in out and f"error from afar: {SHOWN}" in out
-    md = preview.as_markdown(config, plan.items)
+    md = preview_view.as_markdown(config, plan.items)
     assert "\x1b" not in md and "\u202e" not in md
 
 
@@ -239,7 +240,7 @@ def test_status_and_publish_show_platform_errors_visibly(tmp_path: Path, capsys:
             return super().handle(request)
 
     with Hostile() as x, GraphEmulator() as graph:
-        world = World(make_content_repo(tmp_path / "repo"), x, graph, emulator_env(x, graph))
+        world = make_world(make_content_repo(tmp_path / "repo"), twitter=x, facebook=graph)
         assert world.run() == 1
         out, err = capsys.readouterr()
         assert "\x1b" not in out + err and SHOWN in out

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from emulator.graph import PAGE_TOKEN, GraphEmulator
 from emulator.http import Reply, Request
 from emulator.xapi import ACCESS_TOKEN, ACCESS_TOKEN_SECRET, CONSUMER_KEY, CONSUMER_SECRET, XApiEmulator
-from test_publish import NOW, World, all_files_text, emulators, world
+from world import NOW, World, all_files_text, emulators, make_world, world
 
 from pmcpost import doctor
 from pmcpost.audit import AuditLog, iter_entries, read_state
@@ -137,10 +137,10 @@ class EchoingX(XApiEmulator):
 
 
 def test_x_errors_echoing_the_signed_header_and_basic_auth_are_scrubbed(tmp_path: Path) -> None:
-    from test_publish import emulator_env, make_content_repo
+    from world import make_content_repo
 
     with EchoingX() as x, GraphEmulator() as graph:
-        w = World(make_content_repo(tmp_path / "repo"), x, graph, emulator_env(x, graph))
+        w = make_world(make_content_repo(tmp_path / "repo"), twitter=x, facebook=graph)
         _, outcomes = w.publish()
         errors = [o.error or "" for o in outcomes if o.item.platform == "twitter"]
         assert errors and all(e.startswith("X refused the request while posting part 1") for e in errors)

@@ -211,7 +211,7 @@ def test_numbers_too_large_for_their_use_are_config_errors(tmp_path: Path, old: 
         assert f"config.yaml:{line}:{column}: error: {problem}\n" in result.stdout + result.stderr, command
         assert result.returncode == 1 and "internal error" not in result.stderr, command
     doctor = run_pmcpost(root, "doctor", "--offline")
-    assert doctor.returncode == 1 and "config.yaml has 1 problem(s); run pmcpost validate" in doctor.stdout
+    assert doctor.returncode == 1 and "config.yaml has 1 problem; run pmcpost validate" in doctor.stdout
     assert not (root / "public").exists() and not (root / "audit").exists()
 
 

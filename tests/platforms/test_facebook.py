@@ -27,7 +27,7 @@ from pmcpost.errors import (
 )
 from pmcpost.platforms import Media, Message, Part, RemotePost
 from pmcpost.platforms.facebook import FacebookPlatform
-from pmcpost.platforms.registry import create_platform
+from pmcpost.platforms.registry import create_platform, description
 
 __all__ = ["graph_api"]  # the fixture, imported so pytest finds it
 
@@ -201,7 +201,7 @@ def test_missing_token_names_the_variable(config: Config) -> None:
 def test_registry_builds_the_adapter(config: Config) -> None:
     platform = create_platform("facebook", config, ENVIRON)
     assert isinstance(platform, FacebookPlatform)
-    assert (platform.name, platform.needs_credentials) == ("facebook", True)
+    assert (platform.name, description("facebook").needs_credentials) == ("facebook", True)
     platform.close()
 
 

@@ -1,0 +1,204 @@
+"""`pmcpost preview` rendered: text panels on a terminal, plain text in logs, markdown (pull requests, job
+summaries) or JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from pmcpost.config import Config
+from pmcpost.output import cell_width, console, emit
+from pmcpost.plan import PlanItem
+from pmcpost.preview import cost_label, preview_record
+from pmcpost.safetext import md_code, md_code_block, md_text, visible
+from pmcpost.timeliness import late_words
+
+STATUS_WORDS = {
+    "due": "due now",
+    "resume": "due now (finishing an earlier run)",
+    "retry": "due now (retrying)",
+    "scheduled": "scheduled",
+    "held": "held back",
+    "frozen": "frozen",
+    "unapproved": "not approved",
+    "error": "cannot render",
+    "posted": "posted",
+    "changed": "changed after posting",
+    "missed": "MISSED",
+    "expired": "expired",
+    "retracted": "retracted",
+}
+
+
+def as_json(config: Config, items: Iterable[PlanItem], now: datetime | None = None) -> str:
+    return json.dumps([preview_record(config, i, now) for i in items], ensure_ascii=False, indent=2)
+
+
+def _when(config: Config, record: dict[str, Any]) -> str:
+    moment = datetime.fromisoformat(record["publish_at"])
+    when = (
+        f"{moment:%a %d %b %Y, %H:%M} IST"
+        if config.organisation.timezone == "Asia/Kolkata"
+        else f"{moment:%a %d %b %Y, %H:%M %Z}"
+    )
+    if record.get("status") == "scheduled":
+        # scheduled CI runs start every few minutes, and late when GitHub is busy: never at the minute
+        when = f"the first run after {when}"
+    if record.get("late_minutes"):
+        when += f" ({late_words(record['late_minutes'])} late)"
+    return when
+
+
+def _who(record: dict[str, Any], shown: Callable[[str], str] = visible) -> str:
+    """Who answers for the post; names and ids pass through ``shown`` (terminal or markdown safety)."""
+    c = record["coordinator"]
+    text = f"{shown(c['name'])} ({shown(c['id'])})"
+    a = record["approved_by"]
+    return text + (f", approved by {shown(a['name'])} ({shown(a['id'])})" if a else ", not approved")
+
+
+def as_markdown(
+    config: Config, items: Iterable[PlanItem], title: str = "pmcpost preview", now: datetime | None = None
+) -> str:
+    """For pull-request comments and CI job summaries. Every value from a file, config or the ledger is
+    escaped, so none can add HTML, a comment, a heading or a line that looks like ours."""
+    records = [preview_record(config, i, now) for i in items]
+    out = [f"## {title}", ""]
+    if not records:
+        out.append("Nothing to post.")
+        return "\n".join(out) + "\n"
+    out += [
+        "| announcement | platform | status | goes out | posts | answerable |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in records:
+        out.append(
+            f"| {md_code(r['id'])} | {md_text(r['platform'])} | {STATUS_WORDS.get(r['status'], r['status'])} | "
+            f"{_when(config, r)} | {len(r['parts'])} | {_who(r, md_text)} |"
+        )
+    out.append("")
+    for r in records:
+        out.append(f"### {md_code(r['id'])} on {md_text(r['platform'])}")
+        out.append("")
+        if r["reason"]:
+            out.append(f"**{STATUS_WORDS.get(r['status'], r['status'])}**: {md_text(r['reason'])}")
+            out.append("")
+        for n, p in enumerate(r["parts"], start=1):
+            over = " **over the limit**" if p["length"] > p["limit"] else ""
+            out.append(f"Post {n} of {len(r['parts'])} · {p['length']:,}/{p['limit']:,}{over}")
+            out.append("")
+            out.extend(md_code_block(p["text"]))
+            out.append("")
+            if p["link"] and p["link"] not in p["text"]:
+                out.append(f"Attached link: {md_code(p['link'])}")
+                out.append("")
+        for m in r["media"]:
+            out.append(f"- image {md_code(m['path'])}, alt text: {md_text(m['alt'])}")
+        for w in r["warnings"]:
+            out.append(f"- ⚠ {md_text(w)}")
+        if r.get("estimated_cost_usd"):
+            out.append(f"- {cost_label(r)}: ${r['estimated_cost_usd']:.3f}")
+        if r["media"] or r["warnings"] or r.get("estimated_cost_usd"):
+            out.append("")
+    return "\n".join(out) + "\n"
+
+
+def render(config: Config, items: list[PlanItem], fmt: str, now: datetime | None) -> None:
+    """Print the previews as text, markdown or json."""
+    if fmt == "json":
+        emit(as_json(config, items, now))
+    elif fmt == "markdown":
+        emit(as_markdown(config, items, now=now), end="")
+    else:
+        print_text(config, items, now)
+
+
+def render_unchanged(config: Config, fmt: str, ref: str) -> None:
+    """Nothing changed since ``ref``: an empty preview in the format asked for."""
+    if fmt == "markdown":
+        emit(as_markdown(config, [], title="pmcpost preview"))
+    elif fmt == "json":
+        emit("[]")
+    else:
+        emit(f"No announcement changed since {ref}.")
+
+
+def print_text(config: Config, items: Iterable[PlanItem], now: datetime | None = None) -> None:
+    """Rich panels on a terminal, the same content as plain text elsewhere."""
+    from rich.panel import Panel
+    from rich.text import Text
+
+    con = console()
+    records = [preview_record(config, i, now) for i in items]
+    if not records:
+        con.print("Nothing to post.")
+        return
+    if not con.is_terminal:
+        # Plain text keeps every character of every post (a panel would wrap or crop long lines).
+        con.print(_plain_text(config, records), markup=False, highlight=False, crop=False, soft_wrap=True)
+        return
+    for r in records:
+        body = Text()
+        status = STATUS_WORDS.get(r["status"], r["status"])
+        body.append(f"{status}", style="bold red" if r["status"] == "missed" else "bold")
+        if r["reason"]:
+            body.append(f": {visible(r['reason'])}")
+        body.append(f"\ngoes out: {_when(config, r)}\nanswerable: {_who(r)}\n")
+        for n, p in enumerate(r["parts"], start=1):
+            style = "red bold" if p["length"] > p["limit"] else "green"
+            body.append(f"\n── post {n}/{len(r['parts'])} ", style="dim")
+            body.append(f"{p['length']:,}/{p['limit']:,}", style=style)
+            body.append(" ──\n", style="dim")
+            body.append(visible(p["text"]) + "\n")
+            if p["link"] and p["link"] not in p["text"]:
+                body.append(f"attached link: {visible(p['link'])}\n", style="cyan")
+        for m in r["media"]:
+            body.append(f"\nimage {visible(m['path'])}\n  alt: {visible(m['alt'])}", style="cyan")
+        for w in r["warnings"]:
+            body.append(f"\n⚠ {visible(w)}", style="yellow")
+        if r.get("estimated_cost_usd"):
+            body.append(f"\n{cost_label(r)}: ${r['estimated_cost_usd']:.3f}", style="dim")
+        for url in r["posted"]:
+            body.append(f"\nposted: {visible(url)}")
+        title = Text(f"{visible(r['id'])} → {visible(r['platform'])}")
+        inner = con.width - 4
+        if all(line.isascii() or cell_width(line) <= inner for line in body.plain.split("\n")):
+            # soft_wrap off: the panel wraps long lines instead of cropping them; every character must show
+            con.print(Panel(body, title=title, title_align="left", expand=False), soft_wrap=False)
+        else:
+            # rich would wrap a Marathi line by its own (narrower) measure and break the panel's border: no
+            # border then, and the terminal wraps the lines itself.
+            con.print(Text("── ", style="dim").append_text(title).append(" ──", style="dim"))
+            con.print(body, soft_wrap=True)
+            con.print()
+
+
+def _plain_text(config: Config, records: list[dict[str, Any]]) -> str:
+    return visible("\n".join(_plain_lines(config, records)))
+
+
+def _plain_lines(config: Config, records: list[dict[str, Any]]) -> list[str]:
+    out: list[str] = []
+    for r in records:
+        out.append(
+            f"=== {r['id']} → {r['platform']}: {STATUS_WORDS.get(r['status'], r['status'])}"
+            + (f" ({r['reason']})" if r["reason"] else "")
+        )
+        out.append(f"goes out: {_when(config, r)}")
+        out.append(f"answerable: {_who(r)}")
+        for n, p in enumerate(r["parts"], start=1):
+            over = "  OVER THE LIMIT" if p["length"] > p["limit"] else ""
+            out.append(f"--- post {n}/{len(r['parts'])}: {p['length']:,}/{p['limit']:,}{over}")
+            out.append(p["text"])
+            if p["link"] and p["link"] not in p["text"]:
+                out.append(f"attached link: {p['link']}")
+        for m in r["media"]:
+            out.append(f"image {m['path']} (alt: {m['alt']})")
+        out.extend(f"warning: {w}" for w in r["warnings"])
+        if r.get("estimated_cost_usd"):
+            out.append(f"{cost_label(r)}: ${r['estimated_cost_usd']:.3f}")
+        out.extend(f"posted: {url}" for url in r["posted"])
+        out.append("")
+    return out
