@@ -314,7 +314,11 @@ class Renderer:
                 self._broken[(a.department, platform)] = TemplateError(label, line, message)
                 self._templates.pop((a.department, platform), None)
             raise TemplateError(label, line, message, a.id, platform) from None
-        return _tidy(raw)
+        text = _tidy(raw)
+        if not text.strip():  # an empty post is never what a template meant (and a thread needs a first post)
+            label = self.template_label(tmpl.filename or platform)
+            raise TemplateError(label, 0, "renders no text for this announcement", a.id, platform)
+        return text
 
     def render(self, announcement: Announcement, platform: str) -> Message:
         """The posts ``announcement`` becomes on ``platform``."""
