@@ -401,6 +401,13 @@ class Publisher:
             f"could not check whether part {i + 1} was already posted ({why}); not posting, to "
             "avoid a double post; the next run checks again"
         )
+        spec = description(item.platform)
+        if not spec.can_look_up:  # no later run can check either: a person looks, and records what they saw
+            reason = (
+                f"could not check whether part {i + 1} was already posted ({why}); not posting, to avoid a double "
+                f"post; look at {spec.display_name}, then run pmcpost record {item.id} --platform {item.platform} "
+                "--url URL (it is there) or --not-posted --reason TEXT (it is not)"
+            )
         # "unresolved": the intent stays open in the ledger, so the next run looks again before posting.
         self.entry("failed", item, message, i, error=reason, unresolved=True)
         raise _StopItem("failed", reason)
