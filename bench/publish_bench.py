@@ -210,13 +210,17 @@ def bench_telegram(count: int) -> int:
         text = text[:at] + text[at:].replace("    enabled: false", "    enabled: true", 1)
         return text.replace("default_platforms: [twitter, facebook, website]", "default_platforms: [telegram]")
 
-    with tempfile.TemporaryDirectory(prefix="pmcpost-bench-") as tmp:
-        root = Path(tmp) / "repo"
+    def make_telegram_repo(root: Path) -> None:
         root.mkdir()
         make_repo(root, count)
         config = root / "config.yaml"
         config.write_text(telegram_only(config.read_text(encoding="utf-8")), encoding="utf-8")
         subprocess.run(["git", "commit", "-qam", "telegram only"], cwd=root, check=True, capture_output=True)
+
+    with tempfile.TemporaryDirectory(prefix="pmcpost-bench-") as tmp:
+        root, again = Path(tmp) / "repo", Path(tmp) / "again"
+        make_telegram_repo(root)
+        make_telegram_repo(again)  # a fresh repository (and log) for the posting phase
         with TelegramEmulator() as bt:
             posts = messages(root, bt.environ())
             started = time.perf_counter()
@@ -230,9 +234,8 @@ def bench_telegram(count: int) -> int:
             if code != 0 or len(tg.seen_posts()) != len(posts):
                 print(f"pmcpost publish to Telegram failed (exit {code}, {len(tg.seen_posts())} posts)")
                 return 1
-        shutil.rmtree(root / "audit", ignore_errors=True)
         with TelegramEmulator() as tp:
-            posting = run_posting_phase(root, tp.environ())
+            posting = run_posting_phase(again, tp.environ())
             assert len(tp.seen_posts()) == len(posts)
     print(f"\n{len(posts)} posts ({count} announcements on Telegram)")
     print(f"bare requests sendMessage loop:  {bare:.3f} s")
