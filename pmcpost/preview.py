@@ -53,6 +53,11 @@ def preview_record(config: Config, item: PlanItem, now: datetime | None = None) 
                 for m in part.media
             )
         warnings.extend(item.message.warnings)
+        if spec.by_hand:
+            warnings.append(
+                f"{spec.display_name} has no posting API: publish hands this text over to be posted by hand, "
+                "and pmcpost record records it"
+            )
     record: dict[str, Any] = {
         "id": a.id,
         "path": a.path,

@@ -171,3 +171,30 @@ def test_the_overdue_time_is_checked_in_config(hand_world: World) -> None:
     code, output = cli_run(hand_world, "validate")
     assert code == 1 and "platforms.whatsapp.overdue_after must look like '2h'" in output
     assert datetime(2026, 12, 2, tzinfo=IST)  # (the status times above are Pune's)
+
+
+def test_preview_shows_the_hand_post_and_says_it_is_posted_by_hand(hand_world: World) -> None:
+    code, output = cli_run(
+        hand_world, "preview", "--platform", "whatsapp", "--now", "2026-12-02 10:00", "--format", "json"
+    )
+    assert code == 0
+    records = {r["id"]: r for r in json.loads(output)}
+    camp = records[CAMP_ID]
+    config = hand_world.config()
+    [announcement] = [a for a in load_all(config).announcements if a.id == CAMP_ID]
+    assert camp["parts"][0]["text"] == Renderer(config).render(announcement, "whatsapp").parts[0].text
+    assert camp["warnings"] == [
+        "the WhatsApp Channel has no posting API: publish hands this text over to be posted by hand, "
+        "and pmcpost record records it"
+    ]
+
+
+def test_retracting_a_hand_post_says_to_delete_it_by_hand(hand_world: World) -> None:
+    with clock_at("2026-12-02 10:00"):
+        assert hand_world.run() == 0
+    url = "https://whatsapp.com/channel/0029VaPMC/124"
+    by = ("--by", "smita.kulkarni")
+    assert cli_run(hand_world, "record", CAMP_ID, "--platform", "whatsapp", "--url", url, *by)[0] == 0
+    code, output = cli_run(hand_world, "retract", CAMP_ID, "--platform", "whatsapp", "--reason", "wrong day", "--yes")
+    assert code == 1
+    assert "failed: whatsapp post 1 has no known id; delete it by hand" in output
