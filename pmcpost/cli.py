@@ -313,6 +313,16 @@ def audit_keygen(key_id: str | None) -> None:
     click.echo(private)
 
 
+def _check_ids(option: str, given: tuple[str, ...], valid: list[str]) -> None:
+    """An id that config.yaml does not know is a usage error that lists the valid ones (else: no output)."""
+    unknown = [g for g in given if g not in valid]
+    if unknown:
+        raise click.BadParameter(
+            f"{', '.join(repr(u) for u in unknown)} is not in config.yaml; valid ids: {', '.join(valid)}",
+            param_hint=option,
+        )
+
+
 @audit.command("show")
 @click.option("--department", multiple=True, help="Only this department (repeat for several).")
 @click.option("--coordinator", multiple=True, help="Only posts this coordinator (id) is answerable for.")
@@ -352,6 +362,9 @@ def audit_show(
         if name not in EVENTS:
             raise click.BadParameter(f"{name!r} is not one of {', '.join(EVENTS)}", param_hint="--event")
     config = state.config
+    _check_ids("--department", department, list(config.departments))
+    coordinators = sorted({c.id for d in config.departments.values() for c in d.coordinators})
+    _check_ids("--coordinator", coordinator, coordinators)
     tz = config.organisation.tz
     query = Query(
         departments=department,
@@ -366,7 +379,9 @@ def audit_show(
 
 
 @cli.command()
-@click.option("--month", help="A calendar month, YYYY-MM (default: the current month).")
+@click.option(
+    "--month", help="A calendar month, YYYY-MM (default: the current month; on the 1st, the month just ended)."
+)
 @click.option("--since", help="From this day (YYYY-MM-DD); with --until instead of --month.")
 @click.option("--until", help="Up to and including this day.")
 @click.option(
