@@ -73,11 +73,14 @@ class Report:
 def period(
     tz: tzinfo, now: datetime, *, month: str | None = None, since: str | None = None, until: str | None = None
 ) -> tuple[datetime, datetime, str]:
-    """[start, end) and a label: a calendar month (local time), a since/until range, or the current month."""
+    """[start, end) and a label: a calendar month (local time), a since/until range, or the current month
+    (on the 1st: the month just ended)."""
     if month is not None and (since or until):
         raise UsageError("give either --month or --since/--until, not both")
     if month is None and not since and not until:
-        month = f"{now.astimezone(tz):%Y-%m}"
+        local = now.astimezone(tz)
+        # On the 1st the month worth reporting is the one just ended (today has barely begun).
+        month = f"{local - timedelta(days=local.day == 1):%Y-%m}"
     if month is not None:
         try:
             start = datetime.strptime(month, "%Y-%m").replace(tzinfo=tz)

@@ -171,3 +171,14 @@ def test_cli_report_csv(tmp_path: Path) -> None:
     )
     assert rows[1] == "water-supply,2,1,1,0,0,2,0,0,0,1,0,2026-11-02T06:00:00Z,anil.jadhav,priya.shinde,no,0,"
     assert rows[-1] == "total,3,1,2,0,1,2,0,0,0,1,1,2026-11-04T06:00:00Z,anil.jadhav,priya.shinde,,0,"
+
+
+def test_default_month_is_the_current_one_except_on_the_first() -> None:
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Kolkata")
+    # 1 December 00:30 in Pune (30 November 19:00 UTC): November has just ended
+    assert period(tz, datetime(2026, 11, 30, 19, tzinfo=UTC))[2] == "November 2026"
+    assert period(tz, datetime(2026, 12, 1, 19, tzinfo=UTC))[2] == "December 2026"  # the 2nd in Pune
+    assert period(tz, datetime(2026, 11, 30, 18, tzinfo=UTC))[2] == "November 2026"  # 30 Nov 23:30 in Pune
+    assert period(tz, datetime(2027, 1, 1, 3, tzinfo=UTC))[2] == "December 2026"
