@@ -535,6 +535,11 @@ def preview(
     default=None,
     help="Skip platforms whose credentials are not set (default: skip on a workstation, fail in CI).",
 )
+@click.option(
+    "--show-posts",
+    is_flag=True,
+    help="Also show the posts the platforms skipped for lack of credentials would have got.",
+)
 @pass_state
 def publish(
     state: State,
@@ -546,6 +551,7 @@ def publish(
     wait: float,
     git_push: bool,
     skip_unconfigured: bool | None,
+    show_posts: bool,
 ) -> None:
     """Post what is due, exactly once, and record it in the audit log.
 
@@ -571,6 +577,7 @@ def publish(
         git_push=git_push,
         skip_unconfigured=skip_unconfigured,  # None: pmcpost.ci decides (skip on a workstation, fail in CI)
         quota_now=_now(config, None),  # the platforms' 24-hour windows are real ones
+        show_posts=show_posts,
     )
     sys.exit(code)
 
