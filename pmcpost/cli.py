@@ -582,6 +582,24 @@ def publish(
     sys.exit(code)
 
 
+@cli.group("site")
+def site_group() -> None:
+    """The website citizens see (platforms.website)."""
+
+
+@site_group.command("build")
+@pass_state
+def site_build(state: State) -> None:
+    """Rebuild every page and feed from the records: after a template or config change, and regularly (e.g.
+    daily in CI) so that announcements past their expiry are marked expired."""
+    from pmcpost.platforms.website import rebuild_site
+
+    written = rebuild_site(state.config)
+    from pmcpost.words import plural
+
+    click.echo(f"{plural(len(written), 'file')} written" if written else "The website is up to date: nothing written.")
+
+
 @cli.command()
 @click.option("--now", "moment", callback=_parse_moment, metavar="TIME", help="Status as of this time (default: now).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)

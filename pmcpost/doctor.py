@@ -109,12 +109,12 @@ def _uncommitted_output(config: Config) -> list[Check]:
     """What to do with the audit entries and website files a publish run (the Quick start's, say) left
     uncommitted: they belong together, committed as the record of what went out, or both discarded."""
     from pmcpost import gitutil
-    from pmcpost.platforms.website import output_folder
+    from pmcpost.platforms.website import output_folder, records_folder
 
     folders = [config.audit_dir]
     site = config.platforms.get("website")
     if site is not None and site.enabled:
-        folders.append(output_folder(config, site))
+        folders += [output_folder(config, site), records_folder(config)]
     dirty = [
         f.relative_to(config.root).as_posix() + "/"
         for f in folders

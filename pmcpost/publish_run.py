@@ -313,6 +313,10 @@ def _pushed_paths(config: Config) -> list[Path]:
         folder: Path = output_folder(config, config.platforms[spec.name])
         if folder.exists():
             paths.append(folder)
+    from pmcpost.platforms.website import records_folder
+
+    if records_folder(config).exists():  # what the website is built from, kept outside the served folder
+        paths.append(records_folder(config))
     return paths
 
 
@@ -481,10 +485,12 @@ def _closing(config: Config, outcomes: Sequence[Outcome], *, shown: bool) -> Non
     if "posted" in by or "reconciled" in by:
         folders = [config.audit_dir]
         if "website" in by.get("posted", {}) or "website" in by.get("reconciled", {}):
-            from pmcpost.platforms.website import output_folder
+            from pmcpost.platforms.website import output_folder, records_folder
 
-            folders.append(output_folder(config, config.platforms["website"]))
-        paths = " ".join(f.relative_to(config.root).as_posix() + "/" for f in folders if f.is_relative_to(config.root))
+            folders += [output_folder(config, config.platforms["website"]), records_folder(config)]
+        paths = " ".join(
+            f.relative_to(config.root).as_posix() + "/" for f in folders if f.is_relative_to(config.root) and f.exists()
+        )
         lines.append(f"  git add {paths} && git commit   keep the record of what went out")
     lines.append("  pmcpost status   what is scheduled, due, posted or missed")
     plain_lines(lines)

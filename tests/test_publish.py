@@ -330,7 +330,7 @@ def test_missing_credentials_are_skipped_on_a_workstation_and_fail_in_ci(
         "Next:",
         "  pmcpost preview --platform facebook   what they would get",
         "  pmcpost doctor   which credentials to set, and what to do with audit/ and the website files",
-        "  git add audit/ public/ && git commit   keep the record of what went out",
+        "  git add audit/ public/ website-records/ && git commit   keep the record of what went out",
         "  pmcpost status   what is scheduled, due, posted or missed",
     ]
     assert world.graph.requests == []

@@ -220,7 +220,7 @@ def test_missing_credentials_skipped_on_a_workstation_failed_in_ci(world: World)
     assert workstation.stdout.endswith(
         "Next:\n"
         "  pmcpost doctor   which credentials to set, and what to do with audit/ and the website files\n"
-        "  git add audit/ public/ && git commit   keep the record of what went out\n"
+        "  git add audit/ public/ website-records/ && git commit   keep the record of what went out\n"
         "  pmcpost status   what is scheduled, due, posted or missed\n"
     )
     assert world.graph.requests == []
