@@ -21,6 +21,9 @@ from pmcpost.errors import UsageError
 
 REPORT_FORMATS = ("text", "markdown", "csv", "json")
 POST_EVENTS = ("posted", "reconciled")
+# A post that went out more than this after its publish_at counts as late (scheduled runs come every 15
+# minutes and may start late when GitHub is busy: an hour is a delay a reader notices).
+LATE_AFTER = timedelta(hours=1)
 
 
 @dataclass
@@ -33,11 +36,25 @@ class Activity:
     by_kind: dict[str, int] = field(default_factory=dict)
     failures: int = 0
     retractions: int = 0
+    late: int = 0  # posts that went out more than LATE_AFTER after their publish_at
     missed: int = 0  # posts that expired before they went out (one per announcement and platform)
     missed_by: dict[str, int] = field(default_factory=dict)  # coordinator id -> missed posts
     last_post: datetime | None = None  # the latest post before the period's end, however long ago
     coordinators: set[str] = field(default_factory=set)  # who posted
     approvers: set[str] = field(default_factory=set)
+
+
+@dataclass
+class CoordinatorActivity:
+    """What one coordinator is answerable for in the period (posts, late and missed ones, retractions)."""
+
+    id: str
+    name: str
+    departments: tuple[str, ...]
+    posts: int = 0
+    late: int = 0
+    missed: int = 0
+    retractions: int = 0
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,7 @@ class Dormancy:
     last_post: datetime | None
     days: int | None  # whole days since the last post; None when it never posted
     threshold: int
+    contacts: tuple[str, ...] = ()  # "Name (id)" of the department's coordinators: whom to ask
 
     def describe(self) -> str:
         if self.last_post is None:
@@ -56,6 +74,10 @@ class Dormancy:
             f"{self.department}: no post for {self.days} days (since {self.last_post:%Y-%m-%d}; "
             f"threshold {self.threshold}) and nothing scheduled"
         )
+
+    def with_contacts(self) -> str:
+        """``describe`` and whom to ask: the department's coordinators."""
+        return self.describe() + (f"; contact {', '.join(self.contacts)}" if self.contacts else "")
 
 
 @dataclass
@@ -68,6 +90,7 @@ class Report:
     platforms: list[str]
     kinds: list[str]
     dormant: list[Dormancy]
+    coordinators: list[CoordinatorActivity] = field(default_factory=list)
 
 
 def period(
@@ -128,6 +151,23 @@ def build_report(
     """Fold the ledger entries (any order, any period: those after ``until`` are ignored) into the report."""
     announcements = list(announcements)
     kinds_by_id = {a.id: a.kind for a in announcements}
+    due_by_id = {a.id: a.publish_at for a in announcements}
+    people = {
+        c.id: CoordinatorActivity(c.id, c.name, tuple(s for s, d in config.departments.items() if c in d.coordinators))
+        for d in config.departments.values()
+        for c in d.coordinators
+    }
+
+    def person(entry: Mapping[str, Any]) -> CoordinatorActivity | None:
+        pid = person_id(entry.get("coordinator"))
+        if pid is None:
+            return None
+        if pid not in people:  # a coordinator since removed from config still counts
+            ref = entry.get("coordinator")
+            name = str(ref.get("name") or pid) if isinstance(ref, Mapping) else pid
+            people[pid] = CoordinatorActivity(pid, name, ())
+        return people[pid]
+
     scheduled = _scheduled(announcements, min(until, now))
     acts = {slug: Activity(slug) for slug in config.departments}
     total = Activity("total")
@@ -152,10 +192,17 @@ def build_report(
                 platforms.append(platform)
             if kind not in kinds:
                 kinds.append(kind)
+            due = due_by_id.get(str(e.get("announcement")))
+            late = due is not None and moment - due > LATE_AFTER
             for a in (act, total):
                 a.posts += 1
+                a.late += late
                 a.by_platform[platform] = a.by_platform.get(platform, 0) + 1
                 a.by_kind[kind] = a.by_kind.get(kind, 0) + 1
+            who = person(e)
+            if who is not None:
+                who.posts += 1
+                who.late += late
         if event in POST_EVENTS:
             coordinator, approver = person_id(e.get("coordinator")), person_id(e.get("approver"))
             for a in (act, total):
@@ -173,16 +220,20 @@ def build_report(
         elif event == "retracted":
             act.retractions += 1
             total.retractions += 1
+            if (who := person(e)) is not None:
+                who.retractions += 1
         elif event == "missed":
-            who = person_id(e.get("coordinator")) or "unknown"
+            pid = person_id(e.get("coordinator")) or "unknown"
             for a in (act, total):
                 a.missed += 1
-                a.missed_by[who] = a.missed_by.get(who, 0) + 1
+                a.missed_by[pid] = a.missed_by.get(pid, 0) + 1
+            if (who := person(e)) is not None:
+                who.missed += 1
     lasts = [a.last_post for a in acts.values() if a.last_post]
     total.last_post = max(lasts) if lasts else None
     dormant = _dormancy(config, {s: a.last_post for s, a in acts.items()}, scheduled, min(until, now))
     ordered = [acts[s] for s in config.departments] + [a for s, a in acts.items() if s not in config.departments]
-    return Report(since, until, label, ordered, total, platforms, kinds, dormant)
+    return Report(since, until, label, ordered, total, platforms, kinds, dormant, list(people.values()))
 
 
 def _scheduled(announcements: Iterable[Announcement], moment: datetime) -> set[str]:
@@ -199,10 +250,11 @@ def _dormancy(
         last = last_posts.get(slug)
         if slug in scheduled:
             continue
+        contacts = tuple(f"{c.name} ({c.id})" for c in config.departments[slug].coordinators)
         if last is None:
-            out.append(Dormancy(slug, None, None, threshold))
+            out.append(Dormancy(slug, None, None, threshold, contacts))
         elif moment - last > timedelta(days=threshold):
-            out.append(Dormancy(slug, last, (moment - last).days, threshold))
+            out.append(Dormancy(slug, last, (moment - last).days, threshold, contacts))
     return out
 
 
