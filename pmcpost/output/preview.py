@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from pmcpost.config import Config
-from pmcpost.output import cell_width, console, emit
+from pmcpost.output import console, emit, print_wrapped
 from pmcpost.plan import PlanItem
 from pmcpost.preview import cost_label, preview_record
 from pmcpost.safetext import md_code, md_code_block, md_text, visible
@@ -226,15 +226,15 @@ def print_text(config: Config, items: Iterable[PlanItem], now: datetime | None =
         for url in r["posted"]:
             body.append(f"\nposted: {visible(url)}")
         title = Text(f"{visible(r['id'])} → {visible(r['platform'])}")
-        inner = con.width - 4
-        if all(line.isascii() or cell_width(line) <= inner for line in body.plain.split("\n")):
+        if body.plain.isascii():
             # soft_wrap off: the panel wraps long lines instead of cropping them; every character must show
             con.print(Panel(body, title=title, title_align="left", expand=False), soft_wrap=False)
         else:
-            # rich would wrap a Marathi line by its own (narrower) measure and break the panel's border: no
-            # border then, and the terminal wraps the lines itself.
-            con.print(Text("── ", style="dim").append_text(title).append(" ──", style="dim"))
-            con.print(body, soft_wrap=True)
+            # rich pads and wraps a Marathi line by its own measure, narrower than terminals draw some
+            # clusters, which pushes or wraps the panel's border: no border then, and the lines are wrapped
+            # between words by a measure never narrower than the terminal's.
+            print_wrapped(con, Text("── ", style="dim").append_text(title).append(" ──", style="dim"))
+            print_wrapped(con, body)
             con.print()
 
 
