@@ -387,10 +387,11 @@ def audit_show(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "markdown", "csv", "json"]),
+    type=click.Choice(["text", "markdown", "csv", "json", "html"]),
     default="text",
     show_default=True,
-    help="text for the terminal, markdown for the monthly report to the commissioner's office.",
+    help="text for the terminal, markdown for the monthly report; html: one page with charts for the "
+    "commissioner's office (needs pmcpost[report]).",
 )
 @click.option("--dormant", is_flag=True, help="Only the dormant departments; exit 1 when there is any.")
 @click.option(

@@ -19,7 +19,7 @@ from pmcpost.config import KINDS, Config
 from pmcpost.content import Announcement
 from pmcpost.errors import UsageError
 
-REPORT_FORMATS = ("text", "markdown", "csv", "json")
+REPORT_FORMATS = ("text", "markdown", "csv", "json", "html")
 POST_EVENTS = ("posted", "reconciled")
 # A post that went out more than this after its publish_at counts as late (scheduled runs come every 15
 # minutes and may start late when GitHub is busy: an hour is a delay a reader notices).
@@ -91,6 +91,17 @@ class Report:
     kinds: list[str]
     dormant: list[Dormancy]
     coordinators: list[CoordinatorActivity] = field(default_factory=list)
+    posts: list[PostFact] = field(default_factory=list)  # every post of the period, for the HTML report's charts
+
+
+@dataclass(frozen=True)
+class PostFact:
+    """One post in the period: where and when it went out, and the commit that carried the approved file."""
+
+    department: str
+    time: datetime
+    commit: str | None
+    late: bool
 
 
 def period(
@@ -174,6 +185,7 @@ def build_report(
     platforms = list(config.platforms)
     kinds = list(KINDS)
     failed_seen: set[tuple[str, str]] = set()
+    posts: list[PostFact] = []
     for e in entries:
         moment = _time(e)
         slug = _department(e)
@@ -203,6 +215,8 @@ def build_report(
             if who is not None:
                 who.posts += 1
                 who.late += late
+            commit = e.get("commit")
+            posts.append(PostFact(slug, moment, commit if isinstance(commit, str) else None, late))
         if event in POST_EVENTS:
             coordinator, approver = person_id(e.get("coordinator")), person_id(e.get("approver"))
             for a in (act, total):
@@ -233,7 +247,7 @@ def build_report(
     total.last_post = max(lasts) if lasts else None
     dormant = _dormancy(config, {s: a.last_post for s, a in acts.items()}, scheduled, min(until, now))
     ordered = [acts[s] for s in config.departments] + [a for s, a in acts.items() if s not in config.departments]
-    return Report(since, until, label, ordered, total, platforms, kinds, dormant, list(people.values()))
+    return Report(since, until, label, ordered, total, platforms, kinds, dormant, list(people.values()), posts)
 
 
 def _scheduled(announcements: Iterable[Announcement], moment: datetime) -> set[str]:
@@ -299,3 +313,30 @@ def report_from_repository(
     announcements = load_all(config).announcements
     entries = (e for _, e in iter_matches(config.audit_dir, Query(events=DEFAULT_EVENTS, until=until)))
     return build_report(config, entries, announcements, since=since, until=until, now=now, label=label)
+
+
+def approval_hours(config: Config, posts: Iterable[PostFact]) -> list[float]:
+    """Hours from approval to post, one per post whose ledger entry names its commit: the approved file's
+    commit time (when it landed on the branch that publishes) to the post's time. Unknown commits are left out."""
+    import re
+
+    from pmcpost import gitutil
+
+    posts = [p for p in posts if p.commit and re.fullmatch(r"[0-9a-f]{7,64}", p.commit)]
+    if not posts or not gitutil.is_repo(config.root):
+        return []
+    shas = sorted({str(p.commit) for p in posts})
+    proc = gitutil.run_git(config.root, "log", "--no-walk", "--ignore-missing", "--format=%H %cI", *shas, check=False)
+    when: dict[str, datetime] = {}
+    for line in proc.stdout.splitlines():
+        sha, _, stamp = line.partition(" ")
+        try:
+            when[sha] = datetime.fromisoformat(stamp)
+        except ValueError:
+            continue
+    hours = []
+    for p in posts:
+        full = next((sha for sha in when if sha.startswith(str(p.commit))), None)
+        if full is not None and p.time >= when[full]:
+            hours.append((p.time - when[full]).total_seconds() / 3600)
+    return hours

@@ -203,7 +203,11 @@ def render_dormant(report: Report, fmt: str) -> None:
 
 def render(config: Config, report: Report, fmt: str, now: datetime) -> None:
     """Print the report as text, markdown, csv or json."""
-    if fmt == "markdown":
+    if fmt == "html":
+        from pmcpost.output.report_html import render_html
+
+        emit(render_html(config, report, now), end="")
+    elif fmt == "markdown":
         emit(render_markdown(config, report, now), end="")
     elif fmt == "csv":
         emit(render_csv(report), end="")
