@@ -313,6 +313,16 @@ def audit_keygen(key_id: str | None) -> None:
     click.echo(private)
 
 
+def _check_ids(option: str, given: tuple[str, ...], valid: list[str]) -> None:
+    """An id that config.yaml does not know is a usage error that lists the valid ones (else: no output)."""
+    unknown = [g for g in given if g not in valid]
+    if unknown:
+        raise click.BadParameter(
+            f"{', '.join(repr(u) for u in unknown)} is not in config.yaml; valid ids: {', '.join(valid)}",
+            param_hint=option,
+        )
+
+
 @audit.command("show")
 @click.option("--department", multiple=True, help="Only this department (repeat for several).")
 @click.option("--coordinator", multiple=True, help="Only posts this coordinator (id) is answerable for.")
@@ -352,6 +362,9 @@ def audit_show(
         if name not in EVENTS:
             raise click.BadParameter(f"{name!r} is not one of {', '.join(EVENTS)}", param_hint="--event")
     config = state.config
+    _check_ids("--department", department, list(config.departments))
+    coordinators = sorted({c.id for d in config.departments.values() for c in d.coordinators})
+    _check_ids("--coordinator", coordinator, coordinators)
     tz = config.organisation.tz
     query = Query(
         departments=department,
@@ -366,16 +379,19 @@ def audit_show(
 
 
 @cli.command()
-@click.option("--month", help="A calendar month, YYYY-MM (default: the current month).")
+@click.option(
+    "--month", help="A calendar month, YYYY-MM (default: the current month; on the 1st, the month just ended)."
+)
 @click.option("--since", help="From this day (YYYY-MM-DD); with --until instead of --month.")
 @click.option("--until", help="Up to and including this day.")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "markdown", "csv", "json"]),
+    type=click.Choice(["text", "markdown", "csv", "json", "html"]),
     default="text",
     show_default=True,
-    help="text for the terminal, markdown for the monthly report to the commissioner's office.",
+    help="text for the terminal, markdown for the monthly report; html: one page with charts for the "
+    "commissioner's office (needs pmcpost[report]).",
 )
 @click.option("--dormant", is_flag=True, help="Only the dormant departments; exit 1 when there is any.")
 @click.option(
@@ -520,6 +536,11 @@ def preview(
     default=None,
     help="Skip platforms whose credentials are not set (default: skip on a workstation, fail in CI).",
 )
+@click.option(
+    "--show-posts",
+    is_flag=True,
+    help="Also show the posts the platforms skipped for lack of credentials would have got.",
+)
 @pass_state
 def publish(
     state: State,
@@ -531,6 +552,7 @@ def publish(
     wait: float,
     git_push: bool,
     skip_unconfigured: bool | None,
+    show_posts: bool,
 ) -> None:
     """Post what is due, exactly once, and record it in the audit log.
 
@@ -556,8 +578,27 @@ def publish(
         git_push=git_push,
         skip_unconfigured=skip_unconfigured,  # None: pmcpost.ci decides (skip on a workstation, fail in CI)
         quota_now=_now(config, None),  # the platforms' 24-hour windows are real ones
+        show_posts=show_posts,
     )
     sys.exit(code)
+
+
+@cli.group("site")
+def site_group() -> None:
+    """The website citizens see (platforms.website)."""
+
+
+@site_group.command("build")
+@pass_state
+def site_build(state: State) -> None:
+    """Rebuild every page and feed from the records: after a template or config change, and regularly (e.g.
+    daily in CI) so that announcements past their expiry are marked expired."""
+    from pmcpost.platforms.website import rebuild_site
+
+    written = rebuild_site(state.config)
+    from pmcpost.words import plural
+
+    click.echo(f"{plural(len(written), 'file')} written" if written else "The website is up to date: nothing written.")
 
 
 @cli.command()
