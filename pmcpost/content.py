@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -15,6 +16,7 @@ from typing import Any
 from pmcpost import unsafe_text, yamlnodes
 from pmcpost.config import KINDS, Config, normalise_hashtag
 from pmcpost.diagnostics import Diagnostic
+from pmcpost.i18n import tr
 from pmcpost.moments import MomentError, parse_moment
 from pmcpost.yamlnodes import Node, Reader
 
@@ -291,6 +293,71 @@ def _linked_folder(folder: str, content: str) -> tuple[str, ...] | None:
     return None
 
 
+def approval_pending(config: Config, department: str | None, coordinator: str | None) -> str:
+    """The message for an ``approved_by:`` left empty: who may fill it in, and when."""
+    who = [p for p in config.approvers_for(department) if p != coordinator] if department else []
+    listed = ", ".join(sorted(who)) or tr("a social media cell member")
+    return tr(
+        "approved_by is empty: it is for the person who approves the post to fill in with their own id "
+        "({who}); until then delete the line"
+    ).format(who=listed)
+
+
+def unknown_approver(config: Config, department: str, approved_by: str, coordinator: str | None) -> str:
+    """The message for an approver who may not approve for ``department``: did-you-mean and who may."""
+    import difflib
+
+    allowed = sorted(p for p in config.approvers_for(department) if p != coordinator)
+    everyone = {p.id for p in config.cell_members} | {p.id for d in config.departments.values() for p in d.coordinators}
+    close = difflib.get_close_matches(approved_by, allowed, n=1, cutoff=0.6)
+    if close:
+        hint = tr(" (did you mean {id!r}?)").format(id=close[0])
+    elif approved_by in everyone:
+        hint = tr(" (a coordinator of another department)")
+    else:
+        hint = tr(" (nobody with that id is registered in config.yaml)")
+    return tr("{id!r} may not approve for {department}{hint}; who may: {allowed}").format(
+        id=approved_by, department=department, hint=hint, allowed=", ".join(allowed)
+    )
+
+
+def image_too_large(what: str, size: int, limit: int, mime: str) -> str:
+    """An image over the size limit, in MB (to two places, rounded so the two never look equal), with how
+    to make it smaller."""
+    # MB as file managers count them (1,048,576 bytes); a size is rounded up, so it never looks equal to the limit.
+    size_mb = math.ceil(size * 100 / 1_048_576) / 100
+    limit_mb = math.floor(limit * 100 / 1_048_576) / 100
+    how = (
+        tr("save it as JPEG with quality about 80")
+        if mime != "image/jpeg"
+        else tr("save it again with a lower JPEG quality (about 80)")
+    )
+    return tr(
+        "{what} is {size} MB; the most allowed is {limit} MB. To make it smaller, resize it to at most 2000 "
+        "pixels on its longer side or {how}"
+    ).format(what=what, size=f"{size_mb:.2f}", limit=f"{limit_mb:.2f}", how=how)
+
+
+_DEVANAGARI_RE = re.compile("[\u0900-\u097f\ua8e0-\ua8ff]")
+_LATIN_RE = re.compile("[A-Za-z]")
+
+
+def script_mismatch(lang: str, value: str) -> str | None:
+    """What looks wrong when Marathi text holds no Devanagari, or English text is mostly Devanagari."""
+    text = PLACEHOLDER_RE.sub("", value)
+    devanagari = len(_DEVANAGARI_RE.findall(text))
+    latin = len(_LATIN_RE.findall(text))
+    if lang == "mr" and devanagari == 0 and latin >= 3:
+        return tr(
+            "the Marathi text holds no Devanagari letters: it may be English pasted in the wrong place, or typed "
+            "in an old Marathi font that shows Latin letters as Marathi (they would be posted as Latin "
+            "gibberish); type it with a Unicode Marathi keyboard (such as Google Input Tools or InScript)"
+        )
+    if lang == "en" and devanagari > latin:
+        return tr("the English text is mostly in Devanagari: did you put the Marathi text under en:?")
+    return None
+
+
 def parse_announcement(
     config: Config, path: Path, label: str, data: bytes, media_cache: MediaCache | None = None
 ) -> tuple[Announcement | None, list[Diagnostic]]:
@@ -298,7 +365,7 @@ def parse_announcement(
     loaded = yamlnodes.load(data, label, max_bytes=MAX_ANNOUNCEMENT_BYTES, what="announcement file")
     if loaded.root is None:
         return None, loaded.diagnostics
-    reader = Reader(label)
+    reader = Reader(label, data)
     unsafe_text.check_announcement(reader, loaded.root, data)
     announcement = _AnnouncementReader(config, reader, path, label, data, media_cache).read(loaded.root)
     diags = loaded.diagnostics + reader.diagnostics
@@ -394,7 +461,10 @@ class _AnnouncementReader:
         approved_by = None
         if "approved_by" in e:
             node = e["approved_by"][1]
-            approved_by = r.string(node, "approved_by")
+            if isinstance(node, yamlnodes.ScalarNode) and node.tag == yamlnodes.NULL and not node.value:
+                r.report(node, approval_pending(c, department, coordinator), show=True)
+            else:
+                approved_by = r.string(node, "approved_by")
             if approved_by is not None and department:
                 if approved_by == coordinator:
                     r.error(
@@ -403,11 +473,7 @@ class _AnnouncementReader:
                         "other coordinator or a cell member",
                     )
                 elif approved_by not in c.approvers_for(department):
-                    r.error(
-                        node,
-                        f"{approved_by!r} may not approve for {department}: only its "
-                        "coordinators and social media cell members may",
-                    )
+                    r.error(node, unknown_approver(c, department, approved_by, coordinator))
         elif c.policy.approval_required:
             r.error(
                 root,
@@ -532,6 +598,16 @@ class _AnnouncementReader:
 
     def lang_texts(self, node: Node, what: str, *, required: bool) -> dict[str, str]:
         r = self.r
+        if isinstance(node, yamlnodes.ScalarNode) and node.tag == yamlnodes.STR:
+            example = " ".join(f'{lang}: "…"' for lang in self.languages)
+            r.report(
+                node,
+                tr("{what} is given per language, each on its own line below {what}: (such as {example})").format(
+                    what=what, example=example
+                ),
+                show=True,
+            )
+            return {}
         e = r.mapping(node, what)
         if e is None:
             return {}
@@ -543,6 +619,9 @@ class _AnnouncementReader:
             value = r.string(vnode, f"{what}.{lang}")
             if value is not None:
                 out[lang] = value.strip()
+                script = script_mismatch(lang, value)
+                if script is not None:
+                    r.warning(vnode, f"{what}.{lang}: {script}")
                 self.cut_by_comment(vnode, f"{what}.{lang}")
                 self.placeholder(vnode, value, f"{what}.{lang}")
         primary = self.languages[0]
@@ -582,6 +661,7 @@ class _AnnouncementReader:
                 "error",
                 f"{what} stops before {shown!r}: after a space, '#' starts a YAML comment, so the rest of the "
                 "line would not be posted; put the text in quotes or use >-, and hashtags go in hashtags:",
+                yamlnodes.excerpt(self.lines, line - 1),
             )
         )
 
@@ -669,11 +749,7 @@ class _AnnouncementReader:
                 r.error(pnode, f"{what}.path {rel!r} is a {mime} image, which {refused_by} does not take")
                 continue
             if size > limit:
-                r.error(
-                    pnode,
-                    # Exact bytes: rounded MB would print "5.0 MB; at most 5.0 MB" for a file just over
-                    f"{what}.path {rel!r} is {size:,} bytes; the most allowed is {limit:,} bytes",
-                )
+                r.error(pnode, image_too_large(f"{what}.path {rel!r}", size, limit, mime))
                 continue
             out.append(MediaFile(repo_path, alt, mime, size))
         return tuple(out)

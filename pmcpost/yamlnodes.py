@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from pmcpost.diagnostics import Diagnostic, Severity
+from pmcpost.i18n import tr
 
 try:  # libyaml's C loader; the pure-Python one is a slow fallback for unusual builds.
     from yaml import CSafeLoader as _Loader
@@ -28,6 +29,8 @@ SequenceNode = yaml.SequenceNode
 
 TAG = "tag:yaml.org,2002:"
 STR, BOOL, INT, FLOAT, NULL, TIMESTAMP = (TAG + t for t in ("str", "bool", "int", "float", "null", "timestamp"))
+
+NO_BREAK_SPACES = ("\u00a0", "\u202f", "\u2007", "\u3000")
 
 _TRAP_HINTS = {
     BOOL: "YAML reads {v!r} as the boolean {b}",
@@ -95,6 +98,15 @@ def load(data: bytes, path: str, *, max_bytes: int, what: str = "file") -> Loade
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
+        from pmcpost import yamlslips
+
+        lines = _LINE_BREAK_RE.split(text)
+        slip = yamlslips.explain(lines, exc)
+        if slip is not None:
+            diags.append(
+                Diagnostic(path, slip.line + 1, slip.column + 1, "error", slip.message, excerpt(lines, slip.line))
+            )
+            return Loaded(None, diags)
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         start = exc.context_mark
@@ -106,7 +118,17 @@ def load(data: bytes, path: str, *, max_bytes: int, what: str = "file") -> Loade
                 problem += f" ({exc.context} started at line {start.line + 1}, column {start.column + 1})"
         if mark is None:
             return fail(0, 0, f"YAML syntax error: {problem}")
-        return fail(mark.line + 1, mark.column + 1, f"YAML syntax error: {problem}")
+        diags.append(
+            Diagnostic(
+                path,
+                mark.line + 1,
+                mark.column + 1,
+                "error",
+                f"YAML syntax error: {problem}",
+                excerpt(lines, mark.line),
+            )
+        )
+        return Loaded(None, diags)
     except yaml.reader.ReaderError as exc:  # a character YAML forbids; its message spans lines, so rebuild it
         # libyaml counts the position in UTF-8 bytes of the text; the pure-Python reader in characters.
         if _Loader.__name__.startswith("C"):
@@ -146,6 +168,11 @@ def _anchor_problems(text: str, path: str) -> list[Diagnostic] | None:
 # The line breaks libyaml knows (YAML 1.1 also breaks lines at NEL, LS and PS), so marks' lines agree.
 _LINE_BREAK_RE = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _COMMENT_RE = re.compile(r"[ \t]+#")
+
+
+def excerpt(lines: Sequence[str], line: int) -> str:
+    """The 0-based ``line`` of the source, shown under a problem (empty when there is no such line)."""
+    return lines[line] if 0 <= line < len(lines) else ""
 
 
 def source_lines(data: bytes) -> list[str]:
@@ -193,17 +220,25 @@ def describe(node: Node) -> str:
 class Reader:
     """Reads values out of nodes for one file, collecting every problem instead of stopping at the first."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, data: bytes | None = None) -> None:
         self.path = path
         self.diagnostics: list[Diagnostic] = []
+        self._data = data  # the source, for showing the line of a slip under its message
+        self._lines: list[str] | None = None
 
     # -- reporting -------------------------------------------------------------------------------
-    def report(self, node: Node | None, message: str, severity: Severity = "error") -> None:
+    def report(self, node: Node | None, message: str, severity: Severity = "error", *, show: bool = False) -> None:
+        """Record a problem at ``node``; ``show`` puts its source line under the message (a typing slip)."""
         if node is None:
             self.diagnostics.append(Diagnostic(self.path, 0, 0, severity, message))
         else:
             mark = node.start_mark
-            self.diagnostics.append(Diagnostic(self.path, mark.line + 1, mark.column + 1, severity, message))
+            line = ""
+            if show and self._data is not None:
+                if self._lines is None:
+                    self._lines = source_lines(self._data)
+                line = excerpt(self._lines, mark.line)
+            self.diagnostics.append(Diagnostic(self.path, mark.line + 1, mark.column + 1, severity, message, line))
 
     def error(self, node: Node | None, message: str) -> None:
         self.report(node, message, "error")
@@ -219,7 +254,11 @@ class Reader:
     def mapping(self, node: Node, what: str) -> dict[str, tuple[Node, Node]] | None:
         """A mapping's entries by key, as (key node, value node); duplicates and odd keys reported."""
         if not isinstance(node, MappingNode):
-            self.error(node, f"{what} must be a mapping (key: value), found {describe(node)}")
+            self.report(
+                node,
+                tr("{what} must be made of key: value lines, found {found}").format(what=what, found=describe(node)),
+                show=True,
+            )
             return None
         entries: dict[str, tuple[Node, Node]] = {}
         for key_node, value_node in node.value:
@@ -227,6 +266,16 @@ class Reader:
                 self.error(key_node, f"keys in {what} must be plain words, found {describe(key_node)}")
                 continue
             key = key_node.value
+            if key[:1] in NO_BREAK_SPACES:
+                self.report(
+                    key_node,
+                    tr(
+                        "this line starts with a non-breaking space (copied from a word processor or a web page), "
+                        "which YAML does not read as indentation: retype the spaces before {key!r}"
+                    ).format(key=key.lstrip("".join(NO_BREAK_SPACES) + " ")),
+                    show=True,
+                )
+                continue
             if key_node.tag == BOOL:
                 self.error(key_node, f"key {key!r} is read by YAML as a boolean; put it in quotes")
                 continue
@@ -261,7 +310,13 @@ class Reader:
 
     def sequence(self, node: Node, what: str) -> list[Node] | None:
         if not isinstance(node, SequenceNode):
-            self.error(node, f"{what} must be a list, found {describe(node)}")
+            self.report(
+                node,
+                tr("{what} must be a list, written [a, b] or as lines starting with '- ', found {found}").format(
+                    what=what, found=describe(node)
+                ),
+                show=True,
+            )
             return None
         return list(node.value)
 
@@ -270,6 +325,13 @@ class Reader:
         """Text; a plain scalar that YAML 1.1 would read as something else is an error with a hint."""
         if not isinstance(node, ScalarNode):
             self.error(node, f"{what} must be text, found {describe(node)}")
+            return None
+        if node.tag == NULL and node.value == "":
+            self.report(
+                node,
+                tr("{what} is empty: write its value after the colon, on the same line").format(what=what),
+                show=True,
+            )
             return None
         if node.tag != STR:
             hint = _TRAP_HINTS.get(node.tag)
@@ -281,7 +343,7 @@ class Reader:
             base60 = _sexagesimal(node.value) if node.tag == INT and ":" in node.value else None
             if base60 is not None:  # YAML 1.1 base 60: the trap people actually hit with times of day
                 first = f"YAML reads {node.value!r} as the number {base60}"
-            self.error(node, f'{what} must be text: {first}; put it in quotes: "{node.value}"')
+            self.report(node, f'{what} must be text: {first}; put it in quotes: "{node.value}"', show=True)
             return None
         value: str = node.value
         if not allow_empty and not value.strip():
