@@ -455,8 +455,9 @@ class _AnnouncementReader:
                 if coordinator not in ids:
                     r.error(
                         e["coordinator"][1],
-                        f"{coordinator!r} is not a registered coordinator of "
-                        f"{department} (its coordinators: {', '.join(ids)})",
+                        tr("{id!r} is not a registered coordinator of {department} (its coordinators: {ids})").format(
+                            id=coordinator, department=department, ids=", ".join(ids)
+                        ),
                     )
         approved_by = None
         if "approved_by" in e:
@@ -469,24 +470,31 @@ class _AnnouncementReader:
                 if approved_by == coordinator:
                     r.error(
                         node,
-                        f"{approved_by!r} cannot approve their own post; ask the department's "
-                        "other coordinator or a cell member",
+                        tr(
+                            "{id!r} cannot approve their own post; ask the department's other coordinator or a "
+                            "cell member"
+                        ).format(id=approved_by),
                     )
                 elif approved_by not in c.approvers_for(department):
                     r.error(node, unknown_approver(c, department, approved_by, coordinator))
         elif c.policy.approval_required:
             r.error(
                 root,
-                "missing required key 'approved_by': policy requires a second person's "
-                "approval (the department's other coordinator or a cell member); ask them to review "
-                "your pull request, and the one who approves adds approved_by: <their id>",
+                tr(
+                    "missing required key 'approved_by': policy requires a second person's "
+                    "approval (the department's other coordinator or a cell member); ask them to review "
+                    "your pull request, and the one who approves adds approved_by: <their id>"
+                ),
             )
 
         kind = "notice"
         if "kind" in e:
             value = r.string(e["kind"][1], "kind")
             if value is not None and value not in KINDS:
-                r.error(e["kind"][1], f"kind must be one of {', '.join(KINDS)}, found {value!r}")
+                r.error(
+                    e["kind"][1],
+                    tr("kind must be one of {kinds}, found {value!r}").format(kinds=", ".join(KINDS), value=value),
+                )
             elif value is not None:
                 kind = value
 
@@ -499,14 +507,15 @@ class _AnnouncementReader:
         publish_at = self.time(e["publish_at"][1], "publish_at") if "publish_at" in e else None
         expires_at = self.time(e["expires_at"][1], "expires_at") if "expires_at" in e else None
         if publish_at and expires_at and expires_at <= publish_at:
-            r.error(e["expires_at"][1], "expires_at is not after publish_at; the post could never go out")
+            r.error(e["expires_at"][1], tr("expires_at is not after publish_at; the post could never go out"))
         if publish_at and file_date:
             local_day = publish_at.astimezone(c.organisation.tz).date()
             if local_day != file_date:
                 r.error(
                     e["publish_at"][1],
-                    f"publish_at is on {local_day.isoformat()} but the file name "
-                    f"says {file_date.isoformat()}; rename the file or fix the date",
+                    tr("publish_at is on {day} but the file name says {named}; rename the file or fix the date").format(
+                        day=local_day.isoformat(), named=file_date.isoformat()
+                    ),
                 )
 
         platforms = self.platform_list(e["platforms"][1]) if "platforms" in e else c.policy.default_platforms
@@ -626,7 +635,7 @@ class _AnnouncementReader:
                 self.placeholder(vnode, value, f"{what}.{lang}")
         primary = self.languages[0]
         if required and primary not in e:
-            r.error(node, f"{what} needs the primary language {primary!r}")
+            r.error(node, tr("{what} needs the primary language {lang!r}").format(what=what, lang=primary))
         return out
 
     def placeholder(self, node: Node, value: str, what: str) -> None:
@@ -635,12 +644,17 @@ class _AnnouncementReader:
         if found is None:
             return
         if what.startswith("media"):
-            task = "describe what the image shows"
+            task = tr("describe what the image shows")
         elif what.endswith(tuple(f"title.{lang}" for lang in self.languages)):
-            task = "write a short heading, or delete the title"
+            task = tr("write a short heading, or delete the title")
         else:
-            task = "write the message"
-        self.r.error(node, f"{what} still holds the placeholder {found.group()!r} from pmcpost new; replace it: {task}")
+            task = tr("write the message")
+        self.r.error(
+            node,
+            tr("{what} still holds the placeholder {found!r} from pmcpost new; replace it: {task}").format(
+                what=what, found=found.group(), task=task
+            ),
+        )
 
     def cut_by_comment(self, node: Node, what: str) -> None:
         """Report prose that a '#' after a space silently cut short (the rest became a YAML comment)."""
@@ -659,8 +673,10 @@ class _AnnouncementReader:
                 line,
                 column,
                 "error",
-                f"{what} stops before {shown!r}: after a space, '#' starts a YAML comment, so the rest of the "
-                "line would not be posted; put the text in quotes or use >-, and hashtags go in hashtags:",
+                tr(
+                    "{what} stops before {shown!r}: after a space, '#' starts a YAML comment, so the rest of the "
+                    "line would not be posted; put the text in quotes or use >-, and hashtags go in hashtags:"
+                ).format(what=what, shown=shown),
                 yamlnodes.excerpt(self.lines, line - 1),
             )
         )
@@ -670,7 +686,7 @@ class _AnnouncementReader:
         if value is None:
             return None
         if not value.startswith("https://"):
-            self.r.error(node, f"{what} must start with https:// (found {value!r})")
+            self.r.error(node, tr("{what} must start with https:// (found {value!r})").format(what=what, value=value))
             return None
         if re.search(r"\s", value) or not re.match(r"^https://[^/\s]+\.[^/\s]+", value):
             self.r.error(node, f"{what} is not a valid address: {value!r}")
@@ -682,7 +698,7 @@ class _AnnouncementReader:
         for hnode, tag in self.r.string_list(node, what) or []:
             norm = normalise_hashtag(tag)
             if norm is None:
-                self.r.error(hnode, f"hashtag {tag!r} must be one word of letters, digits or '_'")
+                self.r.error(hnode, tr("hashtag {tag!r} must be one word of letters, digits or '_'").format(tag=tag))
             elif norm.casefold() in (t.casefold() for t in out):
                 self.r.warning(hnode, f"hashtag {norm!r} is listed twice")
             else:
@@ -733,7 +749,7 @@ class _AnnouncementReader:
                 r.error(pnode, f"{what}.path {rel!r} is outside the repository; keep images in it")
                 continue
             if status == "missing":
-                r.error(pnode, f"{what}.path {rel!r}: no such file in the repository")
+                r.error(pnode, tr("{what}.path {rel!r}: no such file in the repository").format(what=what, rel=rel))
                 continue
             if status == "not-image":
                 r.error(pnode, f"{what}.path {rel!r} is not a PNG, JPEG, GIF or WebP image")
@@ -759,7 +775,9 @@ class _AnnouncementReader:
         if raw is None:
             return None
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw.strip()):
-            self.r.error(node, f"{what} needs a time as well as a date, e.g. '{raw.strip()} 09:00'")
+            self.r.error(
+                node, tr("{what} needs a time as well as a date, e.g. '{day} 09:00'").format(what=what, day=raw.strip())
+            )
             return None
         try:
             return parse_moment(raw, self.c.organisation.tz)

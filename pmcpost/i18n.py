@@ -39,3 +39,8 @@ def _catalog(lang: str) -> gettext.NullTranslations:
 def tr(message: str) -> str:
     """``message`` in the reader's language (read from the environment at each call, so a test may change it)."""
     return _catalog(language()).gettext(message)
+
+
+def N_(message: str) -> str:
+    """Marks ``message`` for the catalog where it is defined; it is translated later, where it is shown."""
+    return message

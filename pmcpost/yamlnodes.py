@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from pmcpost.diagnostics import Diagnostic, Severity
-from pmcpost.i18n import tr
+from pmcpost.i18n import N_, tr
 
 try:  # libyaml's C loader; the pure-Python one is a slow fallback for unusual builds.
     from yaml import CSafeLoader as _Loader
@@ -33,11 +33,11 @@ STR, BOOL, INT, FLOAT, NULL, TIMESTAMP = (TAG + t for t in ("str", "bool", "int"
 NO_BREAK_SPACES = ("\u00a0", "\u202f", "\u2007", "\u3000")
 
 _TRAP_HINTS = {
-    BOOL: "YAML reads {v!r} as the boolean {b}",
-    INT: "YAML reads {v!r} as a number",
-    FLOAT: "YAML reads {v!r} as a number",
-    NULL: "YAML reads {v!r} as 'nothing' (null)",
-    TIMESTAMP: "YAML reads {v!r} as a date",
+    BOOL: N_("YAML reads {v!r} as the boolean {b}"),
+    INT: N_("YAML reads {v!r} as a number"),
+    FLOAT: N_("YAML reads {v!r} as a number"),
+    NULL: N_("YAML reads {v!r} as 'nothing' (null)"),
+    TIMESTAMP: N_("YAML reads {v!r} as a date"),
 }
 
 
@@ -202,18 +202,18 @@ def comment_after(node: Node, lines: Sequence[str]) -> tuple[int, int, str] | No
 def describe(node: Node) -> str:
     """A short human name for what a node holds, for 'expected X, found Y' messages."""
     if isinstance(node, MappingNode):
-        return "a mapping"
+        return tr("a mapping")
     if isinstance(node, SequenceNode):
-        return "a list"
+        return tr("a list")
     tag = node.tag
     if tag == STR:
-        return "text"
+        return tr("text")
     return {
-        BOOL: "a boolean",
-        INT: "a number",
-        FLOAT: "a number",
-        NULL: "nothing (null)",
-        TIMESTAMP: "a date",
+        BOOL: tr("a boolean"),
+        INT: tr("a number"),
+        FLOAT: tr("a number"),
+        NULL: tr("nothing (null)"),
+        TIMESTAMP: tr("a date"),
     }.get(tag, f"a value tagged {tag}")
 
 
@@ -283,8 +283,9 @@ class Reader:
                 first = entries[key][0].start_mark
                 self.error(
                     key_node,
-                    f"duplicate key {key!r} (first at line {first.line + 1}); "
-                    "YAML would silently keep only the last one",
+                    tr(
+                        "duplicate key {key!r} (first at line {line}); YAML would silently keep only the last one"
+                    ).format(key=key, line=first.line + 1),
                 )
                 continue
             entries[key] = (key_node, value_node)
@@ -302,11 +303,15 @@ class Reader:
         for key, (key_node, _) in entries.items():
             if key not in allowed:
                 close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
-                hint = f" (did you mean {close[0]!r}?)" if close else f" (allowed: {', '.join(sorted(allowed))})"
-                self.error(key_node, f"unknown key {key!r} in {what}{hint}")
+                hint = (
+                    tr(" (did you mean {key!r}?)").format(key=close[0])
+                    if close
+                    else tr(" (allowed: {keys})").format(keys=", ".join(sorted(allowed)))
+                )
+                self.error(key_node, tr("unknown key {key!r} in {what}{hint}").format(key=key, what=what, hint=hint))
         for key in required:
             if key not in entries:
-                self.error(parent, f"missing required key {key!r} in {what}")
+                self.error(parent, tr("missing required key {key!r} in {what}").format(key=key, what=what))
 
     def sequence(self, node: Node, what: str) -> list[Node] | None:
         if not isinstance(node, SequenceNode):
@@ -336,18 +341,24 @@ class Reader:
         if node.tag != STR:
             hint = _TRAP_HINTS.get(node.tag)
             if hint is None:
-                self.error(node, f"{what} must be text, found {describe(node)}")
+                self.error(node, tr("{what} must be text, found {found}").format(what=what, found=describe(node)))
                 return None
             boolean = "true" if node.value.lower() in ("yes", "on", "true", "y") else "false"
-            first = hint.format(v=node.value, b=boolean)
+            first = tr(hint).format(v=node.value, b=boolean)
             base60 = _sexagesimal(node.value) if node.tag == INT and ":" in node.value else None
             if base60 is not None:  # YAML 1.1 base 60: the trap people actually hit with times of day
-                first = f"YAML reads {node.value!r} as the number {base60}"
-            self.report(node, f'{what} must be text: {first}; put it in quotes: "{node.value}"', show=True)
+                first = tr("YAML reads {v!r} as the number {n}").format(v=node.value, n=base60)
+            self.report(
+                node,
+                tr('{what} must be text: {why}; put it in quotes: "{value}"').format(
+                    what=what, why=first, value=node.value
+                ),
+                show=True,
+            )
             return None
         value: str = node.value
         if not allow_empty and not value.strip():
-            self.error(node, f"{what} is empty")
+            self.error(node, tr("{what} is empty").format(what=what))
             return None
         return value
 
