@@ -16,7 +16,7 @@ from typing import Any
 from pmcpost import unsafe_text, yamlnodes
 from pmcpost.config import KINDS, Config, normalise_hashtag
 from pmcpost.diagnostics import Diagnostic
-from pmcpost.i18n import tr
+from pmcpost.i18n import N_, tr
 from pmcpost.moments import MomentError, parse_moment
 from pmcpost.yamlnodes import Node, Reader
 
@@ -293,6 +293,23 @@ def _linked_folder(folder: str, content: str) -> tuple[str, ...] | None:
     return None
 
 
+def link_problem(value: str, what: str) -> str | None:
+    """What is wrong with a link (None when it is fine): https only, and an address."""
+    if not value.startswith("https://"):
+        return tr("{what} must start with https:// (found {value!r})").format(what=what, value=value)
+    if re.search(r"\s", value) or not re.match(r"^https://[^/\s]+\.[^/\s]+", value):
+        return f"{what} is not a valid address: {value!r}"
+    return None
+
+
+# The one problem a fresh file from `pmcpost new` is meant to have until someone approves it.
+APPROVAL_MISSING = N_(
+    "missing required key 'approved_by': policy requires a second person's "
+    "approval (the department's other coordinator or a cell member); ask them to review "
+    "your pull request, and the one who approves adds approved_by: <their id>"
+)
+
+
 def approval_pending(config: Config, department: str | None, coordinator: str | None) -> str:
     """The message for an ``approved_by:`` left empty: who may fill it in, and when."""
     who = [p for p in config.approvers_for(department) if p != coordinator] if department else []
@@ -480,11 +497,7 @@ class _AnnouncementReader:
         elif c.policy.approval_required:
             r.error(
                 root,
-                tr(
-                    "missing required key 'approved_by': policy requires a second person's "
-                    "approval (the department's other coordinator or a cell member); ask them to review "
-                    "your pull request, and the one who approves adds approved_by: <their id>"
-                ),
+                tr(APPROVAL_MISSING),
             )
 
         kind = "notice"
@@ -685,11 +698,9 @@ class _AnnouncementReader:
         value = self.r.string(node, what)
         if value is None:
             return None
-        if not value.startswith("https://"):
-            self.r.error(node, tr("{what} must start with https:// (found {value!r})").format(what=what, value=value))
-            return None
-        if re.search(r"\s", value) or not re.match(r"^https://[^/\s]+\.[^/\s]+", value):
-            self.r.error(node, f"{what} is not a valid address: {value!r}")
+        problem = link_problem(value, what)
+        if problem is not None:
+            self.r.error(node, problem)
             return None
         return value
 
