@@ -363,10 +363,14 @@ def image_too_large(what: str, size: int, limit: int, mime: str) -> str:
 
 _DEVANAGARI_RE = re.compile("[\u0900-\u097f\ua8e0-\ua8ff]")
 _LATIN_RE = re.compile("[A-Za-z]")
+SCRIPTS = ("mr", "en")  # the languages whose script is checked
 
 
 def script_mismatch(lang: str, value: str) -> str | None:
     """What looks wrong when Marathi text holds no Devanagari, or English text is mostly Devanagari."""
+    # The common cases first, cheaply: Marathi that holds Devanagari, English in ASCII.
+    if (lang == "mr" and _DEVANAGARI_RE.search(value)) or (lang == "en" and value.isascii()) or lang not in SCRIPTS:
+        return None
     text = PLACEHOLDER_RE.sub("", value)
     devanagari = len(_DEVANAGARI_RE.findall(text))
     latin = len(_LATIN_RE.findall(text))

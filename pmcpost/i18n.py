@@ -7,13 +7,16 @@
 from __future__ import annotations
 
 import functools
-import gettext
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import gettext
 
 DOMAIN = "pmcpost"
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LOCALE_DIR = Path(os.path.dirname(os.path.abspath(__file__)), "locale")
 LANGUAGES = ("en", "mr")
 
 
@@ -31,6 +34,8 @@ def language(environ: Mapping[str, str] | None = None) -> str:
 
 @functools.lru_cache(maxsize=4)
 def _catalog(lang: str) -> gettext.NullTranslations:
+    import gettext  # only when a message is shown: a clean run never needs it
+
     if lang == "en":
         return gettext.NullTranslations()
     return gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[lang], fallback=True)
