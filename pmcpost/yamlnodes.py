@@ -231,7 +231,7 @@ def comment_after(node: Node, lines: Sequence[str]) -> tuple[int, int, str] | No
 def describe(node: Node) -> str:
     """A short human name for what a node holds, for 'expected X, found Y' messages."""
     if isinstance(node, MappingNode):
-        return tr("a mapping")
+        return tr("key: value lines")
     if isinstance(node, SequenceNode):
         return tr("a list")
     tag = node.tag
@@ -241,7 +241,7 @@ def describe(node: Node) -> str:
         BOOL: tr("a boolean"),
         INT: tr("a number"),
         FLOAT: tr("a number"),
-        NULL: tr("nothing (null)"),
+        NULL: tr("nothing"),
         TIMESTAMP: tr("a date"),
     }.get(tag, f"a value tagged {tag}")
 

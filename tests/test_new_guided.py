@@ -32,14 +32,19 @@ AT_TIME = str(Path(__file__).resolve().parent / "at_time.py")
 
 
 def converse(
-    args: Sequence[str], steps: Sequence[tuple[str, str]], *, cwd: Path, columns: int = 100
+    args: Sequence[str],
+    steps: Sequence[tuple[str, str]],
+    *,
+    cwd: Path,
+    columns: int = 100,
+    language: str = "en",
 ) -> tuple[str, int]:
     """Run ``args`` on a pseudo-terminal; for each (prompt, answer), wait for the prompt then type the answer.
     Returns everything shown (escapes removed) and the exit code."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR", "PMCPOST_LANG")}
-    env.update(TERM="xterm-256color", LANG="C.UTF-8")
+    env.update(TERM="xterm-256color", LANG="C.UTF-8", PMCPOST_LANG=language)
     proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env, close_fds=True)
     os.close(slave)
     seen = b""
@@ -73,8 +78,10 @@ def converse(
     return ESCAPE.sub("", seen.decode("utf-8")).replace("\r\n", "\n"), proc.returncode
 
 
-def guided_run(root: Path, steps: Sequence[tuple[str, str]], at: str = "2026-12-02 10:07") -> tuple[str, int]:
-    return converse([sys.executable, AT_TIME, at, "--root", str(root), "new"], steps, cwd=root)
+def guided_run(
+    root: Path, steps: Sequence[tuple[str, str]], at: str = "2026-12-02 10:07", language: str = "en"
+) -> tuple[str, int]:
+    return converse([sys.executable, AT_TIME, at, "--root", str(root), "new"], steps, cwd=root, language=language)
 
 
 def test_a_guided_alert_in_a_terminal(tmp_path: Path) -> None:
@@ -243,3 +250,31 @@ def test_each_answer_is_checked_on_its_own(tmp_path: Path) -> None:
     assert check_slug("taken") == "a file of that name exists already; choose another name"
     assert guided.slug_from("Water cut in Parvati on Thursday, 3 December") == "water-cut-in-parvati-on"
     assert guided.slug_from("पाणी") == "announcement"
+
+
+def test_the_guided_questions_in_marathi(tmp_path: Path) -> None:
+    root = make_repo(tmp_path)
+    screen, code = guided_run(
+        root,
+        [
+            ("आपली निवड (anti-encroachment): ", "roads"),
+            ("आपली निवड (vikas.more): ", ""),
+            ("आपली निवड (notice): ", ""),
+            ("(YYYY-MM-DD HH:MM, भारतीय वेळ) (2026-12-03 09:00): ", ""),
+            ("मराठी मध्ये लहान शीर्षक (ऐच्छिक): ", ""),
+            ("इंग्रजी मध्ये लहान शीर्षक (ऐच्छिक): ", ""),
+            ("मराठी मध्ये संदेश: ", ""),
+            ("मराठी मध्ये संदेश: ", "कात्रज रस्त्याचे काम सुरू आहे."),
+            ("इंग्रजी मध्ये संदेश: ", "Work on Katraj road is under way."),
+            ("(https://…, ऐच्छिक): ", ""),
+            ("हॅशटॅग, '#' शिवाय (PMCRoads): ", ""),
+            ("पूर्ण झाल्यावर रिकामे सोडा): ", ""),
+            ("'-' ने जोडलेले) (work-on-katraj-road-is): ", "katraj-road"),
+        ],
+        language="mr",
+    )
+    assert code == 0, screen
+    assert "  हा मजकूर आवश्यक आहे\n" in screen
+    assert screen.splitlines()[-3] == "content/roads/2026-12-03-katraj-road.yaml तयार केली"
+    text = (root / "content/roads/2026-12-03-katraj-road.yaml").read_text(encoding="utf-8")
+    assert "# संदेश. मराठी (mr) आवश्यक आहे; इंग्रजी (en) देण्याची जोरदार शिफारस आहे.\n" in text
