@@ -31,6 +31,16 @@ def shown(tmp_path: Path, text: str) -> list[str]:
 
 SLIPS: list[tuple[str, str, list[str]]] = [
     (
+        "hash in hashtags on the last line (libyaml notices a line later)",
+        G.replace("hashtags: [PMCWater]\n", "") + "hashtags: [#PMCWater]\n",
+        [
+            f"{P}:13:12: error: '#' starts a comment in YAML, so the rest of this line is ignored: write hashtags "
+            "without '#', as in hashtags: [PMCWater]",
+            "    hashtags: [#PMCWater]",
+            "               ^",
+        ],
+    ),
+    (
         "tab",
         G.replace('  en: "No water supply in', '\ten: "No water supply in'),
         [
