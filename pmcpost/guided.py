@@ -129,9 +129,10 @@ def check_hashtags(answer: str) -> str | None:
 
 
 def check_image(config: Config, taken: int) -> Check:
-    most, largest = media_limits(tuple(config.platforms))
+    enabled = tuple(config.enabled_platforms())  # as validate: a disabled platform refuses nothing
+    most, largest = media_limits(enabled)
     limit = min(config.policy.max_media_bytes, largest[0]) if largest else config.policy.max_media_bytes
-    refused = refused_formats(tuple(config.platforms))
+    refused = refused_formats(enabled)
 
     def check(answer: str) -> str | None:
         if not answer.strip():
