@@ -214,22 +214,44 @@ def schema() -> None:
 
 
 @cli.command()
-@click.argument("department")
+@click.argument("department", required=False)
 @click.option("--coordinator", help="Your coordinator id (default: the department's first coordinator).")
 @click.option("--slug", help="Short lower-case name for the file, e.g. water-cut-kothrud.")
 @click.option("--date", "day", help="The day it goes out, YYYY-MM-DD (default: tomorrow).")
 @click.option(
     "--kind",
     type=click.Choice(["alert", "notice", "scheme", "project", "event"]),
-    default="notice",
-    show_default=True,
+    help="alert, notice, scheme, project or event  [default: notice]",
 )
 @pass_state
-def new(state: State, department: str, coordinator: str | None, slug: str | None, day: str | None, kind: str) -> None:
-    """Create a new announcement file with every key shown and explained."""
+def new(
+    state: State, department: str | None, coordinator: str | None, slug: str | None, day: str | None, kind: str | None
+) -> None:
+    """Create a new announcement file with every key shown and explained.
+
+    On a terminal, with no department and no options, it asks for each part in turn, checks each answer, and
+    writes a file that validates (approved_by is left for the approver)."""
+    from pmcpost.output import is_interactive
     from pmcpost.scaffold import create_announcement
 
-    path = create_announcement(state.config, department, coordinator=coordinator, slug=slug, day=day, kind=kind)
+    if department is None:
+        config = state.config
+        if coordinator or slug or day or kind or not (is_interactive(sys.stdin) and is_interactive(sys.stdout)):
+            raise click.UsageError(
+                f"name the DEPARTMENT (registered: {', '.join(sorted(config.departments))}); "
+                "or run pmcpost new on a terminal with no options to be asked"
+            )
+        from pmcpost.guided import create_guided
+        from pmcpost.output.new import TerminalAsker, render_created
+
+        rel, problems = create_guided(config, TerminalAsker(), _now(config, None))
+        render_created(rel, problems)
+        if problems:
+            sys.exit(EXIT_PROBLEMS)
+        return
+    path = create_announcement(
+        state.config, department, coordinator=coordinator, slug=slug, day=day, kind=kind or "notice"
+    )
     click.echo(f"created {path}")
     click.echo("Replace every <<...>> placeholder with your own words, then run: pmcpost validate " + path)
     click.echo("Then open a pull request and ask for approval as the file says.")

@@ -240,7 +240,7 @@ def read_config(root: Path, environ: Mapping[str, str]) -> tuple[Config | None, 
     loaded = yamlnodes.load(data, label, max_bytes=MAX_CONFIG_BYTES, what="config file")
     if loaded.root is None:
         return None, loaded.diagnostics
-    reader = Reader(label)
+    reader = Reader(label, data)  # the source, to show the line of a slip
     unsafe_text.check_config(reader, loaded.root, data)
     config = _ConfigReader(reader, root, environ).read(loaded.root)
     return config, loaded.diagnostics + reader.diagnostics

@@ -265,6 +265,8 @@ def print_diagnostics(diagnostics: list[Diagnostic], stream: TextIO | None = Non
     if is_plain(stream):
         for d in diagnostics:
             stream.write(f"{visible(str(d), newlines=False)}\n")  # a file name may hold an escape sequence
+            for line in d.pointer():
+                stream.write(f"{visible(line, newlines=False)}\n")
         return
     from rich.markup import escape
 
@@ -274,3 +276,5 @@ def print_diagnostics(diagnostics: list[Diagnostic], stream: TextIO | None = Non
         where = str(d).partition(f": {d.severity}: ")[0]
         where, message = visible(where, newlines=False), visible(d.message, newlines=False)
         con.print(f"[bold]{escape(where)}:[/bold] [{colour}]{d.severity}:[/{colour}] {escape(message)}")
+        for line in d.pointer():
+            con.print(escape(visible(line, newlines=False)), style="dim" if line.strip() != "^" else colour)
