@@ -99,12 +99,12 @@ def test_same_person_in_two_departments_is_fine(tmp_path: Path) -> None:
 
 
 def test_unknown_platform(tmp_path: Path) -> None:
-    text = C.replace("  website:\n    enabled: true", "  instagram:\n    enabled: true").replace(
+    text = C.replace("  website:\n    enabled: true", "  myspace:\n    enabled: true").replace(
         "default_platforms: [twitter, facebook, website]", "default_platforms: [twitter, facebook]"
     )
     assert config_lines(tmp_path, text) == [
-        f"config.yaml:{line_of(text, 'instagram:')}:3: error: unknown platform 'instagram' "
-        "(known: facebook, twitter, website)"
+        f"config.yaml:{line_of(text, 'myspace:')}:3: error: unknown platform 'myspace' "
+        "(known: facebook, instagram, threads, twitter, website)"
     ]
 
 

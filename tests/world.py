@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from emulator.graph import PAGE_TOKEN, GraphEmulator
 from emulator.http import SeenPost
+from emulator.meta import INSTAGRAM_TOKEN, THREADS_TOKEN, InstagramEmulator, ThreadsEmulator
 from emulator.xapi import ACCESS_TOKEN, ACCESS_TOKEN_SECRET, CONSUMER_KEY, CONSUMER_SECRET, XApiEmulator
 
 from pmcpost import publish_run
@@ -41,7 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 IST = ZoneInfo("Asia/Kolkata")
 # Every sample below is due and none has expired at this moment.
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=IST)
-SECRETS = (CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN, ACCESS_TOKEN_SECRET, PAGE_TOKEN)
+SECRETS = (CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN, ACCESS_TOKEN_SECRET, PAGE_TOKEN, INSTAGRAM_TOKEN, THREADS_TOKEN)
 
 ROADS = "content/roads/2026-11-27-road-closure-karve-road.yaml"  # a 2-part thread on X, a feed post on Facebook
 WATER = "content/water-supply/2026-12-01-shutdown-parvati-zone.yaml"  # a 4-part thread with a map; a photo post
@@ -149,7 +150,12 @@ class SiteFolder:
 
 # Platform name -> how to make its emulator. A new platform adds its own (register_emulator), and the
 # world fixture, emulator_env and assert_exactly_once then cover it.
-EMULATORS: dict[str, Callable[[], PlatformEmulator]] = {"twitter": XApiEmulator, "facebook": GraphEmulator}
+EMULATORS: dict[str, Callable[[], PlatformEmulator]] = {
+    "twitter": XApiEmulator,
+    "facebook": GraphEmulator,
+    "instagram": InstagramEmulator,
+    "threads": ThreadsEmulator,
+}
 
 
 @contextlib.contextmanager

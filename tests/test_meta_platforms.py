@@ -1,0 +1,210 @@
+"""Instagram and Threads: the container flow against the emulators, public image URLs checked by sha256,
+exactly once after a lost answer (the container id in the ledger), Threads' byte count, expired tokens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from emulator.meta import InstagramEmulator, ThreadsEmulator, threads_length
+from world import (
+    CAMP,
+    NOW,
+    ROADS,
+    WATER,
+    WATER_IMAGE,
+    World,
+    assert_exactly_once,
+    assert_no_secrets,
+    audit_events,
+    with_files,
+)
+
+from pmcpost.audit import read_state
+from pmcpost.metatext import thread_parts, utf8_length
+from pmcpost.platforms.registry import create_platform
+
+
+def enable_meta(world: World, *files: str) -> World:
+    ig = world.emulators["instagram"]
+    th = world.emulators["threads"]
+    assert isinstance(ig, InstagramEmulator) and isinstance(th, ThreadsEmulator)
+
+    def edit(text: str) -> str:
+        text = text.replace(
+            "default_platforms: [twitter, facebook, website]",
+            "default_platforms: [twitter, facebook, instagram, threads, website]",
+        )
+        text = text.replace("    enabled: false                        # the professional", "    enabled: true # the")
+        text = text.replace("    enabled: false                        # README", "    enabled: true # README")
+        text = text.replace(
+            "    image_url: https://raw.githubusercontent.com/pmc-pune/announcements/{commit}/{path}\n    token",
+            f"    image_url: {ig.image_url_template()}\n    token",
+            1,
+        )
+        return text.replace(
+            "    image_url: https://raw.githubusercontent.com/pmc-pune/announcements/{commit}/{path}",
+            f"    image_url: {th.image_url_template()}",
+        )
+
+    return with_files(world, *files, config_edit=edit)
+
+
+def ig(world: World) -> InstagramEmulator:
+    emulator = world.emulators["instagram"]
+    assert isinstance(emulator, InstagramEmulator)
+    return emulator
+
+
+def th(world: World) -> ThreadsEmulator:
+    emulator = world.emulators["threads"]
+    assert isinstance(emulator, ThreadsEmulator)
+    return emulator
+
+
+def serve_image(world: World) -> None:
+    data = (world.root / WATER_IMAGE).read_bytes()
+    ig(world).serve(WATER_IMAGE, data)
+    th(world).serve(WATER_IMAGE, data)
+
+
+def test_both_post_every_announcement_exactly_once_with_images_and_threads(world: World) -> None:
+    enable_meta(world, ROADS, WATER, CAMP)
+    serve_image(world)
+    _, outcomes = world.publish()
+    assert {(o.item.platform, o.status) for o in outcomes if o.item.platform in ("instagram", "threads")} == {
+        ("instagram", "posted"),
+        ("threads", "posted"),
+    }
+    assert_exactly_once(world)
+    # Instagram: only the announcement with an image; its alt text and public address went with it.
+    (post,) = ig(world).media
+    assert post.images == (ig(world).url + "/public/" + WATER_IMAGE,)
+    assert post.alt_texts[0].startswith("पाणीपुरवठा बंद")
+    assert "The link is" not in post.text or "pmc.gov.in" in post.text
+    # Threads: every part within Meta's count and pmcpost's stricter one, replies chained.
+    for seen in th(world).media:
+        assert utf8_length(seen.text) <= 500 and threads_length(seen.text) <= 500
+    state = read_state(world.config().audit_dir)
+    steps = [e for e in audit_events(world.config()) if e["event"] == "step"]
+    assert {e["platform"] for e in steps} == {"instagram", "threads"}
+    assert all(isinstance(e["steps"]["container"], str) for e in steps)  # type: ignore[index]
+    assert state.get("water-supply/2026-12-01-shutdown-parvati-zone", "instagram").complete
+
+
+def test_an_image_not_served_yet_holds_the_post_for_the_next_run(world: World) -> None:
+    enable_meta(world, WATER)
+    _, outcomes = world.publish()
+    held = {o.item.platform: o for o in outcomes if o.item.platform in ("instagram", "threads")}
+    url = ig(world).url + "/public/" + WATER_IMAGE
+    assert held["instagram"].status == "held"
+    assert held["instagram"].error == (
+        f"the image shutdown-map.png is not served yet at {url} (HTTP 404); the post waits for the next run"
+    )
+    assert ig(world).containers == {}
+    # The site serves an older image: still held, never posted with a wrong image.
+    ig(world).serve(WATER_IMAGE, b"\xff\xd8\xff an older map")
+    _, outcomes = world.publish()
+    assert [o.status for o in outcomes if o.item.platform == "instagram"] == ["held"]
+    assert ig(world).media == []
+    serve_image(world)
+    _, outcomes = world.publish()
+    assert [o.status for o in outcomes if o.item.platform == "instagram"] == ["posted"]
+    assert_exactly_once(world)
+
+
+def test_a_lost_publish_answer_is_resolved_by_the_container_status_not_by_posting_again(world: World) -> None:
+    enable_meta(world, WATER)
+    serve_image(world)
+    ig(world).lose_response("/v25.0/*/media_publish", times=1)
+    th(world).lose_response("/v1.0/*/threads_publish", times=1)
+    _, outcomes = world.publish()
+    statuses = {o.item.platform: o.status for o in outcomes}
+    assert statuses["instagram"] == "reconciled"
+    assert len(ig(world).media) == 1
+    assert len(ig(world).requests_to("/v25.0/*/media_publish")) == 1
+    assert_exactly_once(world)
+
+
+def test_a_run_killed_after_the_container_publishes_that_same_container(world: World) -> None:
+    enable_meta(world, WATER)
+    serve_image(world)
+    # Publishing fails with server errors all run long: the intent stays open with the container id recorded.
+    ig(world).fail("/v25.0/*/media_publish", 500, times=20)
+    _, outcomes = world.publish()
+    assert [o.status for o in outcomes if o.item.platform == "instagram"] == ["failed"]
+    assert ig(world).media == []
+    containers = list(ig(world).containers)
+    ig(world).faults.clear()
+    _, outcomes = world.publish()
+    assert [o.status for o in outcomes if o.item.platform == "instagram"] == ["posted"]
+    assert list(ig(world).containers) == containers  # the same container, published
+    assert_exactly_once(world)
+
+
+def test_publishing_waits_for_the_container_with_backoff(world: World) -> None:
+    enable_meta(world, WATER)
+    serve_image(world)
+    ig(world).processing = 3
+    config = world.config()
+    slept: list[float] = []
+    from pmcpost.platforms.instagram import InstagramPlatform
+
+    adapter = InstagramPlatform(config.platforms["instagram"], config, world.env, sleep=slept.append)
+    from pmcpost.render import Renderer
+    from pmcpost.validate import load_all
+
+    (announcement,) = load_all(config).announcements
+    message = Renderer(config).render(announcement, "instagram")
+    recorded: list[dict[str, str]] = []
+    adapter.resume({}, recorded.append)
+    remote = adapter.post(message, 0, None)
+    assert slept == [1.0, 2.0, 4.0]
+    assert recorded == [{"container": next(iter(ig(world).containers))}]
+    assert remote.id == ig(world).media[0].id
+    assert adapter.remaining_today() == 49
+    adapter.close()
+
+
+def test_an_expired_token_fails_the_platform_in_plain_words(world: World) -> None:
+    enable_meta(world, WATER)
+    serve_image(world)
+    th(world).token_expired = True
+    _, outcomes = world.publish()
+    (failed,) = [o for o in outcomes if o.item.platform == "threads"]
+    assert failed.status == "failed"
+    assert failed.error == (
+        "the Threads token has expired: nothing was posted there; refresh it (README: tokens that expire) and "
+        "set PMCPOST_THREADS_ACCESS_TOKEN again"
+    )
+    assert_no_secrets(*(str(e) for e in audit_events(world.config())))
+
+
+def test_threads_deletes_and_doctor_shows_the_token_expiry(world: World) -> None:
+    enable_meta(world, CAMP)
+    world.publish()
+    config = world.config()
+    adapter = create_platform("threads", config, world.env)
+    info = adapter.check_credentials()
+    assert info.details["token expires"] == "2027-01-29"
+    (post,) = th(world).media
+    adapter.delete(post.id, "test")
+    adapter.delete(post.id, "again")  # already gone: not an error
+    assert th(world).seen_posts() == []
+    adapter.close()
+
+
+def test_marathi_thread_parts_fit_by_bytes_where_meta_counts_fewer() -> None:
+    marathi = "पुण्यातील पर्वती भागात उद्या पाणीपुरवठा बंद राहील. " * 12
+    parts = thread_parts(marathi)
+    assert len(parts) > 1
+    assert all(utf8_length(p) <= 500 for p in parts)
+    assert all(threads_length(p) < 500 for p in parts)
+    assert parts[0].endswith(f" (1/{len(parts)})")
+    assert " ".join(p.rsplit(" (", 1)[0] for p in parts) == " ".join(marathi.split())
+
+
+def test_instagram_is_not_planned_without_an_image(world: World, tmp_path: Path) -> None:
+    enable_meta(world, CAMP)
+    _, outcomes = world.publish(now=NOW)
+    assert "instagram" not in {o.item.platform for o in outcomes}
+    assert ig(world).requests == []
