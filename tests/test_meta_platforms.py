@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from emulator.meta import InstagramEmulator, ThreadsEmulator, threads_length
+from PIL import Image
 from world import (
     CAMP,
     NOW,
@@ -16,12 +17,16 @@ from world import (
     assert_exactly_once,
     assert_no_secrets,
     audit_events,
+    quiet_git,
     with_files,
 )
 
 from pmcpost.audit import read_state
 from pmcpost.metatext import thread_parts, utf8_length
 from pmcpost.platforms.registry import create_platform
+from pmcpost.validate import load_all
+
+MAP_JPEG = "content/water-supply/images/shutdown-map.jpg"
 
 
 def enable_meta(world: World, *files: str) -> World:
@@ -46,7 +51,17 @@ def enable_meta(world: World, *files: str) -> World:
             f"    image_url: {th.image_url_template()}",
         )
 
-    return with_files(world, *files, config_edit=edit)
+    with_files(world, *files, config_edit=edit)
+    if WATER in files:
+        # Instagram takes JPEG only: the map as a conforming JPEG (the sample is a PNG).
+        with Image.open(world.root / WATER_IMAGE) as png:
+            png.convert("RGB").resize((640, 360)).save(world.root / MAP_JPEG, "JPEG", quality=85)
+        (world.root / WATER_IMAGE).unlink()
+        source = world.root / WATER
+        source.write_text(source.read_text(encoding="utf-8").replace(WATER_IMAGE, MAP_JPEG), encoding="utf-8")
+        quiet_git(world.root, "add", "-A")
+        quiet_git(world.root, "commit", "-qm", "the map as JPEG")
+    return world
 
 
 def ig(world: World) -> InstagramEmulator:
@@ -62,9 +77,9 @@ def th(world: World) -> ThreadsEmulator:
 
 
 def serve_image(world: World) -> None:
-    data = (world.root / WATER_IMAGE).read_bytes()
-    ig(world).serve(WATER_IMAGE, data)
-    th(world).serve(WATER_IMAGE, data)
+    data = (world.root / MAP_JPEG).read_bytes()
+    ig(world).serve(MAP_JPEG, data)
+    th(world).serve(MAP_JPEG, data)
 
 
 def test_both_post_every_announcement_exactly_once_with_images_and_threads(world: World) -> None:
@@ -78,7 +93,7 @@ def test_both_post_every_announcement_exactly_once_with_images_and_threads(world
     assert_exactly_once(world)
     # Instagram: only the announcement with an image; its alt text and public address went with it.
     (post,) = ig(world).media
-    assert post.images == (ig(world).url + "/public/" + WATER_IMAGE,)
+    assert post.images == (ig(world).url + "/public/" + MAP_JPEG,)
     assert post.alt_texts[0].startswith("पाणीपुरवठा बंद")
     assert "The link is" not in post.text or "pmc.gov.in" in post.text
     # Threads: every part within Meta's count and pmcpost's stricter one, replies chained.
@@ -95,14 +110,14 @@ def test_an_image_not_served_yet_holds_the_post_for_the_next_run(world: World) -
     enable_meta(world, WATER)
     _, outcomes = world.publish()
     held = {o.item.platform: o for o in outcomes if o.item.platform in ("instagram", "threads")}
-    url = ig(world).url + "/public/" + WATER_IMAGE
+    url = ig(world).url + "/public/" + MAP_JPEG
     assert held["instagram"].status == "held"
     assert held["instagram"].error == (
-        f"the image shutdown-map.png is not served yet at {url} (HTTP 404); the post waits for the next run"
+        f"the image shutdown-map.jpg is not served yet at {url} (HTTP 404); the post waits for the next run"
     )
     assert ig(world).containers == {}
     # The site serves an older image: still held, never posted with a wrong image.
-    ig(world).serve(WATER_IMAGE, b"\xff\xd8\xff an older map")
+    ig(world).serve(MAP_JPEG, b"\xff\xd8\xff an older map")
     _, outcomes = world.publish()
     assert [o.status for o in outcomes if o.item.platform == "instagram"] == ["held"]
     assert ig(world).media == []
@@ -208,3 +223,43 @@ def test_instagram_is_not_planned_without_an_image(world: World, tmp_path: Path)
     _, outcomes = world.publish(now=NOW)
     assert "instagram" not in {o.item.platform for o in outcomes}
     assert ig(world).requests == []
+
+
+def diagnostics_of(world: World) -> list[str]:
+    return [str(d) for d in load_all(world.config()).diagnostics]
+
+
+def test_validate_says_exactly_what_to_change_in_an_image_for_instagram(world: World) -> None:
+    enable_meta(world, WATER)
+    # A PNG, too wide for its height and too narrow: every problem in one run, at the media item.
+    Image.new("RGB", (300, 100)).save(world.root / WATER_IMAGE, "PNG")
+    source = world.root / WATER
+    source.write_text(source.read_text(encoding="utf-8").replace(MAP_JPEG, WATER_IMAGE), encoding="utf-8")
+    assert diagnostics_of(world) == [
+        f"{WATER}:21:5: error: media[0] {WATER_IMAGE} is a PNG image; Instagram takes JPEG only: save it as a .jpg "
+        "and point media to that file (Instagram)",
+        f"{WATER}:21:5: error: media[0] {WATER_IMAGE} is 300 px wide; Instagram needs at least 320: scale it up "
+        "to 320 px wide (Instagram)",
+        f"{WATER}:21:5: error: media[0] {WATER_IMAGE} is 300×100 px, wider than Instagram's 1.91:1: crop it to "
+        "at most 191 px wide at this height (Instagram)",
+    ]
+    source.write_text(source.read_text(encoding="utf-8").replace(WATER_IMAGE, MAP_JPEG), encoding="utf-8")
+    Image.new("RGB", (1080, 1350)).save(world.root / MAP_JPEG, "JPEG")  # 4:5 exactly
+    assert diagnostics_of(world) == []
+    Image.new("RGB", (1080, 1351)).save(world.root / MAP_JPEG, "JPEG")
+    assert diagnostics_of(world) == [
+        f"{WATER}:21:5: error: media[0] {MAP_JPEG} is 1080×1351 px, taller than Instagram's 4:5: crop it to at "
+        "most 1350 px high at this width (Instagram)"
+    ]
+
+
+def test_validate_warns_or_errs_for_an_announcement_without_an_image(world: World) -> None:
+    enable_meta(world, CAMP)
+    assert diagnostics_of(world) == [
+        f"{CAMP}: warning: not planned for Instagram, which needs an image: add media to post it there"
+    ]
+    source = world.root / CAMP
+    source.write_text(source.read_text(encoding="utf-8") + "platforms: [instagram, threads]\n", encoding="utf-8")
+    assert diagnostics_of(world) == [
+        f"{CAMP}:14:12: error: Instagram needs an image: add media, or leave instagram out of platforms"
+    ]

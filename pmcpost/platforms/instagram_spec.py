@@ -29,6 +29,7 @@ SPEC = PlatformSpec(
     # Up to 10 images become a carousel, each with its alt text. JPEG only, 4:5 to 1.91:1, 320-1,440 px wide,
     # 8 MB: pmcpost.platforms.instagram_images checks them in validate.
     media=MediaRules(max_items=10, max_bytes=8 * 1024 * 1024, min_width=320, max_width=1_440, image_required=True),
+    check_image="pmcpost.platforms.instagram_images:check",
     can_look_up=True,  # the container's status, then the account's media by caption and time
     rejects_duplicates=False,
     linked_from_website=True,

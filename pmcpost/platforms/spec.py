@@ -99,6 +99,9 @@ class PlatformSpec:
     # "module:function(config, settings) -> Path": a folder of the repository the platform writes, which a
     # run commits and pushes with the audit log (the website's pages). "" for none.
     output_folder: str = ""
+    # "module:function(path: Path) -> list[str]": what to change in an image before it can go to this platform
+    # (validate reports each at the announcement's media item). "" for none.
+    check_image: str = ""
     # Names no department may have: the platform keeps folders of these names beside the departments' ones.
     reserved_departments: tuple[str, ...] = ()
 
@@ -116,7 +119,7 @@ class PlatformSpec:
         return _resolve(self.measure)  # type: ignore[no-any-return]
 
     def hook(self, which: str) -> Callable[..., Any] | None:
-        """The function ``publishes_log_head`` or ``output_folder`` names (imported now), or None."""
+        """The function ``publishes_log_head``, ``output_folder`` or ``check_image`` names (imported now), or None."""
         target = str(getattr(self, which))
         return _resolve(target) if target else None
 
