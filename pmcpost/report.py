@@ -68,6 +68,7 @@ class Report:
     platforms: list[str]
     kinds: list[str]
     dormant: list[Dormancy]
+    tokens: list[str] = field(default_factory=list)  # tokens that expire before the next report
 
 
 def period(
@@ -128,7 +129,7 @@ def build_report(
     scheduled = _scheduled(announcements, min(until, now))
     acts = {slug: Activity(slug) for slug in config.departments}
     total = Activity("total")
-    platforms = list(config.platforms)
+    platforms = [name for name, settings in config.platforms.items() if settings.enabled]  # + any posted to
     kinds = list(KINDS)
     failed_seen: set[tuple[str, str]] = set()
     for e in entries:
@@ -243,4 +244,8 @@ def report_from_repository(
 
     announcements = load_all(config).announcements
     entries = (e for _, e in iter_matches(config.audit_dir, Query(events=DEFAULT_EVENTS, until=until)))
-    return build_report(config, entries, announcements, since=since, until=until, now=now, label=label)
+    from pmcpost.token_expiry import REPORT_DAYS, expiring
+
+    report = build_report(config, entries, announcements, since=since, until=until, now=now, label=label)
+    report.tokens = [t.said() for t in expiring(config, now.astimezone(config.organisation.tz).date(), REPORT_DAYS)]
+    return report

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from emulator.meta import InstagramEmulator, ThreadsEmulator, threads_length
 from PIL import Image
 from world import (
@@ -263,3 +264,56 @@ def test_validate_warns_or_errs_for_an_announcement_without_an_image(world: Worl
     assert diagnostics_of(world) == [
         f"{CAMP}:14:12: error: Instagram needs an image: add media, or leave instagram out of platforms"
     ]
+
+
+def test_doctor_publish_and_the_report_say_when_tokens_expire(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    from helpers import clock_at
+
+    from pmcpost.doctor import checks
+    from pmcpost.output.report import render_markdown
+    from pmcpost.report import period, report_from_repository
+
+    enable_meta(world, CAMP)
+    with clock_at("2027-01-20 10:00"):  # nine days before config.yaml's token_expires, 2027-01-29
+        found = {c.area: c for c in checks(world.root, offline=True, environ=world.env)}
+    assert found["threads token"].ok is None
+    assert found["threads token"].message == (
+        "the Threads token (PMCPOST_THREADS_ACCESS_TOKEN) expires on 2027-01-29 (in 9 days): refresh it before "
+        "then (README: tokens that expire)"
+    )
+    with clock_at("2027-01-01 10:00"):
+        found = {c.area: c for c in checks(world.root, offline=True, environ=world.env)}
+    assert found["instagram token"].ok is True
+    with clock_at("2027-02-01 10:00"):
+        found = {c.area: c for c in checks(world.root, offline=True, environ=world.env)}
+    assert found["instagram token"].ok is False
+    assert found["instagram token"].message.startswith(
+        "the Instagram token (PMCPOST_INSTAGRAM_ACCESS_TOKEN) expired on 2027-01-29: posting there fails"
+    )
+    assert all(t not in repr(found) for t in (ig(world).token, th(world).token))
+
+    config = world.config()
+    now = NOW.replace(year=2027, month=1, day=16)
+    start, end, label = period(config.organisation.tz, now, month="2026-12")
+    markdown = render_markdown(
+        config, report_from_repository(config, since=start, until=end, now=now, label=label), now
+    )
+    assert markdown.endswith(
+        "## Tokens about to expire\n\n"
+        "- the Instagram token (PMCPOST_INSTAGRAM_ACCESS_TOKEN) expires on 2027-01-29 (in 13 days): refresh it "
+        "before then (README: tokens that expire)\n"
+        "- the Threads token (PMCPOST_THREADS_ACCESS_TOKEN) expires on 2027-01-29 (in 13 days): refresh it "
+        "before then (README: tokens that expire)\n"
+    )
+    capsys.readouterr()
+    with clock_at("2026-12-02 10:00"):
+        world.run()
+    assert "warning: the Threads token" not in capsys.readouterr().out  # 58 days left: no warning yet
+    source = world.root / "config.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace('"2027-01-29"', '"2026-12-10"'), encoding="utf-8")
+    with clock_at("2026-12-02 10:00"):
+        world.run()
+    out = capsys.readouterr().out
+    assert "warning: the Threads token (PMCPOST_THREADS_ACCESS_TOKEN) expires on 2026-12-10 (in 8 days)" in " ".join(
+        out.split()
+    )

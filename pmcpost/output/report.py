@@ -105,6 +105,9 @@ def render_markdown(config: Config, report: Report, now: datetime) -> str:
     ] or ["- None: everything due went out before it expired."]
     lines += ["", "## Dormant departments", ""]
     lines += [f"- {d.describe()}" for d in report.dormant] or ["- None."]
+    if report.tokens:
+        lines += ["", "## Tokens about to expire", ""]
+        lines += [f"- {said}" for said in report.tokens]
     return "\n".join(lines) + "\n"
 
 
@@ -159,6 +162,8 @@ def render_text(config: Config, report: Report) -> None:
             say(visible(f"{a.slug}: {a.missed} missed ({_missed_by(config, a)})"), style="bold red")
     for d in report.dormant:
         say(visible(f"dormant {d.describe()}"), style="bold yellow")
+    for said in report.tokens:
+        say(visible(f"warning: {said}"), style="bold yellow")
 
 
 def render_dormant(report: Report, fmt: str) -> None:
