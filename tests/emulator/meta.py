@@ -13,7 +13,7 @@ import re
 import unicodedata
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -66,8 +66,9 @@ class MetaEmulator(Emulator):
     quota_edge = ""
     quota_total = 50
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__()
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.containers: dict[str, Container] = {}
         self.media: list[Media] = []
         self.public: dict[str, bytes] = {}  # path under /public/ -> bytes
@@ -175,7 +176,7 @@ class MetaEmulator(Emulator):
         media = Media(
             str(next(self._ids)),
             c.fields.get(self.text_field, ""),
-            datetime.now(timezone.utc),
+            self.clock(),
             c.fields.get("reply_to_id"),
             tuple(i for i in images if i),
             tuple(alts),
