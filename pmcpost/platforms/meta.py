@@ -30,7 +30,7 @@ import requests
 
 from pmcpost.credentials import read_credential, scrub
 from pmcpost.errors import ConfigError, CredentialsError, NotReady, OutcomeUnknown, PlatformError, RateLimited
-from pmcpost.platforms import AccountInfo, Media, Message, Part, RemotePost
+from pmcpost.platforms import AccountInfo, Message, Part, RemotePost
 from pmcpost.platforms.http import RebasedSession, never_sent
 from pmcpost.safetext import https_only
 
@@ -213,12 +213,6 @@ def _as_int(value: object) -> int | None:
 # -- public image URLs -------------------------------------------------------------------------------------
 
 
-def public_image_url(template: str, media: Media, root: Any, commit: str) -> str:
-    """The image's public address from config.yaml's template ({path}, {sha256}, {commit})."""
-    rel = media.path.relative_to(root).as_posix()
-    return template.format(path=rel, sha256=file_sha256(media.path), commit=commit)
-
-
 def file_sha256(path: Any) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -227,11 +221,11 @@ def file_sha256(path: Any) -> str:
     return digest.hexdigest()
 
 
-def check_served(url: str, expected_sha256: str, name: str, timeout: float) -> None:
+def check_served(session: requests.Session, url: str, expected_sha256: str, name: str, timeout: float) -> None:
     """Fetch ``url`` as Meta will (no redirects, no credentials) and make sure it serves exactly the file;
     ``NotReady`` otherwise, so the post waits for a later run instead of going out with a wrong image."""
     try:
-        response = requests.get(url, timeout=timeout, allow_redirects=False)
+        response = session.get(url, timeout=timeout, allow_redirects=False)
     except requests.RequestException:
         raise NotReady(
             f"the image {name} is not served yet at {url} (no answer); the post waits for the next run"
@@ -322,6 +316,11 @@ class ContainerPlatform:
         self._steps: dict[str, str] = {}
         self._record: Callable[[dict[str, str]], None] = lambda step: None
         self._commit: str | None = None
+        self._quota_left: int | None = None
+        # Images are fetched without the token (the image host is not Meta); an image checked once in a run
+        # is served for the rest of it (Instagram and Threads, or several announcements, share images).
+        self._image_session = requests.Session()
+        self._served: dict[tuple[str, str], str] = {}  # (url template's answer, sha256) -> url
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(user_id={self.user_id!r}, token=${self.token_variable})"
@@ -388,7 +387,15 @@ class ContainerPlatform:
             raise
 
     def remaining_today(self) -> int | None:
-        """Posts the account may still publish in its 24-hour window (Meta's publishing limit)."""
+        """Posts the account may still publish in its 24-hour window (Meta's publishing limit). Asked after
+        each post: read once, then counted down locally (each publish uses one), and read again at zero."""
+        if self._quota_left is not None and self._quota_left > 1:
+            self._quota_left -= 1
+            return self._quota_left
+        self._quota_left = self._read_quota()
+        return self._quota_left
+
+    def _read_quota(self) -> int | None:
         try:
             data = self.api.get(
                 f"{self.user_id}/{self.quota_edge}", "read the publishing limit", fields="quota_usage,config"
@@ -407,6 +414,7 @@ class ContainerPlatform:
 
     def close(self) -> None:
         self.api.close()
+        self._image_session.close()
 
     # -- for subclasses ----------------------------------------------------------------------------------
     def part_of(self, message: Message, index: int, reply_to: RemotePost | None) -> Part:
@@ -428,8 +436,12 @@ class ContainerPlatform:
                 from pmcpost.gitutil import head_commit
 
                 self._commit = head_commit(self.config.root) or ""
-            url = public_image_url(self.image_url, media, self.config.root, self._commit or "")
-            check_served(url, file_sha256(media.path), media.path.name, self.settings.timeout)
+            digest = file_sha256(media.path)
+            rel = media.path.relative_to(self.config.root).as_posix()
+            url = self.image_url.format(path=rel, sha256=digest, commit=self._commit or "")
+            if (url, digest) not in self._served:
+                check_served(self._image_session, url, digest, media.path.name, self.settings.timeout)
+                self._served[(url, digest)] = url
             urls.append(url)
         return urls
 
