@@ -96,7 +96,9 @@ def test_both_post_every_announcement_exactly_once_with_images_and_threads(world
     (post,) = ig(world).media
     assert post.images == (ig(world).url + "/public/" + MAP_JPEG,)
     assert post.alt_texts[0].startswith("पाणीपुरवठा बंद")
-    assert "The link is" not in post.text or "pmc.gov.in" in post.text
+    # Links in a caption are not clickable: it says where to find the link, in both languages.
+    assert "लिंक (इन्स्टाग्रामवर क्लिक होत नाही): ब्राउझरमध्ये www.pmc.gov.in/en/water-supply टाइप करा." in post.text
+    assert "Link (not clickable on Instagram): type www.pmc.gov.in/en/water-supply in your browser." in post.text
     # Threads: every part within Meta's count and pmcpost's stricter one, replies chained.
     for seen in th(world).media:
         assert utf8_length(seen.text) <= 500 and threads_length(seen.text) <= 500
@@ -317,3 +319,24 @@ def test_doctor_publish_and_the_report_say_when_tokens_expire(world: World, caps
     assert "warning: the Threads token (PMCPOST_THREADS_ACCESS_TOKEN) expires on 2026-12-10 (in 8 days)" in " ".join(
         out.split()
     )
+
+
+def test_instagram_takes_30_hashtags_and_preview_shows_threads_bytes(world: World) -> None:
+    from pmcpost.plan import build_plan
+    from pmcpost.preview import preview_record
+    from pmcpost.render import render_problems
+
+    enable_meta(world, WATER)
+    source = world.root / WATER
+    text = source.read_text(encoding="utf-8")
+    tags = ", ".join(f"Tag{n}" for n in range(31))
+    source.write_text(text.replace("hashtags: [", f"hashtags: [{tags}, ", 1), encoding="utf-8")
+    config = world.config()
+    found = [str(d) for d in render_problems(config, load_all(config).announcements) if "instagram" in d.message]
+    assert found == [f"{WATER}: error: instagram post 1 has 33 hashtags; Instagram takes at most 30"]
+    source.write_text(text, encoding="utf-8")
+    plan, _ = build_plan(world.config(), [], NOW)
+    (item,) = [i for i in plan.to_post if i.platform == "threads"]
+    record = preview_record(world.config(), item)
+    assert {(p["unit"], p["limit"]) for p in record["parts"]} == {("bytes of UTF-8", 500)}
+    assert all(p["length"] == utf8_length(p["text"]) for p in record["parts"])

@@ -26,6 +26,7 @@ SPEC = PlatformSpec(
     },
     text_limit=2_200,  # the caption
     measure="pmcpost.xtext:nfc_length",
+    max_hashtags=30,
     # Up to 10 images become a carousel, each with its alt text. JPEG only, 4:5 to 1.91:1, 320-1,440 px wide,
     # 8 MB: pmcpost.platforms.instagram_images checks them in validate.
     media=MediaRules(max_items=10, max_bytes=8 * 1024 * 1024, min_width=320, max_width=1_440, image_required=True),

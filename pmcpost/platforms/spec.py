@@ -85,6 +85,7 @@ class PlatformSpec:
     measure: str = "builtins:len"  # "module:function" measuring a text as the platform counts it
     length_unit: str = "characters"  # how the measure's unit is called in messages
     caption_limit: int | None = None  # a post with media, when its limit differs from text_limit
+    max_hashtags: int | None = None  # hashtags a post may carry (Instagram: 30)
     threads: Threading | None = None  # None: one post per announcement, both languages in it
     attaches_link: bool = False  # the announcement's link is attached to the post rather than printed
     media: MediaRules = MediaRules()
