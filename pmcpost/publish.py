@@ -257,6 +257,7 @@ class Publisher:
             adapter.resume(
                 dict(steps) if isinstance(steps, dict) else {},
                 lambda step: self.entry("step", item, message, i, steps=step, durable=True),
+                self.ctx.sleep,
             )
         if pending is not None and pending.get("run") != self.ctx.run_id:
             # An earlier run announced this post and never recorded the outcome: look before posting.

@@ -174,7 +174,7 @@ def test_publishing_waits_for_the_container_with_backoff(world: World) -> None:
     (announcement,) = load_all(config).announcements
     message = Renderer(config).render(announcement, "instagram")
     recorded: list[dict[str, str]] = []
-    adapter.resume({}, recorded.append)
+    adapter.resume({}, recorded.append, slept.append)
     remote = adapter.post(message, 0, None)
     assert slept == [1.0, 2.0, 4.0]
     assert recorded == [{"container": next(iter(ig(world).containers))}]
@@ -340,3 +340,48 @@ def test_instagram_takes_30_hashtags_and_preview_shows_threads_bytes(world: Worl
     record = preview_record(world.config(), item)
     assert {(p["unit"], p["limit"]) for p in record["parts"]} == {("bytes of UTF-8", 500)}
     assert all(p["length"] == utf8_length(p["text"]) for p in record["parts"])
+
+
+def test_media_not_ready_9007_waits_and_publishes_the_same_container(world: World) -> None:
+    enable_meta(world, WATER)
+    serve_image(world)
+    ig(world).not_ready_publishes = 2
+    _, outcomes = world.publish()
+    assert [o.status for o in outcomes if o.item.platform == "instagram"] == ["posted"]
+    assert len(ig(world).containers) == 1
+    assert len(ig(world).requests_to("/v25.0/*/media_publish")) == 3
+    assert world.slept[:2] == [1.0, 2.0]
+    # Threads took the image too, on the thread's first post, with its alt text.
+    first = th(world).media[0]
+    assert first.images == (th(world).url + "/public/" + MAP_JPEG,)
+    assert all(not m.images for m in th(world).media[1:])
+    assert_exactly_once(world)
+
+
+def test_threads_publishing_limit_holds_the_rest_for_a_later_run(world: World) -> None:
+    enable_meta(world, ROADS, CAMP)
+    th(world).quota_total = 3  # the road closure's thread takes three
+    _, outcomes = world.publish()
+    statuses = [(o.item.id, o.status, o.error) for o in outcomes if o.item.platform == "threads"]
+    assert statuses == [
+        ("roads/2026-11-27-road-closure-karve-road", "posted", None),
+        ("health/2026-12-02-eye-camp", "held", "threads's 24-hour posting limit is used up"),
+    ]
+    assert len(th(world).media) == 3
+
+
+def test_the_image_address_can_name_the_commit(world: World) -> None:
+    from pmcpost.gitutil import head_commit
+
+    enable_meta(world, WATER)
+    source = world.root / "config.yaml"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("/public/{path}", "/public/{commit}/{path}"), encoding="utf-8")
+    quiet_git(world.root, "commit", "-qam", "commit-pinned image addresses")
+    commit = head_commit(world.root)
+    data = (world.root / MAP_JPEG).read_bytes()
+    ig(world).serve(f"{commit}/{MAP_JPEG}", data)
+    th(world).serve(f"{commit}/{MAP_JPEG}", data)
+    _, outcomes = world.publish()
+    assert {o.item.platform: o.status for o in outcomes}["instagram"] == "posted"
+    assert ig(world).media[0].images == (f"{ig(world).url}/public/{commit}/{MAP_JPEG}",)

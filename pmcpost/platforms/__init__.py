@@ -99,9 +99,12 @@ class KeepsSteps(Protocol):
     handle between them in the audit log, so that after a lost answer it resumes instead of starting over
     (optional)."""
 
-    def resume(self, steps: Mapping[str, str], record: Callable[[dict[str, str]], None]) -> None:
-        """Before part ``i`` is posted or looked up: what an earlier attempt recorded for it, and how to record
-        a step (written durably to the audit log before the call returns)."""
+    def resume(
+        self, steps: Mapping[str, str], record: Callable[[dict[str, str]], None], wait: Callable[[float], None]
+    ) -> None:
+        """Before part ``i`` is posted or looked up: what an earlier attempt recorded for it, how to record a
+        step (written durably to the audit log before the call returns), and how to wait between polls (the
+        publisher's sleep, which tests replace)."""
 
 
 class PlatformFactory(Protocol):

@@ -326,9 +326,12 @@ class ContainerPlatform:
         return f"{type(self).__name__}(user_id={self.user_id!r}, token=${self.token_variable})"
 
     # -- KeepsSteps ------------------------------------------------------------------------------------
-    def resume(self, steps: Mapping[str, str], record: Callable[[dict[str, str]], None]) -> None:
+    def resume(
+        self, steps: Mapping[str, str], record: Callable[[dict[str, str]], None], wait: Callable[[float], None]
+    ) -> None:
         self._steps = dict(steps)
         self._record = record
+        self.api.sleep = wait
 
     # -- the Platform protocol -------------------------------------------------------------------------
     def check_credentials(self) -> AccountInfo:

@@ -75,6 +75,7 @@ class MetaEmulator(Emulator):
         self.processing = 0  # new containers stay IN_PROGRESS for this many status reads
         self.token_expired = False
         self.quota_used = 0
+        self.not_ready_publishes = 0  # the next publishes answer 9007 "media not ready" even when FINISHED
         self._ids = itertools.count(18000000000000001)
 
     # -- test controls ---------------------------------------------------------------------------------
@@ -166,7 +167,8 @@ class MetaEmulator(Emulator):
         c = self.containers.get(creation_id)
         if c is None:
             return self._error(100, "Invalid creation_id")
-        if c.status == "IN_PROGRESS":
+        if c.status == "IN_PROGRESS" or self.not_ready_publishes > 0:
+            self.not_ready_publishes = max(self.not_ready_publishes - 1, 0)
             return self._error(9007, "Media ID is not available", subcode=2207027)
         if c.status != "FINISHED":
             return self._error(100, f"The container is {c.status} and cannot be published")
