@@ -659,8 +659,10 @@ class _AnnouncementReader:
         items = r.sequence(node, "media")
         if items is None:
             return ()
-        most, largest = media_limits(tuple(c.platforms))
-        refused = refused_formats(tuple(c.platforms))
+        # the enabled platforms' rules: a platform shipped disabled (Telegram) posts nothing and refuses nothing
+        enabled = tuple(name for name, p in c.platforms.items() if p.enabled)
+        most, largest = media_limits(enabled)
+        refused = refused_formats(enabled)
         if most is not None and len(items) > most[0]:
             r.error(node, f"at most {most[0]} images per announcement ({most[1]}'s limit), found {len(items)}")
         limit = min(c.policy.max_media_bytes, largest[0]) if largest else c.policy.max_media_bytes

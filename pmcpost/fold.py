@@ -77,6 +77,9 @@ _OPTIONAL: dict[str, tuple[type, str]] = {
     "unresolved": (bool, "true or false"),
     "retry_after": (str, "a string"),
     "approval_proof": (dict, "an object"),
+    "by_hand": (bool, "true or false"),  # a post made by hand and recorded with `pmcpost record`
+    "recorded_by": (dict, "an object"),  # who made it (or says it was not made): {"id", "name"}
+    "handed_over": (str, "a string"),  # when publish handed it over (the intent's time)
 }
 
 

@@ -25,6 +25,7 @@ import pytest
 from emulator.graph import PAGE_TOKEN, GraphEmulator
 from emulator.http import SeenPost
 from emulator.meta import INSTAGRAM_TOKEN, THREADS_TOKEN, InstagramEmulator, ThreadsEmulator
+from emulator.telegram import BOT_TOKEN, TelegramEmulator
 from emulator.xapi import ACCESS_TOKEN, ACCESS_TOKEN_SECRET, CONSUMER_KEY, CONSUMER_SECRET, XApiEmulator
 
 from pmcpost import publish_run
@@ -42,7 +43,9 @@ REPO = Path(__file__).resolve().parent.parent
 IST = ZoneInfo("Asia/Kolkata")
 # Every sample below is due and none has expired at this moment.
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=IST)
-SECRETS = (CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN, ACCESS_TOKEN_SECRET, PAGE_TOKEN, INSTAGRAM_TOKEN, THREADS_TOKEN)
+SECRETS: tuple[str, ...] = (CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN, ACCESS_TOKEN_SECRET, PAGE_TOKEN)
+SECRETS += (BOT_TOKEN,)
+SECRETS += (INSTAGRAM_TOKEN, THREADS_TOKEN)
 
 ROADS = "content/roads/2026-11-27-road-closure-karve-road.yaml"  # a 2-part thread on X, a feed post on Facebook
 WATER = "content/water-supply/2026-12-01-shutdown-parvati-zone.yaml"  # a 4-part thread with a map; a photo post
@@ -150,12 +153,10 @@ class SiteFolder:
 
 # Platform name -> how to make its emulator. A new platform adds its own (register_emulator), and the
 # world fixture, emulator_env and assert_exactly_once then cover it.
-EMULATORS: dict[str, Callable[[], PlatformEmulator]] = {
-    "twitter": XApiEmulator,
-    "facebook": GraphEmulator,
-    "instagram": InstagramEmulator,
-    "threads": ThreadsEmulator,
-}
+EMULATORS: dict[str, Callable[[], PlatformEmulator]] = {"twitter": XApiEmulator, "facebook": GraphEmulator}
+EMULATORS["telegram"] = TelegramEmulator
+EMULATORS["instagram"] = InstagramEmulator
+EMULATORS["threads"] = ThreadsEmulator
 
 
 @contextlib.contextmanager
@@ -328,6 +329,16 @@ def assert_exactly_once(world: World, *, config: Config | None = None, platforms
         assert counted[platform] == len(seen[platform]), f"{platform} holds posts no announcement became"
     result = verify_chain(config.audit_dir, root=config.root)
     assert result.ok, [str(p) for p in result.problems]
+
+
+def with_telegram(text: str) -> str:
+    """config.yaml with the Telegram channel enabled and posted to by default."""
+    text = text.replace("  telegram:\n", "  telegram:\n    enabled: true\n", 1).replace(
+        "    enabled: false\n    channel:", "    channel:", 1
+    )
+    return text.replace(
+        "default_platforms: [twitter, facebook, website]", "default_platforms: [twitter, facebook, telegram, website]"
+    )
 
 
 def audit_events(config: Config) -> list[dict[str, object]]:
