@@ -141,9 +141,8 @@ def as_markdown(
             out.append("")
         for n, p in enumerate(r["parts"], start=1):
             over = " **over the limit**" if p["length"] > p["limit"] else ""
-            out.append(
-                f"{_part_label(r, n)[0].upper()}{_part_label(r, n)[1:]} · {p['length']:,}/{p['limit']:,}{_unit(p)}{over}"
-            )
+            label = _part_label(r, n)
+            out.append(f"{label[0].upper()}{label[1:]} · {p['length']:,}/{p['limit']:,}{_unit(p)}{over}")
             out.append("")
             out.extend(md_code_block(p["text"]))
             out.append("")
