@@ -1,10 +1,12 @@
-"""Benchmark `pmcpost publish` against a bare posting loop, both against the local X and Graph API emulators.
+"""Benchmark `pmcpost publish` against a bare posting loop, both against the local X, Graph, Instagram and
+Threads API emulators.
 
-Generates 200 single-post announcements in a temporary git repository (website disabled, no daily quota),
-then measures in one process: (1) `pmcpost publish --yes` in-process (publish_run.run), with its plan, intents,
-fsyncs and checks; (2) a loop posting the same texts with tweepy.Client.create_tweet and
-facebook.GraphAPI.put_object directly, through the same sessions and timeouts. Prints both and the ratio
-(goal: at most 1.5). Usage: python bench/publish_bench.py [--count 200] [--profile]
+Generates 200 single-post announcements in a temporary git repository (website disabled, no daily quota), for
+X, Facebook and Threads, and as many with a photo for Instagram, then measures in one process: (1) `pmcpost
+publish --yes` in-process (publish_run.run), with its plan, intents, fsyncs and checks; (2) a loop posting the
+same texts with tweepy.Client.create_tweet and facebook.GraphAPI.put_object directly, and Meta's container
+flow (create, read the status, publish) with requests, through the same sessions and timeouts. Prints both
+and the ratio (goal: at most 1.5). Usage: python bench/publish_bench.py [--count 200] [--profile]
 (--profile sorts by $SORT, default cumulative, and shows $TOP rows, default 25).
 """
 
@@ -27,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the emulators live with the tests
 
 from emulator.graph import PAGE_TOKEN, GraphEmulator  # noqa: E402
+from emulator.meta import InstagramEmulator, MetaEmulator, ThreadsEmulator  # noqa: E402
 from emulator.xapi import XApiEmulator  # noqa: E402
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -50,20 +53,48 @@ text:
 link: https://www.pmc.gov.in/en/notices/{n}
 publish_at: "2026-12-01 {hour:02d}:{minute:02d}"
 """
+WITH_THREADS = "platforms: [twitter, facebook, threads]\n"
+PHOTO = """\
+coordinator: {coordinator}
+approved_by: {approver}
+kind: notice
+title:
+  mr: "{mr_topic} छायाचित्र {n}"
+  en: "{en_topic} photo {n}"
+text:
+  mr: "प्रभाग {n} मधील कामांचे छायाचित्र."
+  en: "A photo of the works in ward {n}."
+media:
+  - path: content/photo.jpg
+    alt: {{mr: "प्रभाग {n} मधील काम", en: "Works in ward {n}"}}
+publish_at: "2026-12-01 {hour:02d}:{minute:02d}"
+platforms: [instagram]
+"""
+PHOTO_PATH = "content/photo.jpg"
 
 
-def make_repo(root: Path, count: int) -> None:
+def make_repo(root: Path, count: int, image_url: str | None = None) -> None:
+    """``count`` announcements for X and Facebook; with ``image_url`` (where the photos are served), also on
+    Threads, and ``count`` photo announcements for Instagram."""
     config = (ROOT / "config.yaml").read_text(encoding="utf-8")
     config = config.replace("    daily_quota: 17", "").replace(
         "  website:\n    enabled: true", "  website:\n    enabled: false"
     )
+    if image_url is not None:
+        config = config.replace("    enabled: false                        # the professional", "    enabled: true #")
+        config = config.replace("    enabled: false                        # README", "    enabled: true #")
+        config = config.replace("https://raw.githubusercontent.com/pmc-pune/announcements/{commit}/{path}", image_url)
     (root / "config.yaml").write_text(config, encoding="utf-8")
-    for n in range(1, count + 1):
+    from PIL import Image
+
+    (root / "content").mkdir()
+    Image.new("RGB", (1080, 1080), (200, 120, 40)).save(root / PHOTO_PATH, "JPEG")
+    for n in range(1, (count if image_url is None else 2 * count) + 1):
         slug, coordinator, approver, mr_topic, en_topic = DEPARTMENTS[n % len(DEPARTMENTS)]
         path = root / "content" / slug / f"2026-12-01-notice-{n:04d}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(
-            ANNOUNCEMENT.format(
+            (ANNOUNCEMENT + (WITH_THREADS if image_url else "") if n <= count else PHOTO).format(
                 n=n,
                 coordinator=coordinator,
                 approver=approver,
@@ -80,8 +111,29 @@ def make_repo(root: Path, count: int) -> None:
         subprocess.run(["git", *args], cwd=root, check=True, env=env, capture_output=True)
 
 
-def emulator_env(x: XApiEmulator, graph: GraphEmulator) -> dict[str, str]:
-    return x.environ() | {"PMCPOST_FACEBOOK_API_URL": graph.url, "PMCPOST_FACEBOOK_PAGE_TOKEN": PAGE_TOKEN}
+def emulator_env(x: XApiEmulator, graph: GraphEmulator, *meta: MetaEmulator) -> dict[str, str]:
+    env = x.environ() | {"PMCPOST_FACEBOOK_API_URL": graph.url, "PMCPOST_FACEBOOK_PAGE_TOKEN": PAGE_TOKEN}
+    for emulator in meta:
+        env |= emulator.environ()
+    return env
+
+
+class Images:
+    """The public image host both runs use (the emulators fetch images from it, as Meta does)."""
+
+    def __init__(self, root: Path) -> None:
+        self.server = InstagramEmulator()  # its /public/ path serves files; nothing else is used
+        self.root = root
+
+    def __enter__(self) -> Images:
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+
+    def serve(self) -> None:
+        self.server.serve(PHOTO_PATH, (self.root / PHOTO_PATH).read_bytes())
 
 
 def run_pmcpost(root: Path, env: dict[str, str]) -> tuple[float, int]:
@@ -121,7 +173,31 @@ def messages(root: Path, env: dict[str, str]) -> list[tuple[str, str, str | None
     return out
 
 
-def run_bare(posts: list[tuple[str, str, str | None]], x: XApiEmulator, graph: GraphEmulator) -> float:
+def post_meta(session: object, emulator: MetaEmulator, version: str, text: str, image_url: str | None) -> None:
+    """Meta's container flow at its barest: create, read the status, publish."""
+    import requests
+
+    assert isinstance(session, requests.Session)
+    base = f"{emulator.url}/{version}"
+    fields = {emulator.text_field: text}
+    if image_url:
+        fields["image_url"] = image_url
+    else:
+        fields["media_type"] = "TEXT"
+    container = session.post(f"{base}/{emulator.user_id}/{emulator.create_edge}", data=fields, timeout=20).json()
+    session.get(f"{base}/{container['id']}", params={"fields": emulator.status_field}, timeout=20).json()
+    publish = f"{base}/{emulator.user_id}/{emulator.publish_edge}"
+    session.post(publish, data={"creation_id": container["id"]}, timeout=20).json()
+
+
+def run_bare(
+    posts: list[tuple[str, str, str | None]],
+    x: XApiEmulator,
+    graph: GraphEmulator,
+    ig: InstagramEmulator,
+    th: ThreadsEmulator,
+    image_url: str,
+) -> float:
     """The same posts with tweepy and facebook-sdk directly: the same sessions (base URL, timeout) pmcpost uses."""
     import facebook
     import tweepy
@@ -141,9 +217,19 @@ def run_bare(posts: list[tuple[str, str, str | None]], x: XApiEmulator, graph: G
     session = _GraphSession(graph.url, PAGE_TOKEN, 20.0)
     api = facebook.GraphAPI(access_token=PAGE_TOKEN, timeout=20, session=session)
     api.version = "v25.0"
+    import requests
+
+    sessions = {}
+    for emulator in (ig, th):
+        sessions[emulator.kind] = requests.Session()
+        sessions[emulator.kind].headers["Authorization"] = f"Bearer {emulator.token}"
     for platform, text, link in posts:
         if platform == "twitter":
             client.create_tweet(text=text, user_auth=True)
+        elif platform == "instagram":
+            post_meta(sessions["instagram"], ig, "v25.0", text, image_url)
+        elif platform == "threads":
+            post_meta(sessions["threads"], th, "v1.0", text, None)
         else:
             args = {"message": text, "published": True}
             if link:
@@ -160,35 +246,63 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="pmcpost-bench-") as tmp:
         root = Path(tmp) / "repo"
         root.mkdir()
-        make_repo(root, args.count)
-        with XApiEmulator(daily_limit=10**9) as bx, GraphEmulator() as bg:
-            assert isinstance(bx, XApiEmulator) and isinstance(bg, GraphEmulator)
-            posts = messages(root, emulator_env(bx, bg))
-            bare = run_bare(posts, bx, bg)
-            assert len(bx.posts) + len(bg.posts) == len(posts)
-        with XApiEmulator(daily_limit=10**9) as x, GraphEmulator() as graph:
-            assert isinstance(x, XApiEmulator) and isinstance(graph, GraphEmulator)
-            env = emulator_env(x, graph)
-            if args.profile:
-                import cProfile
-                import pstats
+        images = Images(root)
+        with images:
+            return _measure(args, root, images)
 
-                profiler = cProfile.Profile()
-                profiler.enable()
-            ours, code = run_pmcpost(root, env)
-            if args.profile:
-                profiler.disable()
-                pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
-                    int(os.environ.get("TOP", "25"))
-                )
-            if code != 0 or len(x.posts) + len(graph.posts) != len(posts):
-                print(f"pmcpost publish failed (exit {code}, {len(x.posts) + len(graph.posts)} posts)")
-                return 1
-            entries = sum(1 for _ in (root / "audit").glob("*.jsonl"))
-        shutil.rmtree(root / "audit", ignore_errors=True)
-    print(f"{len(posts)} posts ({args.count} announcements on X and Facebook), {entries} audit file(s)")
-    print(f"bare tweepy + facebook-sdk loop: {bare:.3f} s")
-    print(f"pmcpost publish --yes:           {ours:.3f} s")
+
+def _count(x: XApiEmulator, graph: GraphEmulator, *meta: MetaEmulator) -> int:
+    return len(x.posts) + len(graph.posts) + sum(len(m.media) for m in meta)
+
+
+def _measure(args: argparse.Namespace, root: Path, images: Images) -> int:
+    template = images.server.image_url_template()
+    make_repo(root, args.count, template)
+    images.serve()
+    image_url = template.format(path=PHOTO_PATH)
+    with (
+        XApiEmulator(daily_limit=10**9) as bx,
+        GraphEmulator() as bg,
+        InstagramEmulator() as bi,
+        ThreadsEmulator() as bt,
+    ):
+        assert isinstance(bx, XApiEmulator) and isinstance(bg, GraphEmulator)
+        bi.quota_total = bt.quota_total = 10**6
+        posts = messages(root, emulator_env(bx, bg, bi, bt))
+        bare = run_bare(posts, bx, bg, bi, bt, image_url)
+        assert _count(bx, bg, bi, bt) == len(posts)
+    with (
+        XApiEmulator(daily_limit=10**9) as x,
+        GraphEmulator() as graph,
+        InstagramEmulator() as ig,
+        ThreadsEmulator() as th,
+    ):
+        assert isinstance(x, XApiEmulator) and isinstance(graph, GraphEmulator)
+        ig.quota_total = th.quota_total = 10**6
+        env = emulator_env(x, graph, ig, th)
+        if args.profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        ours, code = run_pmcpost(root, env)
+        if args.profile:
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
+                int(os.environ.get("TOP", "25"))
+            )
+        if code != 0 or _count(x, graph, ig, th) != len(posts):
+            print(f"pmcpost publish failed (exit {code}, {_count(x, graph, ig, th)} posts)")
+            return 1
+        entries = sum(1 for _ in (root / "audit").glob("*.jsonl"))
+    shutil.rmtree(root / "audit", ignore_errors=True)
+    print(
+        f"{len(posts)} posts ({args.count} announcements on X, Facebook and Threads, {args.count} photos on "
+        f"Instagram), {entries} audit file(s)"
+    )
+    print(f"bare tweepy + facebook-sdk + container loop: {bare:.3f} s")
+    print(f"pmcpost publish --yes:                       {ours:.3f} s")
     ratio = ours / bare
     print(f"ratio: {ratio:.2f} (goal <= 1.5) {'ok' if ratio <= 1.5 else 'ABOVE GOAL'}")
     return bench_telegram(args.count)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 GENESIS = "0" * 64
 FILE_RE = re.compile(r"^(\d{4})-(\d{2})\.jsonl$")
-EVENTS = ("intent", "posted", "failed", "reconciled", "retract-intent", "retracted", "freeze", "held", "missed")
+EVENTS = ("intent", "posted", "failed", "reconciled", "retract-intent", "retracted", "freeze", "held", "missed", "step")
 
 
 def canonical(entry: Mapping[str, Any]) -> bytes:

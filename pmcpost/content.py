@@ -542,6 +542,10 @@ class _AnnouncementReader:
                 )
 
         platforms = self.platform_list(e["platforms"][1]) if "platforms" in e else c.policy.default_platforms
+        if not media:
+            platforms = self.without_image_required(platforms, e["platforms"][1] if "platforms" in e else None)
+        else:
+            self.platform_image_rules(platforms, media, e["media"][1])
         overrides = self.overrides(e["overrides"][1], platforms) if "overrides" in e else {}
 
         freeze_exempt = False
@@ -588,6 +592,41 @@ class _AnnouncementReader:
         )
 
     # -- pieces ----------------------------------------------------------------------------------
+    def platform_image_rules(self, platforms: Sequence[str], media: Sequence[MediaFile], node: Node) -> None:
+        """Each enabled platform's own image rules (Instagram's), reported at the media item."""
+        from pmcpost.platforms.registry import description
+
+        items = list(node.value) if isinstance(node, yamlnodes.SequenceNode) else []
+        for name in platforms:
+            settings = self.c.platforms.get(name)
+            spec = description(name) if settings is not None and settings.enabled else None
+            check = spec.hook("check_image") if spec is not None else None
+            if spec is None or check is None:
+                continue
+            for i, item in enumerate(media):
+                for problem in check(self.c.root / item.path):
+                    where = items[i] if i < len(items) else node
+                    self.r.error(where, f"media[{i}] {item.path} {problem} ({spec.display_name})")
+
+    def without_image_required(self, platforms: Sequence[str], listed: Node | None) -> tuple[str, ...]:
+        """An announcement without images is not planned where a post needs one (Instagram): an error when the
+        file lists that platform, a warning when it comes from the default platforms."""
+        from pmcpost.platforms.registry import description
+
+        kept = []
+        for name in platforms:
+            settings = self.c.platforms.get(name)
+            spec = description(name) if settings is not None and settings.enabled else None
+            if spec is None or not spec.media.image_required:
+                kept.append(name)
+            elif listed is not None:
+                self.r.error(listed, f"{spec.display_name} needs an image: add media, or leave {name} out of platforms")
+            else:
+                self.r.warning(
+                    None, f"not planned for {spec.display_name}, which needs an image: add media to post it there"
+                )
+        return tuple(kept)
+
     def location(self, root: Node) -> tuple[str | None, str, date | None]:
         """Department (from the folder), the file stem, and the date in the file name."""
         r, c = self.r, self.c

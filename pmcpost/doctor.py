@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from pmcpost.config import Config
@@ -79,6 +80,12 @@ def checks(root: Path | None, *, offline: bool, environ: Mapping[str, str] | Non
             out.append(Check(name, False, scrub(str(exc))))
         except Exception as exc:  # a garbled answer or an adapter's bug: say so without its words
             out.append(Check(name, False, f"unexpected {type(exc).__name__} while checking the credentials"))
+
+    from pmcpost.token_expiry import WARN_DAYS, token_expiries
+
+    for token in token_expiries(config, datetime.now(config.organisation.tz).date()):
+        fine = True if token.days_left > WARN_DAYS else (None if token.days_left >= 0 else False)
+        out.append(Check(f"{token.platform} token", fine, token.said()))
 
     from pmcpost import gitutil
 

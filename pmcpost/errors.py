@@ -85,6 +85,11 @@ class DuplicateContent(PlatformError):
     """The platform says this exact text was already posted (X's 403 on a repeat)."""
 
 
+class NotReady(PlatformError):
+    """The post cannot go out yet, and nothing was sent (its image is not served at its public address yet):
+    the post is held for the next run, never failed for good."""
+
+
 class OutcomeUnknown(PlatformError):
     """A create got no clear answer (timeout, lost connection, 5xx): look the post up before retrying."""
 

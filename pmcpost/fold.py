@@ -124,6 +124,11 @@ def shape_problem(e: Mapping[str, Any]) -> str | None:
     if wrong:
         name = min(wrong)
         return f"{name} is {_show(e[name])}, not {_OPTIONAL[name][1]}"
+    steps = e.get("steps")
+    if "steps" in e and (
+        not isinstance(steps, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in steps.items())
+    ):
+        return f"steps is {_show(steps)}, not an object of strings"
     if "retry_after" in e and not TIME_RE.match(e["retry_after"]):
         return f"retry_after {_show(e['retry_after'])} is not UTC ISO 8601 (such as 2026-11-03T09:30:00.000000Z)"
     return _whole(e, "part", 0) or _whole(e, "parts", 1) or _whole(e, "backoff_step", 1)
@@ -278,6 +283,10 @@ class Folder:
                 works = "run" in e and state.ok_runs.get(platform) == e["run"]
                 if not works and (known is None or step >= known["step"]):
                     state.backoff[platform] = {"step": step, "retry_after": e["retry_after"], "error": error}
+        elif event == "step":
+            # A multi-request post's progress (Meta's container id): the open intent carries it to the next run.
+            if part in rec.pending:
+                rec.pending[part] = {**rec.pending[part], "steps": e.get("steps") or {}}
         elif event == "retract-intent":
             rec.retracting[part] = e
         elif event == "retracted":

@@ -51,6 +51,7 @@ def preview_record(config: Config, item: PlanItem, now: datetime | None = None) 
                     "text": part.text,
                     "length": measure(part.text),
                     "limit": spec.limit_for(bool(part.media)),
+                    "unit": spec.length_unit,  # what length counts (Threads: bytes of UTF-8)
                     "language": part.language,
                     # Facebook attaches the link instead of printing it: without this the preview hides it.
                     "link": part.link,

@@ -23,13 +23,14 @@ from pmcpost.credentials import scrub
 from pmcpost.errors import (
     CredentialsError,
     DuplicateContent,
+    NotReady,
     OutcomeUnknown,
     PlatformError,
     PmcpostError,
     RateLimited,
 )
 from pmcpost.plan import Plan, PlanItem
-from pmcpost.platforms import HandsOver, Message, Platform, RemotePost, ReportsQuota
+from pmcpost.platforms import HandsOver, KeepsSteps, Message, Platform, RemotePost, ReportsQuota
 from pmcpost.platforms.registry import description
 
 MAX_ATTEMPTS = 4
@@ -272,6 +273,13 @@ class Publisher:
         self, adapter: Platform, item: PlanItem, message: Message, i: int, reply_to: RemotePost | None
     ) -> tuple[RemotePost, str]:
         pending = item.record.pending.get(i)
+        if isinstance(adapter, KeepsSteps):
+            steps = pending.get("steps") if pending is not None else None
+            adapter.resume(
+                dict(steps) if isinstance(steps, dict) else {},
+                lambda step: self.entry("step", item, message, i, steps=step, durable=True),
+                self.ctx.sleep,
+            )
         if pending is not None and pending.get("run") != self.ctx.run_id:
             # An earlier run announced this post and never recorded the outcome: look before posting.
             found = self.reconcile(adapter, item, message, i, pending)
@@ -296,6 +304,11 @@ class Publisher:
                 reason = f"{item.platform} rate limit reached{when}; the rest waits for a later run"
                 self.entry("failed", item, message, i, error=reason)
                 self.stopped[item.platform] = ("held", reason)
+                raise _StopItem("held", reason) from None
+            except NotReady as exc:
+                # Nothing was sent (the image is not served yet): the next run tries again.
+                reason = _said(exc)
+                self.entry("held", item, message, i, reason=reason)
                 raise _StopItem("held", reason) from None
             except OutcomeUnknown as exc:
                 found = self.reconcile(adapter, item, message, i, None)

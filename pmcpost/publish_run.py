@@ -115,6 +115,7 @@ def run(
                 commit_and_push(config.root, _pushed_paths(config), f"pmcpost: ledger of run {run_id} [skip ci]")
             jobsummary.write(environ, plan)
             con.print("Nothing is due to be posted.")
+            _warn_tokens(config, now)
             _raise_forge_error(forge_error)
             return EXIT_PROBLEMS if _has_errors(problems) or missed or head_failed else EXIT_OK
         _show_plan(config, plan, environ, skip_unconfigured)
@@ -148,6 +149,7 @@ def run(
         if show_posts:
             _show_skipped(config, outcomes, plan.now)
         _summary(config, outcomes)
+        _warn_tokens(config, now)
         publisher.ctx.log.sync()
         head_failed = not _publish_head(config)
         if git_push:
@@ -438,6 +440,14 @@ def _show_skipped(config: Config, outcomes: Sequence[Outcome], now: datetime) ->
     names = sorted({i.platform for i in skipped})
     console().print(f"\nDry run for {', '.join(names)} (no credentials set, nothing posted there):")
     preview.print_text(config, skipped, now)
+
+
+def _warn_tokens(config: Config, now: datetime) -> None:
+    """Tokens that expire within two weeks (Instagram, Threads): said after the summary, every run."""
+    from pmcpost.token_expiry import expiring
+
+    for token in expiring(config, now.astimezone(config.organisation.tz).date()):
+        console().print(f"warning: {token.said()}", markup=False)
 
 
 def _summary(config: Config, outcomes: Sequence[Outcome]) -> None:

@@ -34,6 +34,7 @@ PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 PACKAGE_LABEL = "pmcpost/templates"
 
 _DEVANAGARI_DIGITS = str.maketrans("0123456789", "०१२३४५६७८९")
+_HASHTAG_RE = re.compile(r"(?<![\w#])#\w+")  # a hashtag as Instagram counts it
 
 
 def platform_limit(platform: str) -> tuple[int, Callable[[str], int]]:
@@ -449,6 +450,18 @@ def check_rendering(
                     problems.append(
                         Diagnostic(
                             a.path, 0, 0, "error", f"{platform} post {i + 1} is {length:,} long; the limit is {limit:,}"
+                        )
+                    )
+                tags = len(_HASHTAG_RE.findall(part.text)) if spec.max_hashtags is not None else 0
+                if spec.max_hashtags is not None and tags > spec.max_hashtags:
+                    problems.append(
+                        Diagnostic(
+                            a.path,
+                            0,
+                            0,
+                            "error",
+                            f"{platform} post {i + 1} has {tags} hashtags; {spec.display_name} takes at most "
+                            f"{spec.max_hashtags}",
                         )
                     )
             for w in message.warnings:

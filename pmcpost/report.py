@@ -104,6 +104,7 @@ class Report:
     platforms: list[str]
     kinds: list[str]
     dormant: list[Dormancy]
+    tokens: list[str] = field(default_factory=list)  # tokens that expire before the next report
     awaiting: list[Awaiting] = field(default_factory=list)  # still to post by hand at the report's time
     by_hand: bool = False  # a platform posted by hand is enabled: the awaiting counts are shown
     coordinators: list[CoordinatorActivity] = field(default_factory=list)
@@ -336,6 +337,8 @@ def report_from_repository(
 
     announcements = load_all(config).announcements
     entries = (e for _, e in iter_matches(config.audit_dir, Query(events=DEFAULT_EVENTS, until=until)))
+    from pmcpost.token_expiry import REPORT_DAYS, expiring
+
     result = build_report(config, entries, announcements, since=since, until=until, now=now, label=label)
     result.by_hand = bool(_hand_platforms(config))
     result.awaiting = awaiting_hand_posts(config, now)
@@ -349,6 +352,7 @@ def report_from_repository(
         who = people.get(coordinator_of.get(w.announcement, ""))
         if who is not None:
             who.awaiting += 1
+    result.tokens = [t.said() for t in expiring(config, now.astimezone(config.organisation.tz).date(), REPORT_DAYS)]
     return result
 
 

@@ -100,11 +100,11 @@ def test_same_person_in_two_departments_is_fine(tmp_path: Path) -> None:
 
 
 def test_unknown_platform(tmp_path: Path) -> None:
-    text = C.replace("  website:\n    enabled: true", "  instagram:\n    enabled: true").replace(
+    text = C.replace("  website:\n    enabled: true", "  myspace:\n    enabled: true").replace(
         "default_platforms: [twitter, facebook, website]", "default_platforms: [twitter, facebook]"
     )
     assert config_lines(tmp_path, text) == [
-        f"config.yaml:{line_of(text, 'instagram:')}:3: error: unknown platform 'instagram' "
+        f"config.yaml:{line_of(text, 'myspace:')}:3: error: unknown platform 'myspace' "
         f"(known: {', '.join(sorted(available_platforms()))})"
     ]
 

@@ -178,10 +178,10 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     (
         "unknown platforms",
-        G + "platforms: [twiter, instagram]\n",
+        G + "platforms: [twiter, myspace]\n",
         [
             f"{P}:14:13: error: unknown platform 'twiter' (did you mean 'twitter'?)",
-            f"{P}:14:21: error: unknown platform 'instagram'",
+            f"{P}:14:21: error: unknown platform 'myspace'",
         ],
     ),
     (

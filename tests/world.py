@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from emulator.graph import PAGE_TOKEN, GraphEmulator
 from emulator.http import SeenPost
+from emulator.meta import INSTAGRAM_TOKEN, THREADS_TOKEN, InstagramEmulator, ThreadsEmulator
 from emulator.telegram import BOT_TOKEN, TelegramEmulator
 from emulator.xapi import ACCESS_TOKEN, ACCESS_TOKEN_SECRET, CONSUMER_KEY, CONSUMER_SECRET, XApiEmulator
 
@@ -44,6 +45,7 @@ IST = ZoneInfo("Asia/Kolkata")
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=IST)
 SECRETS: tuple[str, ...] = (CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN, ACCESS_TOKEN_SECRET, PAGE_TOKEN)
 SECRETS += (BOT_TOKEN,)
+SECRETS += (INSTAGRAM_TOKEN, THREADS_TOKEN)
 
 ROADS = "content/roads/2026-11-27-road-closure-karve-road.yaml"  # a 2-part thread on X, a feed post on Facebook
 WATER = "content/water-supply/2026-12-01-shutdown-parvati-zone.yaml"  # a 4-part thread with a map; a photo post
@@ -153,6 +155,8 @@ class SiteFolder:
 # world fixture, emulator_env and assert_exactly_once then cover it.
 EMULATORS: dict[str, Callable[[], PlatformEmulator]] = {"twitter": XApiEmulator, "facebook": GraphEmulator}
 EMULATORS["telegram"] = TelegramEmulator
+EMULATORS["instagram"] = InstagramEmulator
+EMULATORS["threads"] = ThreadsEmulator
 
 
 @contextlib.contextmanager

@@ -4,7 +4,7 @@ summaries) or JSON."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -141,7 +141,8 @@ def as_markdown(
             out.append("")
         for n, p in enumerate(r["parts"], start=1):
             over = " **over the limit**" if p["length"] > p["limit"] else ""
-            out.append(f"{_part_label(r, n)[0].upper()}{_part_label(r, n)[1:]} · {p['length']:,}/{p['limit']:,}{over}")
+            label = _part_label(r, n)
+            out.append(f"{label[0].upper()}{label[1:]} · {p['length']:,}/{p['limit']:,}{_unit(p)}{over}")
             out.append("")
             out.extend(md_code_block(p["text"]))
             out.append("")
@@ -211,7 +212,7 @@ def print_text(config: Config, items: Iterable[PlanItem], now: datetime | None =
         for n, p in enumerate(r["parts"], start=1):
             style = "red bold" if p["length"] > p["limit"] else "green"
             body.append(f"\n── {_part_label(r, n)} ", style="dim")
-            body.append(f"{p['length']:,}/{p['limit']:,}", style=style)
+            body.append(f"{p['length']:,}/{p['limit']:,}{_unit(p)}", style=style)
             body.append(" ──\n", style="dim")
             body.append(visible(p["text"]) + "\n")
             if p["link"] and p["link"] not in p["text"]:
@@ -257,7 +258,7 @@ def _plain_lines(config: Config, records: list[dict[str, Any]]) -> list[str]:
         out.append(f"answerable: {_who(r)}")
         for n, p in enumerate(r["parts"], start=1):
             over = "  OVER THE LIMIT" if p["length"] > p["limit"] else ""
-            out.append(f"--- {_part_label(r, n)}: {p['length']:,}/{p['limit']:,}{over}")
+            out.append(f"--- {_part_label(r, n)}: {p['length']:,}/{p['limit']:,}{_unit(p)}{over}")
             out.append(p["text"])
             if p["link"] and p["link"] not in p["text"]:
                 out.append(f"attached link: {p['link']}")
@@ -269,3 +270,9 @@ def _plain_lines(config: Config, records: list[dict[str, Any]]) -> list[str]:
         out.extend(f"posted: {url}" for url in r["posted"])
         out.append("")
     return out
+
+
+def _unit(part: Mapping[str, Any]) -> str:
+    """The unit after a length, where it is not plain characters (Threads counts bytes of UTF-8)."""
+    unit = part.get("unit") or "characters"
+    return "" if unit == "characters" else f" {unit}"

@@ -118,6 +118,9 @@ def render_markdown(config: Config, report: Report, now: datetime) -> str:
     lines += [f"- {line}" for line in hand_lines(report, tz)] or ["- Nothing was posted by hand."]
     lines += ["", "## Dormant departments", ""]
     lines += [f"- {d.with_contacts()}" for d in report.dormant] or ["- None."]
+    if report.tokens:
+        lines += ["", "## Tokens about to expire", ""]
+        lines += [f"- {said}" for said in report.tokens]
     return "\n".join(lines) + "\n"
 
 
@@ -181,6 +184,8 @@ def render_text(config: Config, report: Report) -> None:
         say(visible(line), style="bold red" if line.startswith("OVERDUE") else "")
     for d in report.dormant:
         say(visible(f"dormant {d.with_contacts()}"), style="bold yellow")
+    for said in report.tokens:
+        say(visible(f"warning: {said}"), style="bold yellow")
     say("")
     crows: list[list[Cell]] = [
         [

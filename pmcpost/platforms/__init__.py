@@ -6,7 +6,7 @@ only imported when something is really posted or checked, so commands that do no
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -91,6 +91,20 @@ class ReportsQuota(Protocol):
 
     def remaining_today(self) -> int | None:
         """Posts still allowed before the platform's daily window resets; None when unknown."""
+
+
+@runtime_checkable
+class KeepsSteps(Protocol):
+    """An adapter whose post takes several requests (Meta's container, then its publishing) and records the
+    handle between them in the audit log, so that after a lost answer it resumes instead of starting over
+    (optional)."""
+
+    def resume(
+        self, steps: Mapping[str, str], record: Callable[[dict[str, str]], None], wait: Callable[[float], None]
+    ) -> None:
+        """Before part ``i`` is posted or looked up: what an earlier attempt recorded for it, how to record a
+        step (written durably to the audit log before the call returns), and how to wait between polls (the
+        publisher's sleep, which tests replace)."""
 
 
 @runtime_checkable

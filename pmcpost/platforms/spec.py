@@ -85,6 +85,7 @@ class PlatformSpec:
     measure: str = "builtins:len"  # "module:function" measuring a text as the platform counts it
     length_unit: str = "characters"  # how the measure's unit is called in messages
     caption_limit: int | None = None  # a post with media, when its limit differs from text_limit
+    max_hashtags: int | None = None  # hashtags a post may carry (Instagram: 30)
     threads: Threading | None = None  # None: one post per announcement, both languages in it
     attaches_link: bool = False  # the announcement's link is attached to the post rather than printed
     media: MediaRules = MediaRules()
@@ -99,6 +100,9 @@ class PlatformSpec:
     # "module:function(config, settings) -> Path": a folder of the repository the platform writes, which a
     # run commits and pushes with the audit log (the website's pages). "" for none.
     output_folder: str = ""
+    # "module:function(path: Path) -> list[str]": what to change in an image before it can go to this platform
+    # (validate reports each at the announcement's media item). "" for none.
+    check_image: str = ""
     # Names no department may have: the platform keeps folders of these names beside the departments' ones.
     reserved_departments: tuple[str, ...] = ()
     # A channel without a posting API (a WhatsApp Channel, YouTube Community posts): publish hands each due post
@@ -123,8 +127,8 @@ class PlatformSpec:
         return _resolve(self.measure)  # type: ignore[no-any-return]
 
     def hook(self, which: str) -> Callable[..., Any] | None:
-        """The function ``publishes_log_head``, ``output_folder`` or ``id_from_url`` names (imported now), or
-        None."""
+        """The function ``publishes_log_head``, ``output_folder``, ``id_from_url`` or ``check_image`` names
+        (imported now), or None."""
         target = str(getattr(self, which))
         return _resolve(target) if target else None
 

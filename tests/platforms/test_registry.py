@@ -21,6 +21,8 @@ def test_the_entry_points_are_the_list_and_a_source_tree_reads_the_same_from_pyp
     assert installed["facebook"] == "pmcpost.platforms.facebook_spec:SPEC"
     assert installed["website"] == "pmcpost.platforms.website_spec:SPEC"
     assert installed["telegram"] == "pmcpost.platforms.telegram_spec:SPEC"
+    assert installed["instagram"] == "pmcpost.platforms.instagram_spec:SPEC"
+    assert installed["threads"] == "pmcpost.platforms.threads_spec:SPEC"
 
 
 def test_descriptions_come_in_posting_order_the_website_last() -> None:
@@ -29,6 +31,7 @@ def test_descriptions_come_in_posting_order_the_website_last() -> None:
     assert names[:2] == [("twitter", "X"), ("facebook", "Facebook")]
     assert names[-1] == ("website", "the website")
     assert ("telegram", "Telegram") in names
+    assert ("instagram", "Instagram") in names and ("threads", "Threads") in names
     assert [s.name for s in specs if s.linked_from_website][:2] == ["twitter", "facebook"]
 
 

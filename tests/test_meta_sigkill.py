@@ -1,0 +1,119 @@
+"""Instagram and Threads in `pmcpost publish` as a real process, SIGKILLed at every request of a run (before
+the emulator handles it, and after but before the answer) and rerun: every post exactly once."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from emulator.meta import InstagramEmulator, ThreadsEmulator
+from PIL import Image
+from test_publish_cli import Tripwire, _tripped, pmcpost_at, process_env, shifted_clock
+from world import (
+    CAMP,
+    SECRETS,
+    WATER,
+    WATER_IMAGE,
+    World,
+    assert_exactly_once,
+    make_content_repo,
+    make_world,
+    quiet_git,
+)
+
+MAP_JPEG = "content/water-supply/images/shutdown-map.jpg"
+# WATER on Instagram (a photo post) and CAMP on Threads (one text post): the requests of a full run.
+FULL_RUN_REQUESTS = 12
+
+
+def _config(text: str) -> str:
+    text = text.replace("default_platforms: [twitter, facebook, website]", "default_platforms: [instagram, threads]")
+    text = text.replace("  twitter:\n    enabled: true", "  twitter:\n    enabled: false")
+    text = text.replace("  facebook:\n    enabled: true", "  facebook:\n    enabled: false")
+    text = text.replace("    enabled: false                        # the professional", "    enabled: true # the")
+    return text.replace("    enabled: false                        # README", "    enabled: true # README")
+
+
+@pytest.fixture
+def tripwire() -> Tripwire:
+    return Tripwire()
+
+
+@pytest.fixture
+def world(tmp_path: Path, tripwire: Tripwire) -> Iterator[World]:
+    clock = shifted_clock()
+    ig = _tripped(InstagramEmulator, tripwire, clock)
+    th = _tripped(ThreadsEmulator, tripwire, clock)
+    assert isinstance(ig, InstagramEmulator) and isinstance(th, ThreadsEmulator)
+    with ig, th:
+        template = ig.image_url_template()
+
+        def edit(text: str) -> str:
+            return _config(text).replace(
+                "image_url: https://raw.githubusercontent.com/pmc-pune/announcements/{commit}/{path}",
+                f"image_url: {template}",
+            )
+
+        root = make_content_repo(tmp_path / "repo", (WATER, CAMP), config_edit=edit)
+        with Image.open(root / WATER_IMAGE) as png:
+            png.convert("RGB").resize((640, 360)).save(root / MAP_JPEG, "JPEG", quality=85)
+        (root / WATER_IMAGE).unlink()
+        for rel, extra in ((WATER, "platforms: [instagram]\n"), (CAMP, "platforms: [threads]\n")):
+            text = (root / rel).read_text(encoding="utf-8").replace(WATER_IMAGE, MAP_JPEG)
+            (root / rel).write_text(text + extra, encoding="utf-8")
+        quiet_git(root, "add", "-A")
+        quiet_git(root, "commit", "-qm", "Instagram and Threads")
+        ig.serve(MAP_JPEG, (root / MAP_JPEG).read_bytes())
+        yield make_world(root, instagram=ig, threads=th)
+
+
+def start(world: World) -> subprocess.Popen[str]:
+    clock = shifted_clock()
+    return subprocess.Popen(
+        [*pmcpost_at(clock()), "publish", "--yes"],
+        cwd=world.root,
+        env=process_env(world),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def publish(world: World) -> subprocess.CompletedProcess[str]:
+    process = start(world)
+    out, err = process.communicate(timeout=60)
+    for text in (out, err):
+        for secret in SECRETS:
+            assert secret not in text
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def test_a_full_run_makes_the_requests_the_kill_points_assume(world: World, tripwire: Tripwire) -> None:
+    done = publish(world)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert tripwire.count == FULL_RUN_REQUESTS
+    assert_exactly_once(world)
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+@pytest.mark.parametrize("at", range(1, FULL_RUN_REQUESTS + 1))
+def test_sigkill_at_every_request_then_a_rerun_posts_everything_exactly_once(
+    world: World, tripwire: Tripwire, at: int, when: str
+) -> None:
+    tripwire.at, tripwire.when = at, when
+    process = start(world)
+    tripwire.pid = process.pid
+    process.communicate(timeout=60)
+    assert tripwire.fired.is_set()
+    assert process.returncode == -signal.SIGKILL
+    tripwire.at = None
+    done = publish(world)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert_exactly_once(world)
+    again = publish(world)
+    assert again.returncode == 0 and "Nothing is due to be posted." in again.stdout
+    assert_exactly_once(world)
