@@ -614,8 +614,10 @@ class _AnnouncementReader:
         items = r.sequence(node, "media")
         if items is None:
             return ()
-        most, largest = media_limits(tuple(c.platforms))
-        refused = refused_formats(tuple(c.platforms))
+        # Only the enabled platforms' rules: one shipped disabled (Bluesky's 1 MB) must not bind the others.
+        enabled = tuple(name for name, settings in c.platforms.items() if settings.enabled)
+        most, largest = media_limits(enabled)
+        refused = refused_formats(enabled)
         if most is not None and len(items) > most[0]:
             r.error(node, f"at most {most[0]} images per announcement ({most[1]}'s limit), found {len(items)}")
         limit = min(c.policy.max_media_bytes, largest[0]) if largest else c.policy.max_media_bytes

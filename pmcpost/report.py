@@ -128,7 +128,8 @@ def build_report(
     scheduled = _scheduled(announcements, min(until, now))
     acts = {slug: Activity(slug) for slug in config.departments}
     total = Activity("total")
-    platforms = list(config.platforms)
+    # Enabled platforms, and any other that posted in the period (one shipped disabled adds no empty column).
+    platforms = [name for name, settings in config.platforms.items() if settings.enabled]
     kinds = list(KINDS)
     failed_seen: set[tuple[str, str]] = set()
     for e in entries:

@@ -104,14 +104,14 @@ def test_unknown_platform(tmp_path: Path) -> None:
     )
     assert config_lines(tmp_path, text) == [
         f"config.yaml:{line_of(text, 'instagram:')}:3: error: unknown platform 'instagram' "
-        "(known: facebook, twitter, website)"
+        "(known: bluesky, facebook, mastodon, twitter, website)"
     ]
 
 
 def test_default_platform_not_configured(tmp_path: Path) -> None:
-    text = C.replace("default_platforms: [twitter, facebook, website]", "default_platforms: [twitter, mastodon]")
+    text = C.replace("default_platforms: [twitter, facebook, website]", "default_platforms: [twitter, myspace]")
     assert config_lines(tmp_path, text) == [
-        f"config.yaml:{line_of(text, 'default_platforms')}:32: error: default platform 'mastodon' is not "
+        f"config.yaml:{line_of(text, 'default_platforms')}:32: error: default platform 'myspace' is not "
         "configured under platforms"
     ]
 

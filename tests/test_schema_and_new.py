@@ -169,6 +169,6 @@ def test_schema_overrides_match_the_checks() -> None:
     from pmcpost.content import OVERRIDE_KEYS
 
     overrides = announcement_schema()["properties"]["overrides"]["properties"]
-    assert set(overrides) == {"twitter", "facebook", "website"}
+    assert set(overrides) == {"twitter", "facebook", "mastodon", "bluesky", "website"}
     for platform in overrides.values():
         assert set(platform["properties"]) == set(OVERRIDE_KEYS)

@@ -22,8 +22,11 @@ from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
 import pytest
+from emulator.bluesky import APP_PASSWORD, BlueskyEmulator
 from emulator.graph import PAGE_TOKEN, GraphEmulator
 from emulator.http import SeenPost
+from emulator.mastodon import TOKEN as MASTODON_TOKEN
+from emulator.mastodon import MastodonEmulator
 from emulator.xapi import ACCESS_TOKEN, ACCESS_TOKEN_SECRET, CONSUMER_KEY, CONSUMER_SECRET, XApiEmulator
 
 from pmcpost import publish_run
@@ -41,7 +44,8 @@ REPO = Path(__file__).resolve().parent.parent
 IST = ZoneInfo("Asia/Kolkata")
 # Every sample below is due and none has expired at this moment.
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=IST)
-SECRETS = (CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN, ACCESS_TOKEN_SECRET, PAGE_TOKEN)
+SECRETS: tuple[str, ...] = (CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN, ACCESS_TOKEN_SECRET, PAGE_TOKEN)
+SECRETS += (MASTODON_TOKEN, APP_PASSWORD, "jwt-SECRET-")  # Bluesky's session tokens all hold the last
 
 ROADS = "content/roads/2026-11-27-road-closure-karve-road.yaml"  # a 2-part thread on X, a feed post on Facebook
 WATER = "content/water-supply/2026-12-01-shutdown-parvati-zone.yaml"  # a 4-part thread with a map; a photo post
@@ -150,6 +154,7 @@ class SiteFolder:
 # Platform name -> how to make its emulator. A new platform adds its own (register_emulator), and the
 # world fixture, emulator_env and assert_exactly_once then cover it.
 EMULATORS: dict[str, Callable[[], PlatformEmulator]] = {"twitter": XApiEmulator, "facebook": GraphEmulator}
+EMULATORS.update(mastodon=MastodonEmulator, bluesky=BlueskyEmulator)
 
 
 @contextlib.contextmanager

@@ -85,6 +85,8 @@ def as_markdown(
         if r["reason"]:
             out.append(f"**{STATUS_WORDS.get(r['status'], r['status'])}**: {md_text(r['reason'])}")
             out.append("")
+        if r.get("limit_source"):
+            out.extend([f"Limit: {md_text(r['limit_source'])}", ""])
         for n, p in enumerate(r["parts"], start=1):
             over = " **over the limit**" if p["length"] > p["limit"] else ""
             out.append(f"Post {n} of {len(r['parts'])} · {p['length']:,}/{p['limit']:,}{over}")
@@ -146,6 +148,8 @@ def print_text(config: Config, items: Iterable[PlanItem], now: datetime | None =
         if r["reason"]:
             body.append(f": {visible(r['reason'])}")
         body.append(f"\ngoes out: {_when(config, r)}\nanswerable: {_who(r)}\n")
+        if r.get("limit_source"):
+            body.append(f"limit: {visible(r['limit_source'])}\n")
         for n, p in enumerate(r["parts"], start=1):
             style = "red bold" if p["length"] > p["limit"] else "green"
             body.append(f"\n── post {n}/{len(r['parts'])} ", style="dim")
@@ -188,6 +192,8 @@ def _plain_lines(config: Config, records: list[dict[str, Any]]) -> list[str]:
         )
         out.append(f"goes out: {_when(config, r)}")
         out.append(f"answerable: {_who(r)}")
+        if r.get("limit_source"):
+            out.append(f"limit: {r['limit_source']}")
         for n, p in enumerate(r["parts"], start=1):
             over = "  OVER THE LIMIT" if p["length"] > p["limit"] else ""
             out.append(f"--- post {n}/{len(r['parts'])}: {p['length']:,}/{p['limit']:,}{over}")

@@ -101,6 +101,10 @@ class PlatformSpec:
     output_folder: str = ""
     # Names no department may have: the platform keeps folders of these names beside the departments' ones.
     reserved_departments: tuple[str, ...] = ()
+    # "module:function(config, settings) -> (text_limit, where it comes from)": a limit each account or
+    # instance sets for itself (Mastodon), read without the network; "" when text_limit is the platform's.
+    limit_from: str = ""
+    limit_source: str = ""  # set by registry.configured: where text_limit comes from, said in preview
 
     @property
     def needs_credentials(self) -> bool:

@@ -22,6 +22,8 @@ def test_the_entry_points_are_the_list_and_a_source_tree_reads_the_same_from_pyp
             "twitter": "pmcpost.platforms.twitter_spec:SPEC",
             "facebook": "pmcpost.platforms.facebook_spec:SPEC",
             "website": "pmcpost.platforms.website_spec:SPEC",
+            "mastodon": "pmcpost.platforms.mastodon_spec:SPEC",
+            "bluesky": "pmcpost.platforms.bluesky_spec:SPEC",
         }
     )
 
@@ -31,9 +33,11 @@ def test_descriptions_come_in_posting_order_the_website_last() -> None:
     assert [(s.name, s.display_name) for s in specs] == [
         ("twitter", "X"),
         ("facebook", "Facebook"),
+        ("mastodon", "Mastodon"),
+        ("bluesky", "Bluesky"),
         ("website", "the website"),
     ]
-    assert [s.name for s in specs if s.linked_from_website] == ["twitter", "facebook"]
+    assert [s.name for s in specs if s.linked_from_website] == ["twitter", "facebook", "mastodon", "bluesky"]
 
 
 def test_reading_every_description_imports_no_adapter_or_network_client() -> None:
@@ -42,17 +46,20 @@ def test_reading_every_description_imports_no_adapter_or_network_client() -> Non
         "from pmcpost.platforms.registry import descriptions\n"
         "specs = descriptions()\n"
         "heavy = ('tweepy', 'facebook', 'requests', 'pmcpost.platforms.twitter', 'pmcpost.platforms.facebook', "
-        "'pmcpost.platforms.website', 'pmcpost.site')\n"
+        "'pmcpost.platforms.website', 'pmcpost.site', 'pmcpost.platforms.mastodon', 'pmcpost.platforms.bluesky', "
+        "'regex')\n"
         "print(len(specs), sorted(m for m in heavy if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out == "3 []\n"
+    assert out == "5 []\n"
 
 
 def test_an_unknown_name_and_a_wrong_entry_point_are_usage_errors() -> None:
     with pytest.raises(UsageError) as unknown:
         registry.description("myspace")
-    assert str(unknown.value) == "no platform named 'myspace' is installed (known: facebook, twitter, website)"
+    assert str(unknown.value) == (
+        "no platform named 'myspace' is installed (known: bluesky, facebook, mastodon, twitter, website)"
+    )
     with pytest.raises(UsageError) as wrong:
         registry._load("telegram", "pmcpost.platforms.twitter_spec:SPEC")
     assert str(wrong.value) == (
@@ -73,7 +80,8 @@ def test_without_installed_entry_points_the_source_trees_pyproject_is_read(monke
     monkeypatch.setattr(registry, "entry_points", lambda group: [])  # as when run from a checkout, uninstalled
     registry._entry_points.cache_clear()
     try:
-        assert [s.name for s in registry.descriptions()] == ["twitter", "facebook", "website"]
+        names = [s.name for s in registry.descriptions()]
+        assert names == ["twitter", "facebook", "mastodon", "bluesky", "website"]
     finally:
         monkeypatch.undo()
         registry._entry_points.cache_clear()
