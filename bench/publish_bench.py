@@ -160,7 +160,7 @@ def fediverse(root: Path, count: int) -> None:
     from emulator.bluesky import BlueskyEmulator
     from emulator.mastodon import MastodonEmulator
 
-    from pmcpost.platforms.bluesky import tid
+    from pmcpost.platforms.bluesky_spec import tid
     from pmcpost.platforms.restapi import JsonApi
 
     config = (root / "config.yaml").read_text(encoding="utf-8")

@@ -87,6 +87,10 @@ def test_a_lost_answer_is_settled_by_get_record_on_the_key_chosen_before(bworld:
     [lookup] = p.requests_to("/xrpc/com.atproto.repo.getRecord")
     first_create = p.requests_to("/xrpc/com.atproto.repo.createRecord")[0]
     assert lookup.param("rkey") == first_create.json()["rkey"]
+    # The key was written into the intent before the create, for the cell to settle a lost answer by hand.
+    intents = [e for e in events if e["event"] == "intent"]
+    assert first_create.json()["rkey"] in [e["post_key"] for e in intents]
+    assert all(isinstance(e["post_key"], str) and len(e["post_key"]) == 13 for e in intents)
 
 
 def test_the_session_is_kept_between_runs_and_refreshed_not_recreated(bworld: World) -> None:

@@ -54,6 +54,9 @@ def test_a_lost_answer_is_found_among_the_accounts_statuses_not_posted_again(mwo
     events = [e for e in audit_events(mworld.config()) if e["platform"] == "mastodon"]
     assert [e["event"] for e in events].count("reconciled") == 1
     assert len(m.requests_to("/api/v1/accounts/*/statuses", "GET")) == 1
+    # Each intent names the Idempotency-Key its create carries.
+    keys = {r.headers["idempotency-key"] for r in m.requests_to("/api/v1/statuses", "POST")}
+    assert keys == {e["post_key"] for e in events if e["event"] == "intent"}
 
 
 def test_a_retry_within_the_hour_reuses_the_idempotency_key_and_gets_the_same_status(mworld: World) -> None:

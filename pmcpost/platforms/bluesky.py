@@ -10,7 +10,6 @@ refused rather than doubled. Links, mentions and hashtags become facets with UTF
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pmcpost.credentials import read_credential, remember
 from pmcpost.errors import CredentialsError, DuplicateContent, OutcomeUnknown, PlatformError, RateLimited
 from pmcpost.platforms import AccountInfo, Media, Message, RemotePost
+from pmcpost.platforms.bluesky_spec import record_key
 from pmcpost.platforms.fedtext import BLUESKY_BYTES, facets, utf8_bytes
 from pmcpost.platforms.restapi import Answer, JsonApi, first_text, read_json, server_trouble, state_dir, write_private
 
@@ -28,29 +28,7 @@ if TYPE_CHECKING:
 POST = "app.bsky.feed.post"
 SESSION_FILE = "bluesky-session.json"
 MAX_BLOB = 1_000_000
-TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 EXPIRED = ("ExpiredToken", "InvalidToken")
-
-
-def tid(micros: int, clock_id: int) -> str:
-    """A record key in the TID format: 64 bits (top bit 0, 53 bits of microseconds, 10 of clock id) as 13
-    characters of base32-sortable."""
-    value = ((micros & ((1 << 53) - 1)) << 10) | (clock_id & 0x3FF)
-    out = []
-    for _ in range(13):
-        out.append(TID_ALPHABET[value & 31])
-        value >>= 5
-    return "".join(reversed(out))
-
-
-def record_key(message: Message, index: int) -> str:
-    """The record key of part ``index``, chosen before its create and the same in every run: the announcement's
-    publication time (plus a hash of its id, so two announcements of one minute differ) and the part's index."""
-    a = message.announcement
-    digest = int.from_bytes(hashlib.sha256(f"{a.id}\n{message.platform}".encode()).digest()[:8], "big")
-    seconds = int(a.publish_at.timestamp())
-    micros = seconds * 1_000_000 + (digest % 10_000) * 100 + min(index, 99)
-    return tid(micros, digest >> 54)
 
 
 def _rkey_of(uri: str) -> str:

@@ -9,7 +9,6 @@ in ``.git/pmcpost/`` for a day, where validate and preview read them without the
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 import time
@@ -24,7 +23,7 @@ from pmcpost.credentials import read_credential
 from pmcpost.errors import CredentialsError, OutcomeUnknown, PlatformError, RateLimited
 from pmcpost.platforms import AccountInfo, Media, Message, RemotePost
 from pmcpost.platforms.fedtext import URL_RE, URL_WEIGHT, mastodon_length
-from pmcpost.platforms.mastodon_spec import LIMITS_FILE, cached_instance, instance_limit_at
+from pmcpost.platforms.mastodon_spec import LIMITS_FILE, cached_instance, idempotency_key, instance_limit_at
 from pmcpost.platforms.restapi import Answer, JsonApi, first_text, read_json, server_trouble, state_dir, write_private
 
 if TYPE_CHECKING:
@@ -57,13 +56,6 @@ def cached_limits(root: Path, api_url: str) -> InstanceLimits:
         int(data.get("max_media_attachments", 4)),
         source,
     )
-
-
-def idempotency_key(message: Message, index: int) -> str:
-    """The same for every attempt at the same post, different for every other post."""
-    a = message.announcement
-    text = hashlib.sha256(message.parts[index].text.encode("utf-8")).hexdigest()
-    return hashlib.sha256(f"pmcpost\n{a.id}\n{message.platform}\n{index}\n{text}".encode()).hexdigest()[:40]
 
 
 def plain_text(content: str) -> str:

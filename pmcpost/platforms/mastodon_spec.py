@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,6 +13,7 @@ from pmcpost.platforms.state import state_folder
 
 if TYPE_CHECKING:
     from pmcpost.config import Config, PlatformConfig
+    from pmcpost.platforms import Message
 
 LIMITS_FILE = "mastodon-instance.json"  # in .git/pmcpost/ (pmcpost.platforms.restapi.state_dir)
 
@@ -38,6 +40,7 @@ SPEC = PlatformSpec(
     # Four attachments by default; an image up to 16 MB; description = alt text (1,500 characters).
     media=MediaRules(max_items=4, max_bytes=16 * 1024 * 1024, alt_text=True),
     limit_from="pmcpost.platforms.mastodon_spec:instance_limit",
+    post_key="pmcpost.platforms.mastodon_spec:idempotency_key",
     can_look_up=True,  # the account's statuses (GET /api/v1/accounts/:id/statuses), and Idempotency-Key
     rejects_duplicates=False,
     linked_from_website=True,
@@ -66,3 +69,10 @@ def instance_limit_at(root: Path, api_url: str) -> tuple[int, str]:
         return SPEC.text_limit, "Mastodon's default; the instance's own is read at the first post"
     when = datetime.fromtimestamp(float(data.get("fetched_at", 0)), timezone.utc)
     return int(data["max_characters"]), f"read from the instance on {when:%Y-%m-%d %H:%M} UTC"
+
+
+def idempotency_key(message: Message, index: int) -> str:
+    """The same for every attempt at the same post, different for every other post."""
+    a = message.announcement
+    text = hashlib.sha256(message.parts[index].text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"pmcpost\n{a.id}\n{message.platform}\n{index}\n{text}".encode()).hexdigest()[:40]
