@@ -275,9 +275,9 @@ def generate(root: Path, files: int = 50_000, departments: int = 40, seed: int =
     return root
 
 
-def add_repository_options(parser: argparse.ArgumentParser) -> None:
+def add_repository_options(parser: argparse.ArgumentParser, *, files: int = 50_000) -> None:
     """The options every benchmark over generated announcements shares."""
-    parser.add_argument("--files", type=int, default=50_000)
+    parser.add_argument("--files", type=int, default=files)
     parser.add_argument("--departments", type=int, default=40)
     parser.add_argument("--repo", type=Path, help="an existing repository (default: generate one)")
 

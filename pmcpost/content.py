@@ -147,6 +147,12 @@ class LoadResult:
 
 def discover(config: Config, paths: Sequence[Path] = ()) -> list[Path]:
     """Announcement files under content/ (or under the given files and folders), sorted."""
+    return [Path(f) for f in discover_names(config, paths)]
+
+
+def discover_names(config: Config, paths: Sequence[Path] = ()) -> list[str]:
+    """``discover`` as strings: tens of thousands of Paths take a while to make, and worker processes can
+    each make their own share."""
     roots = list(paths) or [config.content_dir]
     found: set[str] = set()  # strings: hashing and sorting tens of thousands of Paths is slow
     for p in roots:
@@ -155,7 +161,7 @@ def discover(config: Config, paths: Sequence[Path] = ()) -> list[Path]:
             found.update(_yaml_files(p))
         else:
             found.add(os.fspath(p))
-    return [Path(f) for f in sorted(found)]
+    return sorted(found)
 
 
 def _yaml_files(folder: Path) -> Iterator[str]:

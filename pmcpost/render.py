@@ -222,6 +222,10 @@ class Renderer:
             slug: {"slug": d.slug, "name": dict(d.name), "hashtags": list(d.hashtags)}
             for slug, d in config.departments.items()
         }
+        # The last announcement's context (the same object is rendered for each of its platforms in turn).
+        self._context_of: Announcement | None = None
+        self._base_context: dict[str, Any] = {}
+        self._media_paths: dict[str, Path] = {}
 
     # -- templates -------------------------------------------------------------------------------
     def template_label(self, filename: str, *, resolve: bool = True) -> str:
@@ -265,22 +269,30 @@ class Renderer:
     # -- rendering -------------------------------------------------------------------------------
     def _context(self, a: Announcement, platform: str) -> dict[str, Any]:
         """What a template sees, but the languages: built once per message, not once per language."""
-        link = xtext.encode_url(a.link) if a.link else None
-        return {
-            "announcement": a,
-            "id": a.id,
-            "kind": a.kind,
-            "text": dict(a.text),
-            "title": dict(a.title),
-            "link": link,
-            "hashtags": list(a.hashtags),
-            "publish_at": a.publish_at,
-            "expires_at": a.expires_at,
-            "platform": platform,
-            "department": self._departments[a.department],
-            "coordinator": self._people.get(a.coordinator),
-            "approver": self._people.get(a.approved_by) if a.approved_by else None,
-        }
+        if a is not self._context_of:  # the platforms of one announcement share all but "platform"
+            self._context_of = a
+            self._base_context = {
+                "announcement": a,
+                "id": a.id,
+                "kind": a.kind,
+                "text": dict(a.text),
+                "title": dict(a.title),
+                "link": xtext.encode_url(a.link) if a.link else None,
+                "hashtags": list(a.hashtags),
+                "publish_at": a.publish_at,
+                "expires_at": a.expires_at,
+                "platform": platform,
+                "department": self._departments[a.department],
+                "coordinator": self._people.get(a.coordinator),
+                "approver": self._people.get(a.approved_by) if a.approved_by else None,
+            }
+        return {**self._base_context, "platform": platform}
+
+    def _media_path(self, path: str) -> Path:
+        absolute = self._media_paths.get(path)
+        if absolute is None:
+            absolute = self._media_paths[path] = self.config.root / path
+        return absolute
 
     def render_text(
         self, a: Announcement, platform: str, languages: list[str], context: dict[str, Any] | None = None
@@ -302,10 +314,19 @@ class Renderer:
                 self._broken[(a.department, platform)] = TemplateError(label, line, message)
                 self._templates.pop((a.department, platform), None)
             raise TemplateError(label, line, message, a.id, platform) from None
-        return _tidy(raw)
+        text = _tidy(raw)
+        if not text.strip():  # an empty post is never what a template meant (and a thread needs a first post)
+            label = self.template_label(tmpl.filename or platform)
+            raise TemplateError(label, 0, "renders no text for this announcement", a.id, platform)
+        return text
 
     def render(self, announcement: Announcement, platform: str) -> Message:
         """The posts ``announcement`` becomes on ``platform``."""
+        return self.render_measured(announcement, platform)[0]
+
+    def render_measured(self, announcement: Announcement, platform: str) -> tuple[Message, list[int | None]]:
+        """``render``, with the length of each part as the platform measures it where rendering measured it
+        already (None where it did not)."""
         a = announcement.for_platform(platform)
         languages = [lang for lang in self.config.organisation.languages if lang in a.text]
         primary = languages[0]
@@ -313,18 +334,24 @@ class Renderer:
         spec = configured(self.config, platform)
         limit, measure = spec.text_limit, spec.measure_text
         parts: list[Part] = []
+        lengths: list[int | None] = []
         context = self._context(a, platform)
         if spec.threads is not None:
             threads = spec.threads
             layout = self.config.platforms[platform].options.get(threads.layout_option, threads.default_layout)
             combined = self.render_text(a, platform, languages, context) if layout == "combined" else None
-            if combined is not None and measure(combined) <= limit:
+            length = measure(combined) if combined is not None else limit + 1
+            if length <= limit:
+                assert combined is not None
                 parts.append(Part(combined, "+".join(languages)))
+                lengths.append(length)
             else:
                 for lang in languages:
                     text = self.render_text(a, platform, [lang], context)
-                    parts.extend(Part(t, lang) for t in _thread(text, limit, threads.split_text, measure))
-            media = tuple(Media(self.config.root / m.path, m.alt.get(primary, ""), m.mime) for m in a.media)
+                    thread = _thread(text, limit, threads.split_text, measure)
+                    parts.extend(Part(t, lang) for t in thread)
+                    lengths.extend([None] * len(thread))
+            media = tuple(Media(self._media_path(m.path), m.alt.get(primary, ""), m.mime) for m in a.media)
             if media:
                 parts[0] = Part(parts[0].text, parts[0].language, media, parts[0].link)
             if len(parts) > threads.warn_above_parts:
@@ -333,17 +360,18 @@ class Renderer:
         else:
             text = self.render_text(a, platform, languages, context)
             alt_joined = tuple(
-                Media(self.config.root / m.path, " / ".join(m.alt[lang] for lang in languages if lang in m.alt), m.mime)
+                Media(self._media_path(m.path), " / ".join(m.alt[lang] for lang in languages if lang in m.alt), m.mime)
                 for m in a.media
             )
-            link = xtext.encode_url(a.link) if a.link and spec.attaches_link else None
-            parts.append(Part(text, "+".join(languages), alt_joined, link))
-            if measure(text) > limit:
-                warnings.append(f"{measure(text):,} {spec.length_unit}; {platform} allows {limit:,}")
+            parts.append(Part(text, "+".join(languages), alt_joined, context["link"] if spec.attaches_link else None))
+            length = measure(text)
+            lengths.append(length)
+            if length > limit:
+                warnings.append(f"{length:,} {spec.length_unit}; {platform} allows {limit:,}")
         missing = [lang for lang in self.config.organisation.languages if lang not in a.text]
         if missing:
             warnings.append(f"no text in {', '.join(missing)}")
-        return Message(platform, announcement, tuple(parts), tuple(warnings))
+        return Message(platform, announcement, tuple(parts), tuple(warnings)), lengths
 
 
 _NUMBERING = re.compile(r" \(\d+/\d+\)$")
@@ -380,16 +408,14 @@ def _thread(text: str, limit: int, split: Callable[[str, int], list[str]], measu
     return pieces if all(measure(p) <= limit for p in pieces) else parts
 
 
+_BLANK_LINES = re.compile("\n\n\n+")
+
+
 def _tidy(text: str) -> str:
     """NFC (keeping ZWJ/ZWNJ, which NFC never removes), no trailing spaces, at most one blank line."""
-    text = unicodedata.normalize("NFC", text)
-    lines = [line.rstrip() for line in text.strip().splitlines()]
-    out: list[str] = []
-    for line in lines:
-        if not line and out and not out[-1]:
-            continue
-        out.append(line)
-    return "\n".join(out)
+    text = "\n".join(map(str.rstrip, unicodedata.normalize("NFC", text).strip().splitlines()))
+    # The first and the last line are not blank: a run of three or more newlines is a run of blank lines.
+    return _BLANK_LINES.sub("\n\n", text) if "\n\n\n" in text else text
 
 
 TemplateErrors = dict[tuple[str, int, str], list[Any]]  # (template, line, problem) -> [first seen, count]
@@ -406,7 +432,7 @@ def check_rendering(
     for a in announcements:
         for platform in a.platforms:
             try:
-                message = renderer.render(a, platform)
+                message, lengths = renderer.render_measured(a, platform)
             except TemplateError as exc:
                 key = (exc.template, exc.line, exc.problem)
                 if key in template_errors:
@@ -416,8 +442,8 @@ def check_rendering(
                 continue
             spec = configured(config, platform)
             measure = spec.measure_text
-            for i, part in enumerate(message.parts):
-                length = measure(part.text)
+            for i, (part, known) in enumerate(zip(message.parts, lengths, strict=True)):
+                length = known if known is not None else measure(part.text)
                 limit = spec.limit_for(bool(part.media))
                 if length > limit:
                     problems.append(

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import wraps
+from types import GeneratorType
 from typing import Any
 
 import jinja2
 from jinja2 import nodes
-from jinja2.runtime import markup_join, str_join
+from jinja2.runtime import LoopContext, markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
@@ -63,6 +64,7 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.budget: _Budget | None = None
+        self._globals: dict[jinja2.Template, dict[str, Any]] = {}
         self.filters = {name: self._checked_filter(name, f) for name, f in self.filters.items()}
         # Filters, not calls: Jinja binds a filter once per template, where a call goes through the sandbox's
         # checks every time.
@@ -106,7 +108,8 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
                 budget.iterations += 1
                 if budget.iterations > budget.limits.iterations:
                     self._fail(f"the template's loops ran more than {budget.limits.iterations:,} times")
-                self._tick(budget)
+                if time.monotonic() > budget.deadline:
+                    self._tick(budget)
             yield item
 
     @jinja2.pass_context
@@ -114,6 +117,28 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         """The ``~`` operator, as a filter on its first operand."""
         joined = (markup_join if context.eval_ctx.autoescape else str_join)(parts)
         return self._size(joined, "'~'")  # type: ignore[no-any-return]
+
+    def context_for(self, template: jinja2.Template, variables: Mapping[str, Any]) -> jinja2.runtime.Context:
+        """``template.new_context(dict(variables))``, without merging the template's layered globals again for
+        every rendering: Jinja allows changing globals only before templates are loaded, so the merge is kept."""
+        merged = self._globals.get(template)
+        if merged is None:
+            merged = self._globals[template] = dict(template.globals)
+        return self.context_class(self, {**merged, **variables}, template.name, template.blocks, globals=merged)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # Two look-ups every post template makes, answered as the sandbox answers them, without its checks:
+        # a key of a plain dict that is no dict attribute (``department.name``), and the loop's public
+        # properties (``loop.first``), which the sandbox always allows.
+        kind = type(obj)
+        if kind is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        if kind is LoopContext and attribute in _LOOP_ATTRIBUTES:
+            return getattr(obj, attribute)
+        return super().getattr(obj, attribute)
 
     # -- where templates compute -----------------------------------------------------------------------------
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
@@ -178,12 +203,14 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         """``function`` refusing to make more than the limit (checked first where it multiplies)."""
         passes = getattr(function, "jinja_pass_arg", None)
         skip = 0 if passes is None else 1  # the context, eval context or environment comes first
+        what = f"the {name} filter"
+        widens = name in _WIDENING_FILTERS
 
         @wraps(function)
         def checked(*args: Any, **kwargs: Any) -> Any:
-            if self.budget is not None:
+            if widens and self.budget is not None:
                 self._check_filter(name, args[skip:], kwargs)
-            return self._size(function(*args, **kwargs), f"the {name} filter")
+            return self._size(function(*args, **kwargs), what)
 
         return checked
 
@@ -215,18 +242,19 @@ def render_limited(template: jinja2.Template, context: Mapping[str, Any], limits
     outer = env.budget
     env.budget = _Budget(limits)
     try:
-        context_ = template.new_context(dict(context))
+        context_ = env.context_for(template, context)
         chunks = template.root_render_func(context_)
-        assert isinstance(chunks, Generator)
-        too_long = f"the template's output is longer than {limits.chars:,} characters"
+        assert isinstance(chunks, GeneratorType)  # the concrete type: the ABC check is slower, and this runs per post
         pieces: list[str] = []
-        size = 0
+        append = pieces.append
+        size, most = 0, limits.chars
         try:
             for chunk in chunks:
-                pieces.append(chunk)
+                append(chunk)
                 size += len(chunk)
-                if size > limits.chars:
+                if size > most:
                     # Thrown into the template where it stands, so the error names its line.
+                    too_long = f"the template's output is longer than {limits.chars:,} characters"
                     chunks.throw(TemplateLimitError(too_long))
         except Exception:
             env.handle_exception()  # raises, with the traceback pointing at template lines as Template.render does
@@ -248,6 +276,9 @@ class _Counting(NodeTransformer):
         return _filter(_JOINED, node.nodes, node.lineno)
 
 
+_WIDENING_FILTERS = frozenset({"replace", "center", "indent", "join", "format"})  # checked before they run
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+_LOOP_ATTRIBUTES = frozenset(name for name in dir(LoopContext) if not name.startswith("_"))
 _COUNTED = "_pmcpost_counted"
 _JOINED = "_pmcpost_joined"
 

@@ -13,15 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pmcpost.config import Config
-from pmcpost.content import Announcement, LoadResult, discover, load_announcements
+from pmcpost.content import Announcement, LoadResult, discover, discover_names, load_announcements
 from pmcpost.diagnostics import Diagnostic
 from pmcpost.timeliness import Timing, past_due
 
 if TYPE_CHECKING:
-    from pmcpost.render import TemplateErrors
+    from pmcpost.render import Renderer, TemplateErrors
 
 # Below this many files a worker pool costs more to start than it saves.
 PARALLEL_THRESHOLD = 2000
+_SMALLEST_SPAN = 100
 
 
 @dataclass
@@ -65,7 +66,7 @@ def _check_batch(args: tuple[Config, list[Path], bool, bool, datetime | None]) -
         if render and loaded.announcements:
             from pmcpost.render import check_rendering
 
-            problems, template_errors = check_rendering(config, loaded.announcements)
+            problems, template_errors = check_rendering(config, loaded.announcements, _process_renderer(config))
             diagnostics.extend(problems)
     return _BatchResult(
         loaded.files,
@@ -77,16 +78,57 @@ def _check_batch(args: tuple[Config, list[Path], bool, bool, datetime | None]) -
     )
 
 
+# A worker process checks slices of one list of files with one configuration: both are handed over once, when
+# the pool starts (where processes fork they are inherited, not copied), and each task names only a slice.
+_worker_job: tuple[Config, list[str], bool, datetime | None] | None = None
+_worker_renderer: Renderer | None = None
+
+
+def _start_worker(config: Config, files: list[str], render: bool, now: datetime | None) -> None:
+    global _worker_job, _worker_renderer
+    _worker_job = (config, files, render, now)
+    _worker_renderer = None
+
+
+def _process_renderer(config: Config) -> Renderer | None:
+    """The worker's one Renderer (templates compiled once per process, not once per slice); None outside a
+    worker, where check_rendering makes its own."""
+    global _worker_renderer
+    if _worker_job is None or _worker_job[0] is not config:
+        return None
+    if _worker_renderer is None:
+        from pmcpost.render import Renderer
+
+        _worker_renderer = Renderer(config)
+    return _worker_renderer
+
+
+def _check_slice(span: tuple[int, int]) -> _BatchResult:
+    assert _worker_job is not None, "a worker checks files only after _start_worker"
+    config, files, render, now = _worker_job
+    return _check_batch((config, [Path(f) for f in files[span[0] : span[1]]], render, False, now))
+
+
 def _load_batch(args: tuple[Config, list[Path]]) -> LoadResult:
     config, paths = args
     with _quiet_gc():
         return load_announcements(config, paths)
 
 
+def _spans(count: int, jobs: int) -> list[tuple[int, int]]:
+    """Slices of shrinking size (each a share of what is left): large ones while every worker is busy, small
+    ones at the end, so no worker sits idle for long while another finishes a big last slice."""
+    spans = []
+    start = 0
+    while start < count:
+        size = max(_SMALLEST_SPAN, (count - start) // (2 * jobs))
+        spans.append((start, min(start + size, count)))
+        start += size
+    return spans
+
+
 def _batches(files: list[Path], jobs: int) -> list[list[Path]]:
-    # A few batches per worker keeps both cores busy to the end without much pickling overhead.
-    chunk = max(200, -(-len(files) // (jobs * 4)))
-    return [files[i : i + chunk] for i in range(0, len(files), chunk)]
+    return [files[start:stop] for start, stop in _spans(len(files), jobs)]
 
 
 def _jobs(jobs: int | None, files: int) -> int:
@@ -135,14 +177,15 @@ def validate(
     still on time (pmcpost.timeliness): for the files someone names or changed, not for the whole archive."""
     from pmcpost.render import template_error_diagnostics
 
-    files = discover(config, paths)
+    files = discover_names(config, paths)
     jobs = _jobs(jobs, len(files))
     if jobs <= 1:
-        results = [_check_batch((config, files, render, True, now))]
+        results = [_check_batch((config, [Path(f) for f in files], render, True, now))]
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            batches = [(config, b, render, False, now) for b in _batches(files, jobs)]
-            results = list(pool.map(_check_batch, batches))
+        with ProcessPoolExecutor(
+            max_workers=jobs, initializer=_start_worker, initargs=(config, files, render, now)
+        ) as pool:
+            results = list(pool.map(_check_slice, _spans(len(files), jobs)))
     report = ValidationReport()
     seen: dict[str, str] = {}
     template_errors: TemplateErrors = {}

@@ -24,6 +24,9 @@ URL_WEIGHT = 23  # config v3 transformedURLLength: every URL becomes a t.co link
 _JAVA_TRIM = "".join(chr(c) for c in range(0x21))
 # config v3: these ranges weigh 1, everything else 2 (scale 100, weights 100 and 200).
 _LIGHT_RANGES = "\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037"
+# The first range above weighs 1 throughout; beyond it lies every code point that weighs 2 or is part of an
+# emoji sequence.
+_ABOVE_LIGHT = re.compile("[^\u0000-\u10ff]")
 # A single pictograph weighs 2 whether or not it counts as an emoji; only sequences weigh less than their
 # code points, and every sequence holds one of these (ZWJ, keycap, VS16, flag letter, skin tone, tag).
 _SEQUENCE_PART = re.compile("[\u200d\u20e3\ufe0f\U0001f1e6-\U0001f1ff\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
@@ -185,8 +188,7 @@ def _emoji_regex() -> Any:
 
 def normalise(text: str) -> str:
     """NFC, as X applies before counting; ZWJ (U+200D) and ZWNJ (U+200C) are kept (NFC never drops them)."""
-    if unicodedata.is_normalized("NFC", text):
-        return text
+    # The text itself when it is NFC already: normalize checks that faster than is_normalized does.
     return unicodedata.normalize("NFC", text)
 
 
@@ -538,6 +540,15 @@ def weighted_length(text: str) -> int:
         return 0
     n = len(text)
     urls = dict(find_urls(text))
+    if text.isascii() or _ABOVE_LIGHT.search(text) is None:
+        # Nothing above U+10FF (Marathi and English prose): every code point weighs 1 and no emoji sequence
+        # can start (all their parts lie above), so only URLs change the count.
+        total = pos = 0
+        for start in sorted(urls):
+            if start >= pos:
+                total += (start - pos) + URL_WEIGHT
+                pos = urls[start]
+        return total + (n - pos)
     emoji = _emoji_sequences(text)
     if not urls and not emoji:
         return n + _heavy(text, 0, n)
@@ -591,10 +602,14 @@ def encode_url(url: str) -> str:
 
 
 # --- Thread splitting --------------------------------------------------------------------------------------
-_SENTENCE_ENDS = frozenset(".?!\u0964\u0965")  # full stop, ?, !, danda, double danda
-_CLOSERS = frozenset("\"')]}\u2019\u201d\u00bb")  # may stand between a sentence end and the space after it
-_LINE_BREAKS = frozenset("\n\r\u2028\u2029\x0b\x0c\x85")
+# Every cut comes after a run of whitespace (Python's \s). A run ends a sentence after a full stop, ?, !, danda or
+# double danda (closing quotes or brackets may stand between), or when it holds a line break.
 _SPACE_RUN = re.compile(r"\s+")
+_SENTENCE_END_RUN = re.compile("[.?!\u0964\u0965][\"')\\]}\u2019\u201d\u00bb]*\\s+")
+_LINE_BREAK_RUN = re.compile("[\n\r\u2028\u2029\x0b\x0c\x85]\\s*")
+# The characters Python's \s matches (str.isspace), spelled out for the regex package.
+_WHITESPACE = "\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_end = re.Match.end
 
 
 @lru_cache(maxsize=1)
@@ -605,33 +620,30 @@ def _grapheme_regex() -> Any:
 
 
 @lru_cache(maxsize=1)
-def _joins_previous() -> Any:
+def _joined_after_space() -> Any:
     import regex
 
     # What may not be cut off from the character before it (UAX #29 rules GB9, GB9a): after a space, a
     # cut is a grapheme boundary unless one of these follows.
     return regex.compile(
-        r"[\p{Grapheme_Cluster_Break=Extend}\p{Grapheme_Cluster_Break=SpacingMark}"
-        r"\p{Grapheme_Cluster_Break=ZWJ}]"
+        f"[{_WHITESPACE}]"
+        r"[\p{Grapheme_Cluster_Break=Extend}\p{Grapheme_Cluster_Break=SpacingMark}\p{Grapheme_Cluster_Break=ZWJ}]"
     )
 
 
 def _cut_points(text: str) -> tuple[list[int], list[int]]:
     """Allowed cut positions (after the cut's whitespace): sentence ends and word ends. Whitespace never
-    stands inside a URL, so none of these falls inside one."""
-    joins = _joins_previous().match
-    sentences: list[int] = []
-    words: list[int] = []
-    for m in _SPACE_RUN.finditer(text):
-        position = m.end()
-        if position < len(text) and joins(text, position):
-            continue  # a combining mark after the space belongs to it (" ा")
-        words.append(position)
-        before = m.start()
-        while before > 0 and text[before - 1] in _CLOSERS:
-            before -= 1
-        if (before > 0 and text[before - 1] in _SENTENCE_ENDS) or not _LINE_BREAKS.isdisjoint(m.group()):
-            sentences.append(position)
+    stands inside a URL, so none of these falls inside one. Found by whole-text searches: this runs for every
+    text that needs a thread."""
+    words = list(map(_end, _SPACE_RUN.finditer(text)))
+    sentences = list(map(_end, _SENTENCE_END_RUN.finditer(text)))
+    if _LINE_BREAK_RUN.search(text) is not None:
+        sentences = sorted(set(sentences).union(map(_end, _LINE_BREAK_RUN.finditer(text))))
+    # Not after a space followed by a combining mark, which belongs to the space (" ा").
+    joined = {m.end() - 1 for m in _joined_after_space().finditer(text)}
+    if joined:
+        words = [p for p in words if p not in joined]
+        sentences = [p for p in sentences if p not in joined]
     return sentences, words
 
 
@@ -690,19 +702,24 @@ def split_text(text: str, limit: int = X_LIMIT, *, reserve: int = 0) -> list[str
 
     Raises ValueError when a single unbreakable piece (a URL, a grapheme cluster) does not fit.
     """
+    return _split(text, limit, reserve, None)
+
+
+def _split(text: str, limit: int, reserve: int, length: int | None) -> list[str]:
+    """``split_text``; ``length`` is the weighted length of ``text.strip()`` when the caller knows it."""
     budget = limit - reserve
     if budget <= 0:
         raise ValueError(f"nothing fits: limit {limit} with {reserve} reserved")
     if not text:
         return []
-    if weighted_length(text.strip()) <= budget:
+    if (length if length is not None else weighted_length(text.strip())) <= budget:
         return [text]
     sentences, words = _cut_points(text)
     graphemes: list[int] | None = None
     chunks: list[str] = []
     start = 0
     while start < len(text):
-        if _fits(text, start, len(text), budget):
+        if start and _fits(text, start, len(text), budget):  # the whole text (start 0) does not fit
             chunks.append(text[start:])
             break
         end = _furthest_fit(text, start, sentences, budget)
@@ -729,15 +746,16 @@ def thread_parts(text: str, limit: int = X_LIMIT, *, numbered: bool = True) -> l
     body = normalise(text).strip()
     if not body:
         return []
-    if weighted_length(body) <= limit:
+    length = weighted_length(body)  # measured once: the splitting below knows it does not fit
+    if length <= limit:
         return [body]
     if not numbered:
-        return [chunk.strip() for chunk in split_text(body, limit)]
+        return [chunk.strip() for chunk in _split(body, limit, 0, length)]
     digits = 1
     while True:
         # The suffix is ASCII (weight 1 each); reserve room for the widest index with this many digits.
         reserve = len(_suffix(0, 0)) - 2 + 2 * digits
-        chunks = split_text(body, limit, reserve=reserve)
+        chunks = _split(body, limit, reserve, length)
         if len(chunks) < 10**digits:
             total = len(chunks)
             return [chunk.strip() + _suffix(i, total) for i, chunk in enumerate(chunks, 1)]

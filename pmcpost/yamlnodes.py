@@ -11,6 +11,7 @@ import difflib
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 
@@ -25,6 +26,34 @@ Node = yaml.Node
 ScalarNode = yaml.ScalarNode
 MappingNode = yaml.MappingNode
 SequenceNode = yaml.SequenceNode
+
+
+# PyYAML's implicit resolvers (tag, expression) to try on a plain scalar, by its first character.
+_WILDCARD: tuple[Any, ...] = tuple(_Loader.yaml_implicit_resolvers.get(None, ()))
+_IMPLICIT: dict[str, tuple[Any, ...]] = {
+    first: (*resolvers, *_WILDCARD) for first, resolvers in _Loader.yaml_implicit_resolvers.items() if first is not None
+}
+_COLLECTION_TAGS: dict[type[Node], str] = {
+    SequenceNode: _Loader.DEFAULT_SEQUENCE_TAG,
+    MappingNode: _Loader.DEFAULT_MAPPING_TAG,
+}
+
+
+class _NodeLoader(_Loader):
+    """The safe loader, resolving tags as PyYAML does with less work: composing calls ``resolve`` for every
+    node, and PyYAML's general version also serves path resolvers, which the safe loader has none of."""
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call,no-any-return]
+        if kind is not ScalarNode:
+            return _COLLECTION_TAGS[kind]
+        if implicit[0]:
+            for tag, expression in _IMPLICIT.get(value[:1], _WILDCARD):
+                if expression.match(value):
+                    return tag  # type: ignore[no-any-return]
+        return self.DEFAULT_SCALAR_TAG
+
 
 TAG = "tag:yaml.org,2002:"
 STR, BOOL, INT, FLOAT, NULL, TIMESTAMP = (TAG + t for t in ("str", "bool", "int", "float", "null", "timestamp"))
@@ -93,7 +122,7 @@ def load(data: bytes, path: str, *, max_bytes: int, what: str = "file") -> Loade
             diags.extend(alias_problems)
             return Loaded(None, diags)
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = yaml.compose(text, Loader=_NodeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"

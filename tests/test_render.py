@@ -418,3 +418,22 @@ def test_decomposed_input_is_normalised_and_joiners_are_kept(tmp_path: Path) -> 
     assert unicodedata.is_normalized("NFC", part.text)
     (fb,) = renderer.render(a, "facebook").parts
     assert "\u200d" in fb.text and "\u200c" in fb.text and unicodedata.is_normalized("NFC", fb.text)
+
+
+@pytest.mark.parametrize("layout", ["combined", "separate"])
+def test_a_template_that_renders_nothing_is_a_template_error(tmp_path: Path, layout: str) -> None:
+    """An empty post is never what a template meant; with an image and the separate layout it used to crash."""
+    image = "content/water-supply/images/map.png"
+    media = f'media:\n  - path: {image}\n    alt: {{mr: "नकाशा", en: "Map"}}\n'
+    config_text = real_config_text().replace("layout: combined", f"layout: {layout}")
+    root = make_repo(
+        tmp_path / "repo",
+        {GOOD_PATH: GOOD_ANNOUNCEMENT + media, image: tiny_png(), "templates/twitter.j2": "{# nothing #}\n"},
+        config_text=config_text,
+    )
+    config, announcements = load(root)
+    with pytest.raises(TemplateError) as caught:
+        Renderer(config).render(announcements[ID], "twitter")
+    assert (
+        str(caught.value) == f"templates/twitter.j2: renders no text for this announcement (rendering {ID} for twitter)"
+    )
