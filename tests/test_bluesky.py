@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from emulator.bluesky import HANDLE, BlueskyEmulator
+from emulator.bluesky import DID, HANDLE, BlueskyEmulator
 from fediverse import enabling
 from world import (
     CAMP,
@@ -90,6 +90,10 @@ def test_a_lost_answer_is_settled_by_get_record_on_the_key_chosen_before(bworld:
     # The key was written into the intent before the create, for the cell to settle a lost answer by hand.
     intents = [e for e in events if e["event"] == "intent"]
     assert first_create.json()["rkey"] in [e["post_key"] for e in intents]
+    urls = read_state(bworld.config().audit_dir).get(CAMP_ID, "bluesky").urls
+    assert urls == [
+        f"https://bsky.app/profile/{DID}/post/{p.requests_to('/xrpc/com.atproto.repo.createRecord')[-1].json()['rkey']}"
+    ]
     assert all(isinstance(e["post_key"], str) and len(e["post_key"]) == 13 for e in intents)
 
 

@@ -181,7 +181,9 @@ class BlueskyPlatform:
         return self._dids[handle]
 
     def _web_url(self, rkey: str) -> str:
-        return f"https://bsky.app/profile/{self.handle}/post/{rkey}"
+        # By DID: it outlives a change of handle, and the handle, read from a credential variable, is scrubbed
+        # from output like every credential.
+        return f"https://bsky.app/profile/{self._did()}/post/{rkey}"
 
     # -- the session -----------------------------------------------------------------------------------
     def _did(self) -> str:
