@@ -208,18 +208,25 @@ def fediverse(root: Path, count: int) -> None:
                 )
         bare = time.perf_counter() - started
         assert len(bm.seen_posts()) + len(bb.seen_posts()) == len(posts)
+    again = root.parent / "again"
+    shutil.copytree(root, again)  # a fresh repository (and log) for the posting phase
     with MastodonEmulator() as m, BlueskyEmulator() as b:
         assert isinstance(m, MastodonEmulator) and isinstance(b, BlueskyEmulator)
         ours, code = run_pmcpost(root, m.environ() | b.environ())
         made = len(m.seen_posts()) + len(b.seen_posts())
+    with MastodonEmulator() as pm, BlueskyEmulator() as pb:
+        assert isinstance(pm, MastodonEmulator) and isinstance(pb, BlueskyEmulator)
+        posting = run_posting_phase(again, pm.environ() | pb.environ())
     if code != 0 or made != len(posts):
         print(f"pmcpost publish to Mastodon and Bluesky failed (exit {code}, {made} posts)")
         return
     print(f"{len(posts)} posts ({count} announcements on Mastodon and Bluesky)")
     print(f"bare requests loop:              {bare:.3f} s")
     print(f"pmcpost publish --yes:           {ours:.3f} s")
+    print(f"  of which posting (intents, sends, outcomes; plan built before): {posting:.3f} s")
     ratio = ours / bare
     print(f"ratio: {ratio:.2f} (goal <= 1.5) {'ok' if ratio <= 1.5 else 'ABOVE GOAL'}")
+    print(f"posting-phase ratio: {posting / bare:.2f}")
 
 
 def main() -> int:
@@ -266,7 +273,78 @@ def main() -> int:
         root.mkdir()
         make_repo(root, args.count)
         fediverse(root, args.count)
+    return bench_telegram(args.count)
+
+
+def bench_telegram(count: int) -> int:
+    """Telegram alone (X, Facebook and the website disabled): pmcpost publish against a bare requests loop
+    calling sendMessage through the same session (base URL, timeout) pmcpost uses."""
+    import requests  # noqa: F401  (imported before timing, as pmcpost's adapter imports it before posting)
+    from emulator.telegram import CHANNEL, TelegramEmulator
+
+    from pmcpost.platforms.http import RebasedSession
+
+    def telegram_only(text: str) -> str:
+        for name in ("twitter", "facebook"):
+            at = text.index(f"  {name}:\n")
+            text = text[:at] + text[at:].replace("    enabled: true", "    enabled: false", 1)
+        at = text.index("  telegram:\n")
+        text = text[:at] + text[at:].replace("    enabled: false", "    enabled: true", 1)
+        return text.replace("default_platforms: [twitter, facebook, website]", "default_platforms: [telegram]")
+
+    def make_telegram_repo(root: Path) -> None:
+        root.mkdir()
+        make_repo(root, count)
+        config = root / "config.yaml"
+        config.write_text(telegram_only(config.read_text(encoding="utf-8")), encoding="utf-8")
+        subprocess.run(["git", "commit", "-qam", "telegram only"], cwd=root, check=True, capture_output=True)
+
+    with tempfile.TemporaryDirectory(prefix="pmcpost-bench-") as tmp:
+        root, again = Path(tmp) / "repo", Path(tmp) / "again"
+        make_telegram_repo(root)
+        make_telegram_repo(again)  # a fresh repository (and log) for the posting phase
+        with TelegramEmulator() as bt:
+            posts = messages(root, bt.environ())
+            started = time.perf_counter()
+            session = RebasedSession(bt.url, bt.url, 20.0)
+            for _, text, _ in posts:
+                reply = session.post(f"{bt.url}/bot{bt.token}/sendMessage", json={"chat_id": CHANNEL, "text": text})
+                assert reply.json()["ok"] is True
+            bare = time.perf_counter() - started
+        with TelegramEmulator() as tg:
+            ours, code = run_pmcpost(root, tg.environ())
+            if code != 0 or len(tg.seen_posts()) != len(posts):
+                print(f"pmcpost publish to Telegram failed (exit {code}, {len(tg.seen_posts())} posts)")
+                return 1
+        with TelegramEmulator() as tp:
+            posting = run_posting_phase(again, tp.environ())
+            assert len(tp.seen_posts()) == len(posts)
+    print(f"\n{len(posts)} posts ({count} announcements on Telegram)")
+    print(f"bare requests sendMessage loop:  {bare:.3f} s")
+    print(f"pmcpost publish --yes:           {ours:.3f} s")
+    print(f"  of which posting (intents, sends, outcomes; plan built before): {posting:.3f} s")
+    ratio = ours / bare
+    print(f"ratio: {ratio:.2f} (goal <= 1.5) {'ok' if ratio <= 1.5 else 'ABOVE GOAL'}")
+    print(f"posting-phase ratio: {posting / bare:.2f}")
     return 0
+
+
+def run_posting_phase(root: Path, env: dict[str, str]) -> float:
+    """The Publisher alone (intents, fsyncs, sends, outcomes) on a plan built beforehand: what pmcpost adds per
+    post, without reading and rendering the announcements."""
+    from pmcpost.audit import AuditLog
+    from pmcpost.config import load_config
+    from pmcpost.plan import build_plan
+    from pmcpost.publish import PublishContext, Publisher
+
+    config = load_config(root, environ=env)
+    plan, _ = build_plan(config, [], NOW)
+    ctx = PublishContext(config=config, log=AuditLog(config.audit_dir), environ=env, actor={"user": "bench"})
+    started = time.perf_counter()
+    outcomes = Publisher(ctx).run(plan)
+    elapsed = time.perf_counter() - started
+    assert all(o.ok for o in outcomes)
+    return elapsed
 
 
 if __name__ == "__main__":

@@ -601,6 +601,38 @@ def retract(
 
 
 @cli.command()
+@click.argument("announcement_id", metavar="ID")
+@click.option("--platform", required=True, metavar="NAME", help="The platform it was (or was not) posted on.")
+@click.option("--url", "urls", multiple=True, metavar="URL", help="The post's address (one per open post, in order).")
+@click.option("--not-posted", is_flag=True, help="It was not posted: the next publish posts (or hands over) it.")
+@click.option("--reason", help="With --not-posted: why.")
+@click.option("--by", metavar="PERSON_ID", help="Who posted it (default: the person with git's user.email).")
+@click.option("--wait", type=click.FloatRange(min=0), default=0, help="Seconds to wait for another publish.")
+@pass_state
+def record(
+    state: State,
+    announcement_id: str,
+    platform: str,
+    urls: tuple[str, ...],
+    not_posted: bool,
+    reason: str | None,
+    by: str | None,
+    wait: float,
+) -> None:
+    """Record what happened to a post publish left open: made by hand (WhatsApp, YouTube), or a lost answer
+    the platform cannot look up (Telegram), after checking the channel."""
+    from pmcpost import record as record_mod
+
+    config = state.config
+    _check_platforms(config, (platform,))
+    done = record_mod.run(
+        config, announcement_id, platform, urls=urls, not_posted=not_posted, reason=reason, by=by, wait=wait
+    )
+    what = "posted" if done.posted else "not posted (the next publish posts it)"
+    click.echo(f"recorded: {done.announcement} on {done.platform}: {what}, by {done.by.name}")
+
+
+@cli.command()
 @click.option("--offline", is_flag=True, help="Do not contact the platforms (config, git and audit only).")
 @pass_state
 def doctor(state: State, offline: bool) -> None:

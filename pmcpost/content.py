@@ -620,8 +620,8 @@ class _AnnouncementReader:
         items = r.sequence(node, "media")
         if items is None:
             return ()
-        # Only the enabled platforms' rules: one shipped disabled (Bluesky's 1 MB) must not bind the others.
-        enabled = tuple(name for name, settings in c.platforms.items() if settings.enabled)
+        # the enabled platforms' rules: a platform shipped disabled (Telegram) posts nothing and refuses nothing
+        enabled = tuple(name for name, p in c.platforms.items() if p.enabled)
         most, largest = media_limits(enabled)
         refused = refused_formats(enabled)
         if most is not None and len(items) > most[0]:

@@ -39,7 +39,7 @@ Trust = Callable[[Mapping[str, Any]], bool]
 POST_TIMES_KEPT = timedelta(days=8)
 
 # Bump when the fold's meaning changes: every checkpoint written before is then rebuilt.
-FOLD_VERSION = 3
+FOLD_VERSION = 4
 KNOWN_EVENTS = frozenset((*EVENTS, "missed"))
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -77,6 +77,9 @@ _OPTIONAL: dict[str, tuple[type, str]] = {
     "unresolved": (bool, "true or false"),
     "retry_after": (str, "a string"),
     "approval_proof": (dict, "an object"),
+    "by_hand": (bool, "true or false"),  # a post made by hand and recorded with `pmcpost record`
+    "recorded_by": (dict, "an object"),  # who made it (or says it was not made): {"id", "name"}
+    "handed_over": (str, "a string"),  # when publish handed it over (the intent's time)
 }
 
 

@@ -18,16 +18,17 @@ def lines(plan: Plan, outcomes: Sequence[Outcome] = ()) -> list[str]:
     """Markdown for the held and failed posts of a run; empty when there is nothing to say."""
     rows = [(i.id, i.platform, "held", i.reason) for i in plan.with_status("held")]
     rows += [(o.item.id, o.item.platform, o.status, o.error or "") for o in outcomes if o.status in ("failed", "held")]
-    if not rows:
-        return []
-    out = [
-        "## pmcpost publish: not posted",
-        "",
-        "| announcement | platform | result | why |",
-        "| --- | --- | --- | --- |",
-    ]
-    out += [f"| {md_code(a)} | {md_text(p)} | {s} | {md_text(why)} |" for a, p, s, why in rows]
-    return [*out, ""]
+    # Channels without a posting API: what this run handed over, and what has waited too long.
+    hand = [(o.item.id, o.item.platform, o.status, o.error or "") for o in outcomes if o.status == "handed over"]
+    hand += [(i.id, i.platform, "overdue", i.reason) for i in plan.with_status("overdue")]
+    out: list[str] = []
+    for title, found in (("not posted", rows), ("to post by hand", hand)):
+        if found:
+            out += [f"## pmcpost publish: {title}", "", "| announcement | platform | result | why |"]
+            out.append("| --- | --- | --- | --- |")
+            out += [f"| {md_code(a)} | {md_text(p)} | {s} | {md_text(why)} |" for a, p, s, why in found]
+            out.append("")
+    return out
 
 
 def write(environ: Mapping[str, str], plan: Plan, outcomes: Sequence[Outcome] = ()) -> None:

@@ -20,7 +20,7 @@ from pmcpost.render import Renderer
 # Statuses that mean "post (or finish posting) in this run".
 TO_POST = ("due", "resume", "retry")
 # Statuses shown by default in previews: not posted yet, and not given up on.
-UNPOSTED = (*TO_POST, "scheduled", "held", "frozen", "unapproved", "error")
+UNPOSTED = (*TO_POST, "scheduled", "held", "frozen", "unapproved", "error", "awaiting", "overdue")
 
 
 @dataclass
@@ -29,7 +29,8 @@ class PlanItem:
 
     announcement: Announcement
     platform: str
-    # due, resume, retry, scheduled, posted, changed, missed, expired, retracted, held, frozen, unapproved, error
+    # due, resume, retry, scheduled, posted, changed, missed, expired, retracted, held, frozen, unapproved, error,
+    # awaiting and overdue (handed over to be posted by hand, see pmcpost.platforms.handover)
     status: str
     reason: str = ""
     record: PlatformRecord = field(default_factory=PlatformRecord)
@@ -133,6 +134,8 @@ def _classify(
             "the file was edited while its thread was half posted; not resumed with different text",
             rec,
         )
+    if rec.pending and not rec.posted and description(platform).by_hand:
+        return _awaiting(config, a, platform, rec, now)
     if a.is_expired(now):
         if rec.posted:
             return PlanItem(a, platform, "expired", "expired before the thread was finished", rec)
@@ -152,6 +155,22 @@ def _classify(
     if rec.failed:
         return PlanItem(a, platform, "retry", f"the last attempt failed: {rec.failed}", rec)
     return PlanItem(a, platform, "due", "", rec)
+
+
+def _awaiting(config: Config, a: Announcement, platform: str, rec: PlatformRecord, now: datetime) -> PlanItem:
+    """Handed over and not yet recorded as posted by hand: overdue after ``overdue_after``."""
+    from pmcpost.audit import parse_time
+    from pmcpost.platforms.handover import overdue_after
+
+    settings = config.platforms[platform]
+    when = min((str(p["time"]) for p in rec.pending.values() if isinstance(p.get("time"), str)), default="")
+    since = parse_time(when) if when else now
+    local = since.astimezone(config.organisation.tz)
+    record = f"pmcpost record {a.id} --platform {platform} --url URL"
+    if now - since > overdue_after(settings):
+        reason = f"handed over at {local:%Y-%m-%d %H:%M} and still not posted by hand; then run: {record}"
+        return PlanItem(a, platform, "overdue", reason, rec)
+    return PlanItem(a, platform, "awaiting", f"handed over at {local:%Y-%m-%d %H:%M}; once posted: {record}", rec)
 
 
 def _back_off(config: Config, item: PlanItem, state: LedgerState, now: datetime) -> None:

@@ -44,8 +44,20 @@ def preview_record(config: Config, item: PlanItem, now: datetime | None = None) 
                     "link": part.link,
                 }
             )
-            media.extend({"path": m.path.relative_to(config.root).as_posix(), "alt": m.alt} for m in part.media)
+            media.extend(
+                {
+                    "path": m.path.relative_to(config.root).as_posix(),
+                    # a platform without alt text (Telegram) shows the image bare: say so rather than show one
+                    "alt": m.alt if spec.media.alt_text else f"none ({spec.display_name} takes no alt text)",
+                }
+                for m in part.media
+            )
         warnings.extend(item.message.warnings)
+        if spec.by_hand:
+            warnings.append(
+                f"{spec.display_name} has no posting API: publish hands this text over to be posted by hand, "
+                "and pmcpost record records it"
+            )
     record: dict[str, Any] = {
         "id": a.id,
         "path": a.path,

@@ -29,7 +29,7 @@ from pmcpost.errors import (
     RateLimited,
 )
 from pmcpost.plan import Plan, PlanItem
-from pmcpost.platforms import Message, Platform, RemotePost, ReportsQuota
+from pmcpost.platforms import HandsOver, Message, Platform, RemotePost, ReportsQuota
 from pmcpost.platforms.registry import description
 
 MAX_ATTEMPTS = 4
@@ -44,7 +44,7 @@ class Outcome:
     """What happened to one plan item in this run."""
 
     item: PlanItem
-    status: str  # posted, reconciled, failed, skipped, held
+    status: str  # posted, reconciled, failed, skipped, held, handed over (to post by hand)
     remotes: list[RemotePost] = field(default_factory=list)
     error: str | None = None
 
@@ -222,6 +222,8 @@ class Publisher:
             self.close_intents(item, said)
             return Outcome(item, "failed", error=said)
 
+        if description(item.platform).by_hand:
+            return self.hand_over(adapter, item, message)
         remotes: list[RemotePost] = []
         reconciled = False
         reply_to: RemotePost | None = None
@@ -249,6 +251,25 @@ class Publisher:
             remotes.append(remote)
             reply_to = remote
         return Outcome(item, "reconciled" if reconciled else "posted", remotes)
+
+    def hand_over(self, adapter: Platform, item: PlanItem, message: Message) -> Outcome:
+        """A platform posted by hand: write what to post, and leave the intents open until `pmcpost record`
+        says it was posted (or not)."""
+        for i in range(len(message.parts)):
+            if i not in item.record.pending:
+                self.entry("intent", item, message, i)
+                item.record.pending[i] = {"run": self.ctx.run_id}
+        try:
+            if not isinstance(adapter, HandsOver):
+                raise PlatformError(f"the {item.platform} adapter cannot hand posts over (it has no hand_over)")
+            folder = adapter.hand_over(message)
+        except PmcpostError as exc:
+            for i in range(len(message.parts)):
+                self.entry("failed", item, message, i, error=_said(exc))
+                item.record.pending.pop(i, None)
+            return Outcome(item, "failed", error=_said(exc))
+        said = f"post it by hand from {folder}/, then: pmcpost record {item.id} --platform {item.platform} --url URL"
+        return Outcome(item, "handed over", error=said)
 
     def post_part(
         self, adapter: Platform, item: PlanItem, message: Message, i: int, reply_to: RemotePost | None
@@ -383,6 +404,13 @@ class Publisher:
             f"could not check whether part {i + 1} was already posted ({why}); not posting, to "
             "avoid a double post; the next run checks again"
         )
+        spec = description(item.platform)
+        if not spec.can_look_up:  # no later run can check either: a person looks, and records what they saw
+            reason = (
+                f"could not check whether part {i + 1} was already posted ({why}); not posting, to avoid a double "
+                f"post; look at {spec.display_name}, then run pmcpost record {item.id} --platform {item.platform} "
+                "--url URL (it is there) or --not-posted --reason TEXT (it is not)"
+            )
         # "unresolved": the intent stays open in the ledger, so the next run looks again before posting.
         self.entry("failed", item, message, i, error=reason, unresolved=True)
         raise _StopItem("failed", reason)

@@ -434,6 +434,7 @@ def _summary(config: Config, outcomes: Sequence[Outcome]) -> None:
     for o in outcomes:
         detail = ", ".join(r.url for r in o.remotes) if o.ok else (o.error or "")
         colour = {"posted": "green", "reconciled": "green", "skipped": "yellow", "held": "yellow"}.get(o.status, "red")
+        colour = "yellow" if o.status == "handed over" else colour
         rows.append([o.item.id, o.item.platform, (o.status, colour), detail])
     _table("Summary", ("announcement", "platform", "result", "link or error"), rows)
     counts: dict[str, int] = {}

@@ -38,6 +38,18 @@ class Activity:
     last_post: datetime | None = None  # the latest post before the period's end, however long ago
     coordinators: set[str] = field(default_factory=set)  # who posted
     approvers: set[str] = field(default_factory=set)
+    hand_posts: int = 0  # posts made by hand (WhatsApp Channel, YouTube) and recorded with `pmcpost record`
+    hand_waits: list[int] = field(default_factory=list)  # minutes each waited between hand-over and record
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    """A post handed over and not yet recorded as made by hand."""
+
+    announcement: str
+    platform: str
+    since: datetime
+    overdue: bool
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,7 @@ class Report:
     platforms: list[str]
     kinds: list[str]
     dormant: list[Dormancy]
+    awaiting: list[Awaiting] = field(default_factory=list)  # still to post by hand at the report's time
 
 
 def period(
@@ -128,8 +141,7 @@ def build_report(
     scheduled = _scheduled(announcements, min(until, now))
     acts = {slug: Activity(slug) for slug in config.departments}
     total = Activity("total")
-    # Enabled platforms, and any other that posted in the period (one shipped disabled adds no empty column).
-    platforms = [name for name, settings in config.platforms.items() if settings.enabled]
+    platforms = config.enabled_platforms()  # and any other that posted in the period, as it appears
     kinds = list(KINDS)
     failed_seen: set[tuple[str, str]] = set()
     for e in entries:
@@ -154,6 +166,12 @@ def build_report(
                 a.posts += 1
                 a.by_platform[platform] = a.by_platform.get(platform, 0) + 1
                 a.by_kind[kind] = a.by_kind.get(kind, 0) + 1
+            if e.get("by_hand") is True:
+                handed = _time({"time": e.get("handed_over")})
+                for a in (act, total):
+                    a.hand_posts += 1
+                    if handed is not None:
+                        a.hand_waits.append(int((moment - handed).total_seconds() // 60))
         if event in POST_EVENTS:
             coordinator, approver = person_id(e.get("coordinator")), person_id(e.get("approver"))
             for a in (act, total):
@@ -244,4 +262,34 @@ def report_from_repository(
 
     announcements = load_all(config).announcements
     entries = (e for _, e in iter_matches(config.audit_dir, Query(events=DEFAULT_EVENTS, until=until)))
-    return build_report(config, entries, announcements, since=since, until=until, now=now, label=label)
+    result = build_report(config, entries, announcements, since=since, until=until, now=now, label=label)
+    result.awaiting = awaiting_hand_posts(config, now)
+    return result
+
+
+def awaiting_hand_posts(config: Config, now: datetime) -> list[Awaiting]:
+    """The posts handed over (platforms posted by hand) that nobody has recorded yet, overdue ones marked."""
+    from pmcpost.fold import read_ledger
+    from pmcpost.platforms.handover import overdue_after
+    from pmcpost.platforms.registry import description
+
+    hand = {n for n, p in config.platforms.items() if n in _installed() and description(n).by_hand}
+    if not hand:
+        return []
+    state = read_ledger(config)
+    out = []
+    for (announcement, platform), rec in state.records.items():
+        if platform not in hand or rec.posted or rec.retracted or not rec.pending:
+            continue
+        times = [parse_time(str(p["time"])) for p in rec.pending.values() if isinstance(p.get("time"), str)]
+        if times:
+            since = min(times)
+            late = now - since > overdue_after(config.platforms[platform])
+            out.append(Awaiting(announcement, platform, since, late))
+    return sorted(out, key=lambda w: (w.since, w.announcement, w.platform))
+
+
+def _installed() -> set[str]:
+    from pmcpost.platforms.registry import available_platforms
+
+    return set(available_platforms())

@@ -9,7 +9,10 @@ from typing import Any
 from pmcpost.config import Config
 from pmcpost.plan import PlanItem, ledger_holds, make_plan
 
-GROUPS = ("scheduled", "due", "posted", "failed", "missed", "expired", "changed", "retracted", "held", "frozen")
+GROUPS = (
+    *("scheduled", "due", "posted", "failed", "missed", "expired", "changed", "retracted", "held", "frozen"),
+    "awaiting",  # handed over, to be posted by hand (overdue ones too)
+)
 COLUMNS = ("scheduled", "due", "posted", "failed", "missed", "expired", "changed")
 
 
@@ -26,6 +29,8 @@ def _group(item: PlanItem) -> str:
         return "missed"
     if item.status == "retracted":
         return "retracted"
+    if item.status in ("awaiting", "overdue"):
+        return "awaiting"
     if item.status in ("due", "resume"):
         return "due"
     if item.status == "held" and item.record.held:

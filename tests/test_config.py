@@ -9,6 +9,7 @@ from helpers import make_repo, real_config_text
 
 from pmcpost.config import find_root, load_config, read_config
 from pmcpost.errors import ConfigError, RepositoryNotFound
+from pmcpost.platforms.registry import available_platforms
 
 C = real_config_text()
 ANIL = "      - {id: anil.jadhav, name: Anil Jadhav, email: anil.jadhav@punecorporation.org, github: anil-jadhav-pmc}\n"
@@ -104,7 +105,7 @@ def test_unknown_platform(tmp_path: Path) -> None:
     )
     assert config_lines(tmp_path, text) == [
         f"config.yaml:{line_of(text, 'instagram:')}:3: error: unknown platform 'instagram' "
-        "(known: bluesky, facebook, mastodon, twitter, website)"
+        f"(known: {', '.join(sorted(available_platforms()))})"
     ]
 
 

@@ -149,7 +149,8 @@ def test_a_platform_that_cannot_look_up_never_posts_again_after_a_lost_response(
         failed = [e for e in audit_events(world.config()) if e["event"] == "failed" and e["platform"] == "noticeboard"]
         assert [e["error"] for e in failed] == 2 * [
             "could not check whether part 1 was already posted (noticeboard cannot look up posts already made); "
-            "not posting, to avoid a double post; the next run checks again"
+            "not posting, to avoid a double post; look at the notice board, then run pmcpost record "
+            f"{CAMP_ID} --platform noticeboard --url URL (it is there) or --not-posted --reason TEXT (it is not)"
         ]
         assert all(e["unresolved"] for e in failed)
         assert len(board.requests_to("/v1/notices", "POST")) == 1

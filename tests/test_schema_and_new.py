@@ -14,6 +14,7 @@ from helpers import REAL_CONFIG, make_repo, repo_config, tiny_png
 from pmcpost.cli import cli
 from pmcpost.content import KEYS, REQUIRED_KEYS, load_file
 from pmcpost.moments import SCHEMA_PATTERN
+from pmcpost.platforms.registry import available_platforms
 from pmcpost.scaffold import create_announcement
 from pmcpost.schema import announcement_schema
 
@@ -169,6 +170,6 @@ def test_schema_overrides_match_the_checks() -> None:
     from pmcpost.content import OVERRIDE_KEYS
 
     overrides = announcement_schema()["properties"]["overrides"]["properties"]
-    assert set(overrides) == {"twitter", "facebook", "mastodon", "bluesky", "website"}
+    assert set(overrides) == set(available_platforms())
     for platform in overrides.values():
         assert set(platform["properties"]) == set(OVERRIDE_KEYS)

@@ -27,6 +27,7 @@ from emulator.graph import PAGE_TOKEN, GraphEmulator
 from emulator.http import SeenPost
 from emulator.mastodon import TOKEN as MASTODON_TOKEN
 from emulator.mastodon import MastodonEmulator
+from emulator.telegram import BOT_TOKEN, TelegramEmulator
 from emulator.xapi import ACCESS_TOKEN, ACCESS_TOKEN_SECRET, CONSUMER_KEY, CONSUMER_SECRET, XApiEmulator
 
 from pmcpost import publish_run
@@ -46,6 +47,7 @@ IST = ZoneInfo("Asia/Kolkata")
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=IST)
 SECRETS: tuple[str, ...] = (CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN, ACCESS_TOKEN_SECRET, PAGE_TOKEN)
 SECRETS += (MASTODON_TOKEN, APP_PASSWORD, "jwt-SECRET-")  # Bluesky's session tokens all hold the last
+SECRETS += (BOT_TOKEN,)
 
 ROADS = "content/roads/2026-11-27-road-closure-karve-road.yaml"  # a 2-part thread on X, a feed post on Facebook
 WATER = "content/water-supply/2026-12-01-shutdown-parvati-zone.yaml"  # a 4-part thread with a map; a photo post
@@ -155,6 +157,7 @@ class SiteFolder:
 # world fixture, emulator_env and assert_exactly_once then cover it.
 EMULATORS: dict[str, Callable[[], PlatformEmulator]] = {"twitter": XApiEmulator, "facebook": GraphEmulator}
 EMULATORS.update(mastodon=MastodonEmulator, bluesky=BlueskyEmulator)
+EMULATORS["telegram"] = TelegramEmulator
 
 
 @contextlib.contextmanager
@@ -327,6 +330,16 @@ def assert_exactly_once(world: World, *, config: Config | None = None, platforms
         assert counted[platform] == len(seen[platform]), f"{platform} holds posts no announcement became"
     result = verify_chain(config.audit_dir, root=config.root)
     assert result.ok, [str(p) for p in result.problems]
+
+
+def with_telegram(text: str) -> str:
+    """config.yaml with the Telegram channel enabled and posted to by default."""
+    text = text.replace("  telegram:\n", "  telegram:\n    enabled: true\n", 1).replace(
+        "    enabled: false\n    channel:", "    channel:", 1
+    )
+    return text.replace(
+        "default_platforms: [twitter, facebook, website]", "default_platforms: [twitter, facebook, telegram, website]"
+    )
 
 
 def audit_events(config: Config) -> list[dict[str, object]]:

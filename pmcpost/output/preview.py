@@ -29,6 +29,8 @@ STATUS_WORDS = {
     "missed": "MISSED",
     "expired": "expired",
     "retracted": "retracted",
+    "awaiting": "awaiting hand posting",
+    "overdue": "OVERDUE: awaiting hand posting",
 }
 
 

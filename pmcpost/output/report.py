@@ -103,6 +103,8 @@ def render_markdown(config: Config, report: Report, now: datetime) -> str:
         for a in report.departments
         if a.missed
     ] or ["- None: everything due went out before it expired."]
+    lines += ["", "## Posted by hand", ""]
+    lines += [f"- {line}" for line in hand_lines(report, tz)] or ["- Nothing was posted by hand."]
     lines += ["", "## Dormant departments", ""]
     lines += [f"- {d.describe()}" for d in report.dormant] or ["- None."]
     return "\n".join(lines) + "\n"
@@ -157,8 +159,28 @@ def render_text(config: Config, report: Report) -> None:
     for a in report.departments:
         if a.missed:
             say(visible(f"{a.slug}: {a.missed} missed ({_missed_by(config, a)})"), style="bold red")
+    for line in hand_lines(report, tz):
+        say(visible(line), style="bold red" if line.startswith("OVERDUE") else "")
     for d in report.dormant:
         say(visible(f"dormant {d.describe()}"), style="bold yellow")
+
+
+def hand_lines(report: Report, tz: tzinfo) -> list[str]:
+    """Posts made by hand and how long they waited to be made; what still waits (overdue first)."""
+    t = report.total
+    out = []
+    if t.hand_posts:
+        waits = sorted(t.hand_waits)
+        said = f"; waited {_minutes(waits[len(waits) // 2])} (median), {_minutes(waits[-1])} at most" if waits else ""
+        out.append(f"posted by hand: {t.hand_posts}{said}")
+    for w in sorted(report.awaiting, key=lambda w: not w.overdue):
+        label = "OVERDUE, awaiting hand posting" if w.overdue else "awaiting hand posting"
+        out.append(f"{label}: {w.announcement} on {w.platform} since {_when(w.since, tz)}")
+    return out
+
+
+def _minutes(n: int) -> str:
+    return f"{n} min" if n < 120 else f"{n / 60:.1f} h"
 
 
 def render_dormant(report: Report, fmt: str) -> None:
@@ -240,6 +262,8 @@ def _activity_json(a: Activity) -> dict[str, Any]:
         "last_post": _iso(a.last_post) or None,
         "coordinators": sorted(a.coordinators),
         "approvers": sorted(a.approvers),
+        "hand_posts": a.hand_posts,
+        "hand_wait_minutes": sorted(a.hand_waits),
     }
 
 
@@ -257,5 +281,9 @@ def render_json(report: Report) -> str:
         "departments": {a.slug: _activity_json(a) for a in report.departments},
         "total": _activity_json(report.total),
         "dormant": dormancy_json(report.dormant),
+        "awaiting_hand_posting": [
+            {"announcement": w.announcement, "platform": w.platform, "since": _iso(w.since), "overdue": w.overdue}
+            for w in report.awaiting
+        ],
     }
     return json.dumps(data, ensure_ascii=False, indent=2)

@@ -39,6 +39,9 @@ def print_text(report: list[DepartmentStatus]) -> None:
             for e in d.items[g]:
                 detail = (e.get("reason") if e["status"] == "held" else None) or e.get("error") or e.get("reason") or ""
                 say(visible(f"{g}: {e['id']} on {e['platform']}" + (f": {detail}" if detail else "")))
+        for e in d.items["awaiting"]:
+            label = "OVERDUE, awaiting hand posting" if e["status"] == "overdue" else "awaiting hand posting"
+            say(visible(f"{label}: {e['id']} on {e['platform']}: {e.get('reason', '')}"))
         for e in d.items["retracted"]:
             line = f"retracted: {e['id']} on {e['platform']}: {e.get('reason') or 'no reason given'}"
             if e.get("still_live"):

@@ -93,6 +93,14 @@ class ReportsQuota(Protocol):
         """Posts still allowed before the platform's daily window resets; None when unknown."""
 
 
+@runtime_checkable
+class HandsOver(Protocol):
+    """An adapter of a channel posted by hand (``PlatformSpec.by_hand``): it writes what to post instead."""
+
+    def hand_over(self, message: Message) -> str:
+        """Write the message's text and images for someone to post by hand; returns where (in the repository)."""
+
+
 class PlatformFactory(Protocol):
     """What a ``PlatformSpec.adapter`` names: usually the adapter class."""
 

@@ -101,6 +101,13 @@ class PlatformSpec:
     output_folder: str = ""
     # Names no department may have: the platform keeps folders of these names beside the departments' ones.
     reserved_departments: tuple[str, ...] = ()
+    # A channel without a posting API (a WhatsApp Channel, YouTube Community posts): publish hands each due post
+    # over (the adapter's ``hand_over`` writes its text and images) and it awaits hand posting until someone
+    # records it with `pmcpost record`.
+    by_hand: bool = False
+    # "module:function(url) -> str | None": the post id a post's public address names, so a post recorded by
+    # hand (`pmcpost record --url`) can still be deleted by `retract`. "" when addresses do not name ids.
+    id_from_url: str = ""
     # "module:function(config, settings) -> (text_limit, where it comes from)": a limit each account or
     # instance sets for itself (Mastodon), read without the network; "" when text_limit is the platform's.
     limit_from: str = ""
@@ -123,7 +130,8 @@ class PlatformSpec:
         return _resolve(self.measure)  # type: ignore[no-any-return]
 
     def hook(self, which: str) -> Callable[..., Any] | None:
-        """The function ``publishes_log_head`` or ``output_folder`` names (imported now), or None."""
+        """The function ``publishes_log_head``, ``output_folder`` or ``id_from_url`` names (imported now), or
+        None."""
         target = str(getattr(self, which))
         return _resolve(target) if target else None
 
