@@ -214,22 +214,44 @@ def schema() -> None:
 
 
 @cli.command()
-@click.argument("department")
+@click.argument("department", required=False)
 @click.option("--coordinator", help="Your coordinator id (default: the department's first coordinator).")
 @click.option("--slug", help="Short lower-case name for the file, e.g. water-cut-kothrud.")
 @click.option("--date", "day", help="The day it goes out, YYYY-MM-DD (default: tomorrow).")
 @click.option(
     "--kind",
     type=click.Choice(["alert", "notice", "scheme", "project", "event"]),
-    default="notice",
-    show_default=True,
+    help="alert, notice, scheme, project or event  [default: notice]",
 )
 @pass_state
-def new(state: State, department: str, coordinator: str | None, slug: str | None, day: str | None, kind: str) -> None:
-    """Create a new announcement file with every key shown and explained."""
+def new(
+    state: State, department: str | None, coordinator: str | None, slug: str | None, day: str | None, kind: str | None
+) -> None:
+    """Create a new announcement file with every key shown and explained.
+
+    On a terminal, with no department and no options, it asks for each part in turn, checks each answer, and
+    writes a file that validates (approved_by is left for the approver)."""
+    from pmcpost.output import is_interactive
     from pmcpost.scaffold import create_announcement
 
-    path = create_announcement(state.config, department, coordinator=coordinator, slug=slug, day=day, kind=kind)
+    if department is None:
+        config = state.config
+        if coordinator or slug or day or kind or not (is_interactive(sys.stdin) and is_interactive(sys.stdout)):
+            raise click.UsageError(
+                f"name the DEPARTMENT (registered: {', '.join(sorted(config.departments))}); "
+                "or run pmcpost new on a terminal with no options to be asked"
+            )
+        from pmcpost.guided import create_guided
+        from pmcpost.output.new import TerminalAsker, render_created
+
+        rel, problems = create_guided(config, TerminalAsker(), _now(config, None))
+        render_created(rel, problems)
+        if problems:
+            sys.exit(EXIT_PROBLEMS)
+        return
+    path = create_announcement(
+        state.config, department, coordinator=coordinator, slug=slug, day=day, kind=kind or "notice"
+    )
     click.echo(f"created {path}")
     click.echo("Replace every <<...>> placeholder with your own words, then run: pmcpost validate " + path)
     click.echo("Then open a pull request and ask for approval as the file says.")
@@ -313,6 +335,16 @@ def audit_keygen(key_id: str | None) -> None:
     click.echo(private)
 
 
+def _check_ids(option: str, given: tuple[str, ...], valid: list[str]) -> None:
+    """An id that config.yaml does not know is a usage error that lists the valid ones (else: no output)."""
+    unknown = [g for g in given if g not in valid]
+    if unknown:
+        raise click.BadParameter(
+            f"{', '.join(repr(u) for u in unknown)} is not in config.yaml; valid ids: {', '.join(valid)}",
+            param_hint=option,
+        )
+
+
 @audit.command("show")
 @click.option("--department", multiple=True, help="Only this department (repeat for several).")
 @click.option("--coordinator", multiple=True, help="Only posts this coordinator (id) is answerable for.")
@@ -352,6 +384,9 @@ def audit_show(
         if name not in EVENTS:
             raise click.BadParameter(f"{name!r} is not one of {', '.join(EVENTS)}", param_hint="--event")
     config = state.config
+    _check_ids("--department", department, list(config.departments))
+    coordinators = sorted({c.id for d in config.departments.values() for c in d.coordinators})
+    _check_ids("--coordinator", coordinator, coordinators)
     tz = config.organisation.tz
     query = Query(
         departments=department,
@@ -366,16 +401,19 @@ def audit_show(
 
 
 @cli.command()
-@click.option("--month", help="A calendar month, YYYY-MM (default: the current month).")
+@click.option(
+    "--month", help="A calendar month, YYYY-MM (default: the current month; on the 1st, the month just ended)."
+)
 @click.option("--since", help="From this day (YYYY-MM-DD); with --until instead of --month.")
 @click.option("--until", help="Up to and including this day.")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "markdown", "csv", "json"]),
+    type=click.Choice(["text", "markdown", "csv", "json", "html"]),
     default="text",
     show_default=True,
-    help="text for the terminal, markdown for the monthly report to the commissioner's office.",
+    help="text for the terminal, markdown for the monthly report; html: one page with charts for the "
+    "commissioner's office (needs pmcpost[report]).",
 )
 @click.option("--dormant", is_flag=True, help="Only the dormant departments; exit 1 when there is any.")
 @click.option(
@@ -520,6 +558,11 @@ def preview(
     default=None,
     help="Skip platforms whose credentials are not set (default: skip on a workstation, fail in CI).",
 )
+@click.option(
+    "--show-posts",
+    is_flag=True,
+    help="Also show the posts the platforms skipped for lack of credentials would have got.",
+)
 @pass_state
 def publish(
     state: State,
@@ -531,6 +574,7 @@ def publish(
     wait: float,
     git_push: bool,
     skip_unconfigured: bool | None,
+    show_posts: bool,
 ) -> None:
     """Post what is due, exactly once, and record it in the audit log.
 
@@ -556,8 +600,27 @@ def publish(
         git_push=git_push,
         skip_unconfigured=skip_unconfigured,  # None: pmcpost.ci decides (skip on a workstation, fail in CI)
         quota_now=_now(config, None),  # the platforms' 24-hour windows are real ones
+        show_posts=show_posts,
     )
     sys.exit(code)
+
+
+@cli.group("site")
+def site_group() -> None:
+    """The website citizens see (platforms.website)."""
+
+
+@site_group.command("build")
+@pass_state
+def site_build(state: State) -> None:
+    """Rebuild every page and feed from the records: after a template or config change, and regularly (e.g.
+    daily in CI) so that announcements past their expiry are marked expired."""
+    from pmcpost.platforms.website import rebuild_site
+
+    written = rebuild_site(state.config)
+    from pmcpost.words import plural
+
+    click.echo(f"{plural(len(written), 'file')} written" if written else "The website is up to date: nothing written.")
 
 
 @cli.command()

@@ -106,6 +106,7 @@ class Policy:
     freeze_file: str = "FREEZE"
     max_media_bytes: int = 5 * 1024 * 1024
     approval_proof: str = "none"  # or "github-review": an approving review on the pull request (pmcpost.forge)
+    long_thread_warning: int = 3  # preview warns when a thread has more posts than this
 
 
 APPROVAL_PROOFS = ("none", "github-review")
@@ -239,7 +240,7 @@ def read_config(root: Path, environ: Mapping[str, str]) -> tuple[Config | None, 
     loaded = yamlnodes.load(data, label, max_bytes=MAX_CONFIG_BYTES, what="config file")
     if loaded.root is None:
         return None, loaded.diagnostics
-    reader = Reader(label)
+    reader = Reader(label, data)  # the source, to show the line of a slip
     unsafe_text.check_config(reader, loaded.root, data)
     config = _ConfigReader(reader, root, environ).read(loaded.root)
     return config, loaded.diagnostics + reader.diagnostics
@@ -561,6 +562,7 @@ class _ConfigReader:
                 "freeze_file",
                 "max_media_bytes",
                 "approval_proof",
+                "long_thread_warning",
             },
             (),
             "policy",
@@ -580,6 +582,10 @@ class _ConfigReader:
         if "max_media_bytes" in e:
             kwargs["max_media_bytes"] = r.integer(
                 e["max_media_bytes"][1], "policy.max_media_bytes", minimum=1, maximum=MAX_MEDIA_BYTES
+            )
+        if "long_thread_warning" in e:
+            kwargs["long_thread_warning"] = r.integer(
+                e["long_thread_warning"][1], "policy.long_thread_warning", minimum=1, maximum=100
             )
         if "approval_proof" in e:
             proof = r.string(e["approval_proof"][1], "policy.approval_proof")

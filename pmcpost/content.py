@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -15,6 +16,7 @@ from typing import Any
 from pmcpost import unsafe_text, yamlnodes
 from pmcpost.config import KINDS, Config, normalise_hashtag
 from pmcpost.diagnostics import Diagnostic
+from pmcpost.i18n import N_, tr
 from pmcpost.moments import MomentError, parse_moment
 from pmcpost.yamlnodes import Node, Reader
 
@@ -297,6 +299,92 @@ def _linked_folder(folder: str, content: str) -> tuple[str, ...] | None:
     return None
 
 
+def link_problem(value: str, what: str) -> str | None:
+    """What is wrong with a link (None when it is fine): https only, and an address."""
+    if not value.startswith("https://"):
+        return tr("{what} must start with https:// (found {value!r})").format(what=what, value=value)
+    if re.search(r"\s", value) or not re.match(r"^https://[^/\s]+\.[^/\s]+", value):
+        return f"{what} is not a valid address: {value!r}"
+    return None
+
+
+# The one problem a fresh file from `pmcpost new` is meant to have until someone approves it.
+APPROVAL_MISSING = N_(
+    "missing required key 'approved_by': policy requires a second person's "
+    "approval (the department's other coordinator or a cell member); ask them to review "
+    "your pull request, and the one who approves adds approved_by: <their id>"
+)
+
+
+def approval_pending(config: Config, department: str | None, coordinator: str | None) -> str:
+    """The message for an ``approved_by:`` left empty: who may fill it in, and when."""
+    who = [p for p in config.approvers_for(department) if p != coordinator] if department else []
+    listed = ", ".join(sorted(who)) or tr("a social media cell member")
+    return tr(
+        "approved_by is empty: it is for the person who approves the post to fill in with their own id "
+        "({who}); until then delete the line"
+    ).format(who=listed)
+
+
+def unknown_approver(config: Config, department: str, approved_by: str, coordinator: str | None) -> str:
+    """The message for an approver who may not approve for ``department``: did-you-mean and who may."""
+    import difflib
+
+    allowed = sorted(p for p in config.approvers_for(department) if p != coordinator)
+    everyone = {p.id for p in config.cell_members} | {p.id for d in config.departments.values() for p in d.coordinators}
+    close = difflib.get_close_matches(approved_by, allowed, n=1, cutoff=0.6)
+    if close:
+        hint = tr(" (did you mean {id!r}?)").format(id=close[0])
+    elif approved_by in everyone:
+        hint = tr(" (a coordinator of another department)")
+    else:
+        hint = tr(" (nobody with that id is registered in config.yaml)")
+    return tr("{id!r} may not approve for {department}{hint}; who may: {allowed}").format(
+        id=approved_by, department=department, hint=hint, allowed=", ".join(allowed)
+    )
+
+
+def image_too_large(what: str, size: int, limit: int, mime: str) -> str:
+    """An image over the size limit, in MB (to two places, rounded so the two never look equal), with how
+    to make it smaller."""
+    # MB as file managers count them (1,048,576 bytes); a size is rounded up, so it never looks equal to the limit.
+    size_mb = math.ceil(size * 100 / 1_048_576) / 100
+    limit_mb = math.floor(limit * 100 / 1_048_576) / 100
+    how = (
+        tr("save it as JPEG with quality about 80")
+        if mime != "image/jpeg"
+        else tr("save it again with a lower JPEG quality (about 80)")
+    )
+    return tr(
+        "{what} is {size} MB; the most allowed is {limit} MB. To make it smaller, resize it to at most 2000 "
+        "pixels on its longer side or {how}"
+    ).format(what=what, size=f"{size_mb:.2f}", limit=f"{limit_mb:.2f}", how=how)
+
+
+_DEVANAGARI_RE = re.compile("[\u0900-\u097f\ua8e0-\ua8ff]")
+_LATIN_RE = re.compile("[A-Za-z]")
+SCRIPTS = ("mr", "en")  # the languages whose script is checked
+
+
+def script_mismatch(lang: str, value: str) -> str | None:
+    """What looks wrong when Marathi text holds no Devanagari, or English text is mostly Devanagari."""
+    # The common cases first, cheaply: Marathi that holds Devanagari, English in ASCII.
+    if (lang == "mr" and _DEVANAGARI_RE.search(value)) or (lang == "en" and value.isascii()) or lang not in SCRIPTS:
+        return None
+    text = PLACEHOLDER_RE.sub("", value)
+    devanagari = len(_DEVANAGARI_RE.findall(text))
+    latin = len(_LATIN_RE.findall(text))
+    if lang == "mr" and devanagari == 0 and latin >= 3:
+        return tr(
+            "the Marathi text holds no Devanagari letters: it may be English pasted in the wrong place, or typed "
+            "in an old Marathi font that shows Latin letters as Marathi (they would be posted as Latin "
+            "gibberish); type it with a Unicode Marathi keyboard (such as Google Input Tools or InScript)"
+        )
+    if lang == "en" and devanagari > latin:
+        return tr("the English text is mostly in Devanagari: did you put the Marathi text under en:?")
+    return None
+
+
 def parse_announcement(
     config: Config, path: Path, label: str, data: bytes, media_cache: MediaCache | None = None
 ) -> tuple[Announcement | None, list[Diagnostic]]:
@@ -304,7 +392,7 @@ def parse_announcement(
     loaded = yamlnodes.load(data, label, max_bytes=MAX_ANNOUNCEMENT_BYTES, what="announcement file")
     if loaded.root is None:
         return None, loaded.diagnostics
-    reader = Reader(label)
+    reader = Reader(label, data)
     unsafe_text.check_announcement(reader, loaded.root, data)
     announcement = _AnnouncementReader(config, reader, path, label, data, media_cache).read(loaded.root)
     diags = loaded.diagnostics + reader.diagnostics
@@ -394,39 +482,42 @@ class _AnnouncementReader:
                 if coordinator not in ids:
                     r.error(
                         e["coordinator"][1],
-                        f"{coordinator!r} is not a registered coordinator of "
-                        f"{department} (its coordinators: {', '.join(ids)})",
+                        tr("{id!r} is not a registered coordinator of {department} (its coordinators: {ids})").format(
+                            id=coordinator, department=department, ids=", ".join(ids)
+                        ),
                     )
         approved_by = None
         if "approved_by" in e:
             node = e["approved_by"][1]
-            approved_by = r.string(node, "approved_by")
+            if isinstance(node, yamlnodes.ScalarNode) and node.tag == yamlnodes.NULL and not node.value:
+                r.report(node, approval_pending(c, department, coordinator), show=True)
+            else:
+                approved_by = r.string(node, "approved_by")
             if approved_by is not None and department:
                 if approved_by == coordinator:
                     r.error(
                         node,
-                        f"{approved_by!r} cannot approve their own post; ask the department's "
-                        "other coordinator or a cell member",
+                        tr(
+                            "{id!r} cannot approve their own post; ask the department's other coordinator or a "
+                            "cell member"
+                        ).format(id=approved_by),
                     )
                 elif approved_by not in c.approvers_for(department):
-                    r.error(
-                        node,
-                        f"{approved_by!r} may not approve for {department}: only its "
-                        "coordinators and social media cell members may",
-                    )
+                    r.error(node, unknown_approver(c, department, approved_by, coordinator))
         elif c.policy.approval_required:
             r.error(
                 root,
-                "missing required key 'approved_by': policy requires a second person's "
-                "approval (the department's other coordinator or a cell member); ask them to review "
-                "your pull request, and the one who approves adds approved_by: <their id>",
+                tr(APPROVAL_MISSING),
             )
 
         kind = "notice"
         if "kind" in e:
             value = r.string(e["kind"][1], "kind")
             if value is not None and value not in KINDS:
-                r.error(e["kind"][1], f"kind must be one of {', '.join(KINDS)}, found {value!r}")
+                r.error(
+                    e["kind"][1],
+                    tr("kind must be one of {kinds}, found {value!r}").format(kinds=", ".join(KINDS), value=value),
+                )
             elif value is not None:
                 kind = value
 
@@ -439,14 +530,15 @@ class _AnnouncementReader:
         publish_at = self.time(e["publish_at"][1], "publish_at") if "publish_at" in e else None
         expires_at = self.time(e["expires_at"][1], "expires_at") if "expires_at" in e else None
         if publish_at and expires_at and expires_at <= publish_at:
-            r.error(e["expires_at"][1], "expires_at is not after publish_at; the post could never go out")
+            r.error(e["expires_at"][1], tr("expires_at is not after publish_at; the post could never go out"))
         if publish_at and file_date:
             local_day = publish_at.astimezone(c.organisation.tz).date()
             if local_day != file_date:
                 r.error(
                     e["publish_at"][1],
-                    f"publish_at is on {local_day.isoformat()} but the file name "
-                    f"says {file_date.isoformat()}; rename the file or fix the date",
+                    tr("publish_at is on {day} but the file name says {named}; rename the file or fix the date").format(
+                        day=local_day.isoformat(), named=file_date.isoformat()
+                    ),
                 )
 
         platforms = self.platform_list(e["platforms"][1]) if "platforms" in e else c.policy.default_platforms
@@ -538,6 +630,16 @@ class _AnnouncementReader:
 
     def lang_texts(self, node: Node, what: str, *, required: bool) -> dict[str, str]:
         r = self.r
+        if isinstance(node, yamlnodes.ScalarNode) and node.tag == yamlnodes.STR:
+            example = " ".join(f'{lang}: "…"' for lang in self.languages)
+            r.report(
+                node,
+                tr("{what} is given per language, each on its own line below {what}: (such as {example})").format(
+                    what=what, example=example
+                ),
+                show=True,
+            )
+            return {}
         e = r.mapping(node, what)
         if e is None:
             return {}
@@ -549,11 +651,14 @@ class _AnnouncementReader:
             value = r.string(vnode, f"{what}.{lang}")
             if value is not None:
                 out[lang] = value.strip()
+                script = script_mismatch(lang, value)
+                if script is not None:
+                    r.warning(vnode, f"{what}.{lang}: {script}")
                 self.cut_by_comment(vnode, f"{what}.{lang}")
                 self.placeholder(vnode, value, f"{what}.{lang}")
         primary = self.languages[0]
         if required and primary not in e:
-            r.error(node, f"{what} needs the primary language {primary!r}")
+            r.error(node, tr("{what} needs the primary language {lang!r}").format(what=what, lang=primary))
         return out
 
     def placeholder(self, node: Node, value: str, what: str) -> None:
@@ -562,12 +667,17 @@ class _AnnouncementReader:
         if found is None:
             return
         if what.startswith("media"):
-            task = "describe what the image shows"
+            task = tr("describe what the image shows")
         elif what.endswith(tuple(f"title.{lang}" for lang in self.languages)):
-            task = "write a short heading, or delete the title"
+            task = tr("write a short heading, or delete the title")
         else:
-            task = "write the message"
-        self.r.error(node, f"{what} still holds the placeholder {found.group()!r} from pmcpost new; replace it: {task}")
+            task = tr("write the message")
+        self.r.error(
+            node,
+            tr("{what} still holds the placeholder {found!r} from pmcpost new; replace it: {task}").format(
+                what=what, found=found.group(), task=task
+            ),
+        )
 
     def cut_by_comment(self, node: Node, what: str) -> None:
         """Report prose that a '#' after a space silently cut short (the rest became a YAML comment)."""
@@ -586,8 +696,11 @@ class _AnnouncementReader:
                 line,
                 column,
                 "error",
-                f"{what} stops before {shown!r}: after a space, '#' starts a YAML comment, so the rest of the "
-                "line would not be posted; put the text in quotes or use >-, and hashtags go in hashtags:",
+                tr(
+                    "{what} stops before {shown!r}: after a space, '#' starts a YAML comment, so the rest of the "
+                    "line would not be posted; put the text in quotes or use >-, and hashtags go in hashtags:"
+                ).format(what=what, shown=shown),
+                yamlnodes.excerpt(self.lines, line - 1),
             )
         )
 
@@ -595,11 +708,9 @@ class _AnnouncementReader:
         value = self.r.string(node, what)
         if value is None:
             return None
-        if not value.startswith("https://"):
-            self.r.error(node, f"{what} must start with https:// (found {value!r})")
-            return None
-        if re.search(r"\s", value) or not re.match(r"^https://[^/\s]+\.[^/\s]+", value):
-            self.r.error(node, f"{what} is not a valid address: {value!r}")
+        problem = link_problem(value, what)
+        if problem is not None:
+            self.r.error(node, problem)
             return None
         return value
 
@@ -608,7 +719,7 @@ class _AnnouncementReader:
         for hnode, tag in self.r.string_list(node, what) or []:
             norm = normalise_hashtag(tag)
             if norm is None:
-                self.r.error(hnode, f"hashtag {tag!r} must be one word of letters, digits or '_'")
+                self.r.error(hnode, tr("hashtag {tag!r} must be one word of letters, digits or '_'").format(tag=tag))
             elif norm.casefold() in (t.casefold() for t in out):
                 self.r.warning(hnode, f"hashtag {norm!r} is listed twice")
             else:
@@ -661,7 +772,7 @@ class _AnnouncementReader:
                 r.error(pnode, f"{what}.path {rel!r} is outside the repository; keep images in it")
                 continue
             if status == "missing":
-                r.error(pnode, f"{what}.path {rel!r}: no such file in the repository")
+                r.error(pnode, tr("{what}.path {rel!r}: no such file in the repository").format(what=what, rel=rel))
                 continue
             if status == "not-image":
                 r.error(pnode, f"{what}.path {rel!r} is not a PNG, JPEG, GIF or WebP image")
@@ -677,11 +788,7 @@ class _AnnouncementReader:
                 r.error(pnode, f"{what}.path {rel!r} is a {mime} image, which {refused_by} does not take")
                 continue
             if size > limit:
-                r.error(
-                    pnode,
-                    # Exact bytes: rounded MB would print "5.0 MB; at most 5.0 MB" for a file just over
-                    f"{what}.path {rel!r} is {size:,} bytes; the most allowed is {limit:,} bytes",
-                )
+                r.error(pnode, image_too_large(f"{what}.path {rel!r}", size, limit, mime))
                 continue
             out.append(MediaFile(repo_path, alt, mime, size))
         return tuple(out)
@@ -691,7 +798,9 @@ class _AnnouncementReader:
         if raw is None:
             return None
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw.strip()):
-            self.r.error(node, f"{what} needs a time as well as a date, e.g. '{raw.strip()} 09:00'")
+            self.r.error(
+                node, tr("{what} needs a time as well as a date, e.g. '{day} 09:00'").format(what=what, day=raw.strip())
+            )
             return None
         try:
             return parse_moment(raw, self.c.organisation.tz)

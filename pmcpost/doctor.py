@@ -94,6 +94,8 @@ def checks(root: Path | None, *, offline: bool, environ: Mapping[str, str] | Non
                 + ("clean" if clean else "uncommitted changes (commit them so the audit log names them)"),
             )
         )
+        if not clean:
+            out.extend(_uncommitted_output(config))
     out.extend(_audit_check(config))
     if config.freeze_active():
         out.append(Check("freeze", None, "a freeze is on: publish posts nothing unless exempted"))
@@ -101,6 +103,37 @@ def checks(root: Path | None, *, offline: bool, environ: Mapping[str, str] | Non
 
     out.append(Check("lock", True, f"lock file {lock_path(config.root).relative_to(config.root).as_posix()}"))
     return out
+
+
+def _uncommitted_output(config: Config) -> list[Check]:
+    """What to do with the audit entries and website files a publish run (the Quick start's, say) left
+    uncommitted: they belong together, committed as the record of what went out, or both discarded."""
+    from pmcpost import gitutil
+    from pmcpost.platforms.website import output_folder, records_folder
+
+    folders = [config.audit_dir]
+    site = config.platforms.get("website")
+    if site is not None and site.enabled:
+        folders += [output_folder(config, site), records_folder(config)]
+    dirty = [
+        f.relative_to(config.root).as_posix() + "/"
+        for f in folders
+        if f.is_relative_to(config.root) and f.exists() and not gitutil.status_clean(config.root, [f])
+    ]
+    if not dirty:
+        return []
+    names = " and ".join(dirty)
+    paths = " ".join(dirty)
+    return [
+        Check(
+            "records",
+            None,
+            f"{names} changed by a publish run and not committed. They record what went out (the website "
+            f"serves its folder): commit them together (git add {paths} && git commit -m 'Record posts'). "
+            f"After a trial on a fresh clone, discard them together instead (git stash push --include-untracked -- "
+            f"{paths}).",
+        )
+    ]
 
 
 def _audit_check(config: Config) -> list[Check]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,8 @@ from pmcpost.config import Config
 from pmcpost.plan import PlanItem
 from pmcpost.platforms.registry import configured, description
 
+# A hashtag as posted: '#' and everything up to the next space (Devanagari vowel signs included).
+HASHTAG = re.compile(r"#[^\s#]+")
 # Past publish_at and not posted yet: these show how late they are.
 LATE_STATUSES = ("due", "resume", "retry", "held", "frozen", "unapproved", "error")
 
@@ -32,8 +35,17 @@ def preview_record(config: Config, item: PlanItem, now: datetime | None = None) 
     parts: list[dict[str, Any]] = []
     media: list[dict[str, str]] = []
     warnings: list[str] = []
+    link = a.for_platform(item.platform).link
     if item.message is not None:
         for part in item.message.parts:
+            images = [
+                {
+                    "path": m.path.relative_to(config.root).as_posix(),
+                    # a platform without alt text (Telegram) shows the image bare: say so rather than show one
+                    "alt": m.alt if spec.media.alt_text else f"none ({spec.display_name} takes no alt text)",
+                }
+                for m in part.media
+            ]
             parts.append(
                 {
                     "text": part.text,
@@ -42,21 +54,23 @@ def preview_record(config: Config, item: PlanItem, now: datetime | None = None) 
                     "language": part.language,
                     # Facebook attaches the link instead of printing it: without this the preview hides it.
                     "link": part.link,
+                    "link_in_text": link is not None and (link in part.text or xtext.encode_url(link) in part.text),
+                    "images": images,  # the images attached to this post (on X: the thread's first)
+                    "hashtags": HASHTAG.findall(part.text),
                 }
             )
-            media.extend(
-                {
-                    "path": m.path.relative_to(config.root).as_posix(),
-                    # a platform without alt text (Telegram) shows the image bare: say so rather than show one
-                    "alt": m.alt if spec.media.alt_text else f"none ({spec.display_name} takes no alt text)",
-                }
-                for m in part.media
-            )
+            media.extend(images)
         warnings.extend(item.message.warnings)
         if spec.by_hand:
             warnings.append(
                 f"{spec.display_name} has no posting API: publish hands this text over to be posted by hand, "
                 "and pmcpost record records it"
+            )
+        limit = config.policy.long_thread_warning
+        if len(parts) > limit:
+            warnings.append(
+                f"a thread of {len(parts)} posts (more than {limit}): readers rarely open beyond the first; "
+                "shorten the text, or put the details on the website and link to it"
             )
     record: dict[str, Any] = {
         "id": a.id,

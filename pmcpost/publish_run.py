@@ -45,10 +45,13 @@ def run(
     skip_unconfigured: bool | None = None,
     environ: Mapping[str, str] | None = None,
     quota_now: datetime | None = None,
+    show_posts: bool = False,
 ) -> int:
     """Returns the exit code: 0 when everything planned was posted (or skipped for lack of credentials) and
     nothing was newly missed. ``quota_now`` is the real time when ``now`` is a what-if time (dry runs only).
-    ``skip_unconfigured`` None: skip platforms without credentials on a workstation, fail them in CI."""
+    ``skip_unconfigured`` None: skip platforms without credentials on a workstation, fail them in CI.
+    ``show_posts``: after a real run, also show what the platforms skipped for lack of credentials would
+    have got (their dry-run previews); the run always ends with a short summary."""
     from pmcpost.ci import skip_unconfigured as skip_default
     from pmcpost.missed import new_missed, print_missed
     from pmcpost.plan import build_plan
@@ -142,8 +145,9 @@ def run(
                         f"nothing was posted, because the audit log's intents could not be pushed first: {exc}"
                     ) from None
         outcomes = _run_with_progress(publisher, plan)
+        if show_posts:
+            _show_skipped(config, outcomes, plan.now)
         _summary(config, outcomes)
-        _show_skipped(config, outcomes, plan.now)
         publisher.ctx.log.sync()
         head_failed = not _publish_head(config)
         if git_push:
@@ -153,6 +157,7 @@ def run(
     from pmcpost import jobsummary
 
     jobsummary.write(environ, plan, outcomes)
+    _closing(config, outcomes, shown=show_posts)
     _raise_forge_error(forge_error)
     failed = [o for o in outcomes if o.status in ("failed", "held")]
     return EXIT_PROBLEMS if failed or missed or head_failed or _has_errors(problems) else EXIT_OK
@@ -308,6 +313,10 @@ def _pushed_paths(config: Config) -> list[Path]:
         folder: Path = output_folder(config, config.platforms[spec.name])
         if folder.exists():
             paths.append(folder)
+    from pmcpost.platforms.website import records_folder
+
+    if records_folder(config).exists():  # what the website is built from, kept outside the served folder
+        paths.append(records_folder(config))
     return paths
 
 
@@ -410,6 +419,8 @@ def _run_with_progress(publisher: Publisher, plan: Plan) -> list[Outcome]:
             return publisher.run(plan)
 
     def line(o: Outcome) -> None:
+        if o.status == "skipped":
+            return  # one line per platform at the end says why
         where = o.remotes[-1].url if o.remotes and o.ok else (o.error or "")
         plain_lines([visible(f"{o.status}: {o.item.id} on {o.item.platform} {where}".rstrip(), newlines=False)])
 
@@ -430,14 +441,57 @@ def _show_skipped(config: Config, outcomes: Sequence[Outcome], now: datetime) ->
 
 
 def _summary(config: Config, outcomes: Sequence[Outcome]) -> None:
+    """What happened to each post, skipped ones left to the closing lines (one line per platform there)."""
     rows: list[list[Cell]] = []
     for o in outcomes:
+        if o.status == "skipped":
+            continue
         detail = ", ".join(r.url for r in o.remotes) if o.ok else (o.error or "")
-        colour = {"posted": "green", "reconciled": "green", "skipped": "yellow", "held": "yellow"}.get(o.status, "red")
+        colour = {"posted": "green", "reconciled": "green", "held": "yellow"}.get(o.status, "red")
         colour = "yellow" if o.status == "handed over" else colour
         rows.append([o.item.id, o.item.platform, (o.status, colour), detail])
-    _table("Summary", ("announcement", "platform", "result", "link or error"), rows)
+    if rows:
+        _table("Summary", ("announcement", "platform", "result", "link or error"), rows)
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
     console().print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing done")
+
+
+def _closing(config: Config, outcomes: Sequence[Outcome], *, shown: bool) -> None:
+    """The last lines of a run: what went out where, what was skipped and why, and what to run next."""
+    by: dict[str, dict[str, int]] = {}
+    for o in outcomes:
+        by.setdefault(o.status, {})
+        by[o.status][o.item.platform] = by[o.status].get(o.item.platform, 0) + 1
+
+    def where(status: str) -> str:
+        return ", ".join(f"{plural(n, 'announcement')} on {p}" for p, n in by.get(status, {}).items())
+
+    lines = ["", "Done."]
+    for status, label in (("posted", "Went out"), ("reconciled", "Found already out"), ("held", "Held back")):
+        if status in by:
+            lines.append(f"  {label}: {where(status)}.")
+    if "failed" in by:
+        lines.append(f"  Failed: {where('failed')} (the errors are above; the next run tries again).")
+    skipped = sorted(by.get("skipped", {}))
+    why = {o.item.platform: o.error or "" for o in outcomes if o.status == "skipped"}
+    for platform in skipped:
+        lines.append(f"  Skipped: {plural(by['skipped'][platform], 'announcement')} on {platform}: {why[platform]}.")
+    lines.append("Next:")
+    if skipped and not shown:
+        lines.append("  pmcpost preview --platform " + " --platform ".join(skipped) + "   what they would get")
+    if skipped:
+        lines.append("  pmcpost doctor   which credentials to set, and what to do with audit/ and the website files")
+    if "posted" in by or "reconciled" in by:
+        folders = [config.audit_dir]
+        if "website" in by.get("posted", {}) or "website" in by.get("reconciled", {}):
+            from pmcpost.platforms.website import output_folder, records_folder
+
+            folders += [output_folder(config, config.platforms["website"]), records_folder(config)]
+        paths = " ".join(
+            f.relative_to(config.root).as_posix() + "/" for f in folders if f.is_relative_to(config.root) and f.exists()
+        )
+        lines.append(f"  git add {paths} && git commit   keep the record of what went out")
+    lines.append("  pmcpost status   what is scheduled, due, posted or missed")
+    plain_lines(lines)

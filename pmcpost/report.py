@@ -19,8 +19,11 @@ from pmcpost.config import KINDS, Config
 from pmcpost.content import Announcement
 from pmcpost.errors import UsageError
 
-REPORT_FORMATS = ("text", "markdown", "csv", "json")
+REPORT_FORMATS = ("text", "markdown", "csv", "json", "html")
 POST_EVENTS = ("posted", "reconciled")
+# A post that went out more than this after its publish_at counts as late (scheduled runs come every 15
+# minutes and may start late when GitHub is busy: an hour is a delay a reader notices).
+LATE_AFTER = timedelta(hours=1)
 
 
 @dataclass
@@ -33,6 +36,7 @@ class Activity:
     by_kind: dict[str, int] = field(default_factory=dict)
     failures: int = 0
     retractions: int = 0
+    late: int = 0  # posts that went out more than LATE_AFTER after their publish_at
     missed: int = 0  # posts that expired before they went out (one per announcement and platform)
     missed_by: dict[str, int] = field(default_factory=dict)  # coordinator id -> missed posts
     last_post: datetime | None = None  # the latest post before the period's end, however long ago
@@ -52,6 +56,19 @@ class Awaiting:
     overdue: bool
 
 
+@dataclass
+class CoordinatorActivity:
+    """What one coordinator is answerable for in the period (posts, late and missed ones, retractions)."""
+
+    id: str
+    name: str
+    departments: tuple[str, ...]
+    posts: int = 0
+    late: int = 0
+    missed: int = 0
+    retractions: int = 0
+
+
 @dataclass(frozen=True)
 class Dormancy:
     """A department with no post for longer than policy.dormancy_days and nothing scheduled."""
@@ -60,6 +77,7 @@ class Dormancy:
     last_post: datetime | None
     days: int | None  # whole days since the last post; None when it never posted
     threshold: int
+    contacts: tuple[str, ...] = ()  # "Name (id)" of the department's coordinators: whom to ask
 
     def describe(self) -> str:
         if self.last_post is None:
@@ -68,6 +86,10 @@ class Dormancy:
             f"{self.department}: no post for {self.days} days (since {self.last_post:%Y-%m-%d}; "
             f"threshold {self.threshold}) and nothing scheduled"
         )
+
+    def with_contacts(self) -> str:
+        """``describe`` and whom to ask: the department's coordinators."""
+        return self.describe() + (f"; contact {', '.join(self.contacts)}" if self.contacts else "")
 
 
 @dataclass
@@ -81,16 +103,31 @@ class Report:
     kinds: list[str]
     dormant: list[Dormancy]
     awaiting: list[Awaiting] = field(default_factory=list)  # still to post by hand at the report's time
+    coordinators: list[CoordinatorActivity] = field(default_factory=list)
+    posts: list[PostFact] = field(default_factory=list)  # every post of the period, for the HTML report's charts
+
+
+@dataclass(frozen=True)
+class PostFact:
+    """One post in the period: where and when it went out, and the commit that carried the approved file."""
+
+    department: str
+    time: datetime
+    commit: str | None
+    late: bool
 
 
 def period(
     tz: tzinfo, now: datetime, *, month: str | None = None, since: str | None = None, until: str | None = None
 ) -> tuple[datetime, datetime, str]:
-    """[start, end) and a label: a calendar month (local time), a since/until range, or the current month."""
+    """[start, end) and a label: a calendar month (local time), a since/until range, or the current month
+    (on the 1st: the month just ended)."""
     if month is not None and (since or until):
         raise UsageError("give either --month or --since/--until, not both")
     if month is None and not since and not until:
-        month = f"{now.astimezone(tz):%Y-%m}"
+        local = now.astimezone(tz)
+        # On the 1st the month worth reporting is the one just ended (today has barely begun).
+        month = f"{local - timedelta(days=local.day == 1):%Y-%m}"
     if month is not None:
         try:
             start = datetime.strptime(month, "%Y-%m").replace(tzinfo=tz)
@@ -138,12 +175,30 @@ def build_report(
     """Fold the ledger entries (any order, any period: those after ``until`` are ignored) into the report."""
     announcements = list(announcements)
     kinds_by_id = {a.id: a.kind for a in announcements}
+    due_by_id = {a.id: a.publish_at for a in announcements}
+    people = {
+        c.id: CoordinatorActivity(c.id, c.name, tuple(s for s, d in config.departments.items() if c in d.coordinators))
+        for d in config.departments.values()
+        for c in d.coordinators
+    }
+
+    def person(entry: Mapping[str, Any]) -> CoordinatorActivity | None:
+        pid = person_id(entry.get("coordinator"))
+        if pid is None:
+            return None
+        if pid not in people:  # a coordinator since removed from config still counts
+            ref = entry.get("coordinator")
+            name = str(ref.get("name") or pid) if isinstance(ref, Mapping) else pid
+            people[pid] = CoordinatorActivity(pid, name, ())
+        return people[pid]
+
     scheduled = _scheduled(announcements, min(until, now))
     acts = {slug: Activity(slug) for slug in config.departments}
     total = Activity("total")
     platforms = config.enabled_platforms()  # and any other that posted in the period, as it appears
     kinds = list(KINDS)
     failed_seen: set[tuple[str, str]] = set()
+    posts: list[PostFact] = []
     for e in entries:
         moment = _time(e)
         slug = _department(e)
@@ -162,8 +217,11 @@ def build_report(
                 platforms.append(platform)
             if kind not in kinds:
                 kinds.append(kind)
+            due = due_by_id.get(str(e.get("announcement")))
+            late = due is not None and moment - due > LATE_AFTER
             for a in (act, total):
                 a.posts += 1
+                a.late += late
                 a.by_platform[platform] = a.by_platform.get(platform, 0) + 1
                 a.by_kind[kind] = a.by_kind.get(kind, 0) + 1
             if e.get("by_hand") is True:
@@ -172,6 +230,12 @@ def build_report(
                     a.hand_posts += 1
                     if handed is not None:
                         a.hand_waits.append(int((moment - handed).total_seconds() // 60))
+            who = person(e)
+            if who is not None:
+                who.posts += 1
+                who.late += late
+            commit = e.get("commit")
+            posts.append(PostFact(slug, moment, commit if isinstance(commit, str) else None, late))
         if event in POST_EVENTS:
             coordinator, approver = person_id(e.get("coordinator")), person_id(e.get("approver"))
             for a in (act, total):
@@ -189,16 +253,22 @@ def build_report(
         elif event == "retracted":
             act.retractions += 1
             total.retractions += 1
+            if (who := person(e)) is not None:
+                who.retractions += 1
         elif event == "missed":
-            who = person_id(e.get("coordinator")) or "unknown"
+            pid = person_id(e.get("coordinator")) or "unknown"
             for a in (act, total):
                 a.missed += 1
-                a.missed_by[who] = a.missed_by.get(who, 0) + 1
+                a.missed_by[pid] = a.missed_by.get(pid, 0) + 1
+            if (who := person(e)) is not None:
+                who.missed += 1
     lasts = [a.last_post for a in acts.values() if a.last_post]
     total.last_post = max(lasts) if lasts else None
     dormant = _dormancy(config, {s: a.last_post for s, a in acts.items()}, scheduled, min(until, now))
     ordered = [acts[s] for s in config.departments] + [a for s, a in acts.items() if s not in config.departments]
-    return Report(since, until, label, ordered, total, platforms, kinds, dormant)
+    return Report(
+        since, until, label, ordered, total, platforms, kinds, dormant, coordinators=list(people.values()), posts=posts
+    )
 
 
 def _scheduled(announcements: Iterable[Announcement], moment: datetime) -> set[str]:
@@ -215,10 +285,11 @@ def _dormancy(
         last = last_posts.get(slug)
         if slug in scheduled:
             continue
+        contacts = tuple(f"{c.name} ({c.id})" for c in config.departments[slug].coordinators)
         if last is None:
-            out.append(Dormancy(slug, None, None, threshold))
+            out.append(Dormancy(slug, None, None, threshold, contacts))
         elif moment - last > timedelta(days=threshold):
-            out.append(Dormancy(slug, last, (moment - last).days, threshold))
+            out.append(Dormancy(slug, last, (moment - last).days, threshold, contacts))
     return out
 
 
@@ -293,3 +364,30 @@ def _installed() -> set[str]:
     from pmcpost.platforms.registry import available_platforms
 
     return set(available_platforms())
+
+
+def approval_hours(config: Config, posts: Iterable[PostFact]) -> list[float]:
+    """Hours from approval to post, one per post whose ledger entry names its commit: the approved file's
+    commit time (when it landed on the branch that publishes) to the post's time. Unknown commits are left out."""
+    import re
+
+    from pmcpost import gitutil
+
+    posts = [p for p in posts if p.commit and re.fullmatch(r"[0-9a-f]{7,64}", p.commit)]
+    if not posts or not gitutil.is_repo(config.root):
+        return []
+    shas = sorted({str(p.commit) for p in posts})
+    proc = gitutil.run_git(config.root, "log", "--no-walk", "--ignore-missing", "--format=%H %cI", *shas, check=False)
+    when: dict[str, datetime] = {}
+    for line in proc.stdout.splitlines():
+        sha, _, stamp = line.partition(" ")
+        try:
+            when[sha] = datetime.fromisoformat(stamp)
+        except ValueError:
+            continue
+    hours = []
+    for p in posts:
+        full = next((sha for sha in when if sha.startswith(str(p.commit))), None)
+        if full is not None and p.time >= when[full]:
+            hours.append((p.time - when[full]).total_seconds() / 3600)
+    return hours

@@ -68,6 +68,8 @@ LABELS: dict[str, dict[str, str]] = {
         "hashtags": "हॅशटॅग",
         "retracted": "मागे घेतली",
         "retracted_note": "ही घोषणा {date} रोजी मागे घेण्यात आली.",
+        "expired": "मुदत संपली",
+        "expired_note": "या घोषणेची मुदत {date} रोजी संपली; ती संग्रहासाठी येथे ठेवली आहे.",
         "reason": "कारण",
         "none": "अद्याप कोणतीही घोषणा नाही.",
         "atom": "Atom फीड",
@@ -104,6 +106,8 @@ LABELS: dict[str, dict[str, str]] = {
         "hashtags": "Hashtags",
         "retracted": "Retracted",
         "retracted_note": "This announcement was retracted on {date}.",
+        "expired": "Expired",
+        "expired_note": "This announcement expired on {date}; it is kept here for the record.",
         "reason": "Reason",
         "none": "No announcements yet.",
         "atom": "Atom feed",
@@ -163,6 +167,8 @@ class Record:
     posted: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # platform -> public URLs
     retracted: str | None = None  # RFC 3339 time of the retraction
     retract_reason: str | None = None
+    expires: str | None = None  # RFC 3339: the announcement's expires_at, after which its page says it expired
+    went_out: str | None = None  # RFC 3339: when the website first carried it (the feeds' publication time)
 
     @property
     def stem(self) -> str:
@@ -186,6 +192,7 @@ class Record:
             self.published,
             self.coordinator,
             self.approver,
+            self.expires,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -209,6 +216,8 @@ class Record:
             "posted": {k: list(v) for k, v in sorted(self.posted.items())},
             "retracted": self.retracted,
             "retract_reason": self.retract_reason,
+            "expires": self.expires,
+            "went_out": self.went_out,
         }
 
     @classmethod
@@ -237,6 +246,8 @@ class Record:
             posted={k: tuple(v) for k, v in data.get("posted", {}).items()},
             retracted=data.get("retracted"),
             retract_reason=data.get("retract_reason"),
+            expires=data.get("expires"),  # records written before these fields have neither
+            went_out=data.get("went_out"),
         )
 
 
@@ -268,6 +279,7 @@ class Site:
     departments: Mapping[str, Mapping[str, str]]  # slug -> name per language
     timezone: str
     tag_authority: str
+    now: datetime | None = None  # when the pages are built: announcements expired by then are marked so
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path}" if self.base_url else path
@@ -360,6 +372,23 @@ def ordered(records: Iterable[Record]) -> list[Record]:
     return sorted(records, key=lambda r: (datetime.fromisoformat(r.published), r.id), reverse=True)
 
 
+def is_expired(site: Site, record: Record) -> bool:
+    """Past its expires_at when the pages are built (a retracted one says that instead)."""
+    if site.now is None or record.expires is None or record.retracted:
+        return False
+    return datetime.fromisoformat(record.expires) <= site.now
+
+
+def went_out(record: Record) -> str:
+    """When the post went out on the website (records from before this was kept: the scheduled time)."""
+    return record.went_out or record.published
+
+
+def last_updated(record: Record) -> str:
+    """The entry's `updated`: never before it went out."""
+    return max(record.updated, went_out(record), key=datetime.fromisoformat)
+
+
 def live(records: Iterable[Record]) -> list[Record]:
     return [r for r in records if not r.retracted]
 
@@ -444,8 +473,8 @@ def atom_feed(site: Site, records: Iterable[Record], lang: str, department: str 
                     "href": site.url(image.file),
                 },
             )
-        ET.SubElement(entry, "published").text = r.published
-        ET.SubElement(entry, "updated").text = r.updated
+        ET.SubElement(entry, "published").text = went_out(r)
+        ET.SubElement(entry, "updated").text = last_updated(r)
         a = ET.SubElement(entry, "author")
         ET.SubElement(a, "name").text = xml_text(author_name(site, r, lang))
         ET.SubElement(a, "uri").text = site.url(f"{r.department}/index.html")
@@ -472,8 +501,8 @@ def json_feed(site: Site, records: Iterable[Record], lang: str, department: str 
             "title": title_of(r, lang, site.languages)[0],
             "content_html": content_html(site, r, lang),
             "content_text": text,
-            "date_published": r.published,
-            "date_modified": r.updated,
+            "date_published": went_out(r),
+            "date_modified": last_updated(r),
             "authors": [{"name": author_name(site, r, lang), "url": site.url(f"{r.department}/index.html")}],
             "tags": [labels(lang).get(f"kind.{r.kind}", r.kind), *r.hashtags],
             "language": used,
@@ -581,10 +610,13 @@ def _summary(site: Site, r: Record, root: str) -> dict[str, Any]:
         ],
         "kind": [{"lang": lang, "text": labels(lang).get(f"kind.{r.kind}", r.kind)} for lang in site.languages],
         "retracted": r.retracted is not None,
+        "expired": is_expired(site, r),
     }
 
 
 def _announcement(site: Site, r: Record, root: str) -> dict[str, Any]:
+    from pmcpost.phones import link_phones
+
     sections = []
     for lang in site.languages:
         text = r.text.get(lang)
@@ -595,7 +627,8 @@ def _announcement(site: Site, r: Record, root: str) -> dict[str, Any]:
                 "lang": lang,
                 "label": labels(lang)["language"],
                 "title": title_of(r, lang, site.languages)[0],
-                "paragraphs": [p.split("\n") for p in paragraphs(text)],
+                # Safe HTML (escaped text, phone numbers as tap-to-call links): templates print it as it is.
+                "paragraphs": [[link_phones(line) for line in p.split("\n")] for p in paragraphs(text)],
                 "more": labels(lang)["more"],
             }
         )
@@ -637,8 +670,21 @@ def _announcement(site: Site, r: Record, root: str) -> dict[str, Any]:
             ],
             "reason": r.retract_reason or "",
         }
+    expiry = None
+    if is_expired(site, r) and r.expires:
+        expiry = {
+            "time": r.expires,
+            "notes": [
+                {
+                    "lang": lang,
+                    "text": labels(lang)["expired_note"].format(date=display_time(r.expires, lang, site.timezone)),
+                }
+                for lang in site.languages
+            ],
+        }
     return {
         **_summary(site, r, root),
+        "expiry": expiry,
         "sections": sections,
         "figures": figures,
         "link": https_only(r.link),

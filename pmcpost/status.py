@@ -13,6 +13,10 @@ GROUPS = (
     *("scheduled", "due", "posted", "failed", "missed", "expired", "changed", "retracted", "held", "frozen"),
     "awaiting",  # handed over, to be posted by hand (overdue ones too)
 )
+# Groups whose posts should have gone out already: their entries carry how long they are overdue.
+OVERDUE_GROUPS = ("due", "failed", "held", "frozen")
+# What every count in the table counts.
+COUNTS_WHAT = "each count is a post: one announcement on one platform"
 COLUMNS = ("scheduled", "due", "posted", "failed", "missed", "expired", "changed")
 
 
@@ -76,7 +80,11 @@ def collect(config: Config, now: datetime, *, quota_now: datetime | None = None)
             entry["recorded_at"] = item.record.missed_at  # None until a publish run records it
         if item.status == "retracted":
             _retraction_details(item, entry)
-        dept.items[_group(item)].append(entry)
+        group = _group(item)
+        if group in OVERDUE_GROUPS and item.announcement.publish_at < now:
+            # how long it has waited: an hour's delay and a week's are different news
+            entry["overdue_minutes"] = int((now - item.announcement.publish_at).total_seconds() // 60)
+        dept.items[group].append(entry)
     for d in dormant_departments(config, state, announcements, now):
         if d.department in out:
             out[d.department].dormant = d.describe().removeprefix(f"{d.department}: ")

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from pmcpost.diagnostics import Diagnostic, Severity
+from pmcpost.i18n import N_, tr
 
 try:  # libyaml's C loader; the pure-Python one is a slow fallback for unusual builds.
     from yaml import CSafeLoader as _Loader
@@ -58,12 +59,14 @@ class _NodeLoader(_Loader):
 TAG = "tag:yaml.org,2002:"
 STR, BOOL, INT, FLOAT, NULL, TIMESTAMP = (TAG + t for t in ("str", "bool", "int", "float", "null", "timestamp"))
 
+NO_BREAK_SPACES = ("\u00a0", "\u202f", "\u2007", "\u3000")
+
 _TRAP_HINTS = {
-    BOOL: "YAML reads {v!r} as the boolean {b}",
-    INT: "YAML reads {v!r} as a number",
-    FLOAT: "YAML reads {v!r} as a number",
-    NULL: "YAML reads {v!r} as 'nothing' (null)",
-    TIMESTAMP: "YAML reads {v!r} as a date",
+    BOOL: N_("YAML reads {v!r} as the boolean {b}"),
+    INT: N_("YAML reads {v!r} as a number"),
+    FLOAT: N_("YAML reads {v!r} as a number"),
+    NULL: N_("YAML reads {v!r} as 'nothing' (null)"),
+    TIMESTAMP: N_("YAML reads {v!r} as a date"),
 }
 
 
@@ -124,6 +127,15 @@ def load(data: bytes, path: str, *, max_bytes: int, what: str = "file") -> Loade
     try:
         root = yaml.compose(text, Loader=_NodeLoader)
     except yaml.MarkedYAMLError as exc:
+        from pmcpost import yamlslips
+
+        lines = _LINE_BREAK_RE.split(text)
+        slip = yamlslips.explain(lines, exc)
+        if slip is not None:
+            diags.append(
+                Diagnostic(path, slip.line + 1, slip.column + 1, "error", slip.message, excerpt(lines, slip.line))
+            )
+            return Loaded(None, diags)
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         start = exc.context_mark
@@ -135,7 +147,17 @@ def load(data: bytes, path: str, *, max_bytes: int, what: str = "file") -> Loade
                 problem += f" ({exc.context} started at line {start.line + 1}, column {start.column + 1})"
         if mark is None:
             return fail(0, 0, f"YAML syntax error: {problem}")
-        return fail(mark.line + 1, mark.column + 1, f"YAML syntax error: {problem}")
+        diags.append(
+            Diagnostic(
+                path,
+                mark.line + 1,
+                mark.column + 1,
+                "error",
+                f"YAML syntax error: {problem}",
+                excerpt(lines, mark.line),
+            )
+        )
+        return Loaded(None, diags)
     except yaml.reader.ReaderError as exc:  # a character YAML forbids; its message spans lines, so rebuild it
         # libyaml counts the position in UTF-8 bytes of the text; the pure-Python reader in characters.
         if _Loader.__name__.startswith("C"):
@@ -177,6 +199,11 @@ _LINE_BREAK_RE = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _COMMENT_RE = re.compile(r"[ \t]+#")
 
 
+def excerpt(lines: Sequence[str], line: int) -> str:
+    """The 0-based ``line`` of the source, shown under a problem (empty when there is no such line)."""
+    return lines[line] if 0 <= line < len(lines) else ""
+
+
 def source_lines(data: bytes) -> list[str]:
     """The file's lines as libyaml counts them, for looking next to a node's marks."""
     text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
@@ -204,35 +231,43 @@ def comment_after(node: Node, lines: Sequence[str]) -> tuple[int, int, str] | No
 def describe(node: Node) -> str:
     """A short human name for what a node holds, for 'expected X, found Y' messages."""
     if isinstance(node, MappingNode):
-        return "a mapping"
+        return tr("key: value lines")
     if isinstance(node, SequenceNode):
-        return "a list"
+        return tr("a list")
     tag = node.tag
     if tag == STR:
-        return "text"
+        return tr("text")
     return {
-        BOOL: "a boolean",
-        INT: "a number",
-        FLOAT: "a number",
-        NULL: "nothing (null)",
-        TIMESTAMP: "a date",
+        BOOL: tr("a boolean"),
+        INT: tr("a number"),
+        FLOAT: tr("a number"),
+        NULL: tr("nothing"),
+        TIMESTAMP: tr("a date"),
     }.get(tag, f"a value tagged {tag}")
 
 
 class Reader:
     """Reads values out of nodes for one file, collecting every problem instead of stopping at the first."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, data: bytes | None = None) -> None:
         self.path = path
         self.diagnostics: list[Diagnostic] = []
+        self._data = data  # the source, for showing the line of a slip under its message
+        self._lines: list[str] | None = None
 
     # -- reporting -------------------------------------------------------------------------------
-    def report(self, node: Node | None, message: str, severity: Severity = "error") -> None:
+    def report(self, node: Node | None, message: str, severity: Severity = "error", *, show: bool = False) -> None:
+        """Record a problem at ``node``; ``show`` puts its source line under the message (a typing slip)."""
         if node is None:
             self.diagnostics.append(Diagnostic(self.path, 0, 0, severity, message))
         else:
             mark = node.start_mark
-            self.diagnostics.append(Diagnostic(self.path, mark.line + 1, mark.column + 1, severity, message))
+            line = ""
+            if show and self._data is not None:
+                if self._lines is None:
+                    self._lines = source_lines(self._data)
+                line = excerpt(self._lines, mark.line)
+            self.diagnostics.append(Diagnostic(self.path, mark.line + 1, mark.column + 1, severity, message, line))
 
     def error(self, node: Node | None, message: str) -> None:
         self.report(node, message, "error")
@@ -248,7 +283,11 @@ class Reader:
     def mapping(self, node: Node, what: str) -> dict[str, tuple[Node, Node]] | None:
         """A mapping's entries by key, as (key node, value node); duplicates and odd keys reported."""
         if not isinstance(node, MappingNode):
-            self.error(node, f"{what} must be a mapping (key: value), found {describe(node)}")
+            self.report(
+                node,
+                tr("{what} must be made of key: value lines, found {found}").format(what=what, found=describe(node)),
+                show=True,
+            )
             return None
         entries: dict[str, tuple[Node, Node]] = {}
         for key_node, value_node in node.value:
@@ -256,6 +295,16 @@ class Reader:
                 self.error(key_node, f"keys in {what} must be plain words, found {describe(key_node)}")
                 continue
             key = key_node.value
+            if key[:1] in NO_BREAK_SPACES:
+                self.report(
+                    key_node,
+                    tr(
+                        "this line starts with a non-breaking space (copied from a word processor or a web page), "
+                        "which YAML does not read as indentation: retype the spaces before {key!r}"
+                    ).format(key=key.lstrip("".join(NO_BREAK_SPACES) + " ")),
+                    show=True,
+                )
+                continue
             if key_node.tag == BOOL:
                 self.error(key_node, f"key {key!r} is read by YAML as a boolean; put it in quotes")
                 continue
@@ -263,8 +312,9 @@ class Reader:
                 first = entries[key][0].start_mark
                 self.error(
                     key_node,
-                    f"duplicate key {key!r} (first at line {first.line + 1}); "
-                    "YAML would silently keep only the last one",
+                    tr(
+                        "duplicate key {key!r} (first at line {line}); YAML would silently keep only the last one"
+                    ).format(key=key, line=first.line + 1),
                 )
                 continue
             entries[key] = (key_node, value_node)
@@ -282,15 +332,25 @@ class Reader:
         for key, (key_node, _) in entries.items():
             if key not in allowed:
                 close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
-                hint = f" (did you mean {close[0]!r}?)" if close else f" (allowed: {', '.join(sorted(allowed))})"
-                self.error(key_node, f"unknown key {key!r} in {what}{hint}")
+                hint = (
+                    tr(" (did you mean {key!r}?)").format(key=close[0])
+                    if close
+                    else tr(" (allowed: {keys})").format(keys=", ".join(sorted(allowed)))
+                )
+                self.error(key_node, tr("unknown key {key!r} in {what}{hint}").format(key=key, what=what, hint=hint))
         for key in required:
             if key not in entries:
-                self.error(parent, f"missing required key {key!r} in {what}")
+                self.error(parent, tr("missing required key {key!r} in {what}").format(key=key, what=what))
 
     def sequence(self, node: Node, what: str) -> list[Node] | None:
         if not isinstance(node, SequenceNode):
-            self.error(node, f"{what} must be a list, found {describe(node)}")
+            self.report(
+                node,
+                tr("{what} must be a list, written [a, b] or as lines starting with '- ', found {found}").format(
+                    what=what, found=describe(node)
+                ),
+                show=True,
+            )
             return None
         return list(node.value)
 
@@ -300,21 +360,34 @@ class Reader:
         if not isinstance(node, ScalarNode):
             self.error(node, f"{what} must be text, found {describe(node)}")
             return None
+        if node.tag == NULL and node.value == "":
+            self.report(
+                node,
+                tr("{what} is empty: write its value after the colon, on the same line").format(what=what),
+                show=True,
+            )
+            return None
         if node.tag != STR:
             hint = _TRAP_HINTS.get(node.tag)
             if hint is None:
-                self.error(node, f"{what} must be text, found {describe(node)}")
+                self.error(node, tr("{what} must be text, found {found}").format(what=what, found=describe(node)))
                 return None
             boolean = "true" if node.value.lower() in ("yes", "on", "true", "y") else "false"
-            first = hint.format(v=node.value, b=boolean)
+            first = tr(hint).format(v=node.value, b=boolean)
             base60 = _sexagesimal(node.value) if node.tag == INT and ":" in node.value else None
             if base60 is not None:  # YAML 1.1 base 60: the trap people actually hit with times of day
-                first = f"YAML reads {node.value!r} as the number {base60}"
-            self.error(node, f'{what} must be text: {first}; put it in quotes: "{node.value}"')
+                first = tr("YAML reads {v!r} as the number {n}").format(v=node.value, n=base60)
+            self.report(
+                node,
+                tr('{what} must be text: {why}; put it in quotes: "{value}"').format(
+                    what=what, why=first, value=node.value
+                ),
+                show=True,
+            )
             return None
         value: str = node.value
         if not allow_empty and not value.strip():
-            self.error(node, f"{what} is empty")
+            self.error(node, tr("{what} is empty").format(what=what))
             return None
         return value
 

@@ -62,6 +62,8 @@ def build(root: Path) -> Path:
             "coordinator": VIKAS,
             "approver": NEHA,
             "remote": {"id": "12", "url": "https://x.com/PMCPune/status/12"},
+            "commit": "abc123",
+            "author": {"name": "Vikas More", "email": "vikas@example.org"},
             "actor": {"user": "vikas"},
         },
         {**water, "event": "retract-intent", "platform": "twitter", "coordinator": ANIL},
@@ -155,8 +157,23 @@ def test_cli_csv(tmp_path: Path) -> None:
         "2026-11-01T18:00:00.000000Z,failed,roads,roads/2026-11-02-closure,facebook,,,vikas.more,neha.kale,,,"
         "Graph API: (#200) permission denied,,,,,\n"
         "2026-11-01T18:00:00.000000Z,posted,roads,roads/2026-11-02-closure,twitter,,,vikas.more,neha.kale,"
-        "https://x.com/PMCPune/status/12,12,,,,,vikas,\n"
+        "https://x.com/PMCPune/status/12,12,,,abc123,Vikas More <vikas@example.org>,vikas,\n"
     )
+
+
+def test_cli_rejects_unknown_department_and_coordinator_listing_the_valid_ids(tmp_path: Path) -> None:
+    root = make_repo(tmp_path)
+    build(root)
+    result = CliRunner().invoke(cli, ["--root", str(root), "audit", "show", "--department", "water"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "Invalid value for --department: 'water' is not in config.yaml; valid ids: water-supply, " in result.stderr
+    result = CliRunner().invoke(cli, ["--root", str(root), "audit", "show", "--coordinator", "Anil Jadhav"])
+    assert result.exit_code == 2
+    assert "Error: Invalid value for --coordinator: 'Anil Jadhav' is not in config.yaml; valid ids: ajay.chavan, " in (
+        result.stderr
+    )
+    assert ", anil.jadhav, " in result.stderr
 
 
 def test_cli_rejects_unknown_event_and_bad_date(tmp_path: Path) -> None:

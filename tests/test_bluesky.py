@@ -143,7 +143,7 @@ def test_an_image_over_the_blob_limit_is_refused_by_validate(bworld: World) -> N
     assert result.exit_code == 1
     assert (
         f"{WATER}:{line}:" in result.output
-        and f"media[0].path '{WATER_IMAGE}' is 1,000,001 bytes; the most allowed is 1,000,000 bytes" in result.output
+        and f"media[0].path '{WATER_IMAGE}' is 0.96 MB; the most allowed is 0.95 MB." in result.output
     )
 
 

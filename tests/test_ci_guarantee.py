@@ -234,8 +234,12 @@ def test_intents_reach_the_remote_before_the_first_post_then_the_outcomes(remote
     # ... and it was on the remote when the first post was made.
     assert seen["commits"] == [(intents_sha, intents_subject)]
     assert seen["audit"] == intents
-    # The second adds the outcomes and the website, and nothing else.
-    assert {name.split("/")[0] for name in changed_files(remote, outcomes_sha)} == {"audit", "public"}
+    # The second adds the outcomes and the website (its pages and the records they are built from), nothing else.
+    assert {name.split("/")[0] for name in changed_files(remote, outcomes_sha)} == {
+        "audit",
+        "public",
+        "website-records",
+    }
     outcomes = remote.audit(outcomes_sha)[len(intents) :]
     assert parts(outcomes, "posted", ALL) == parts(intents, "intent", ALL)
     assert len(remote.world.x.posts) == 3 and len(remote.world.graph.posts) == 2

@@ -176,7 +176,7 @@ def test_anchor_in_config(tmp_path: Path) -> None:
 def test_empty_and_non_mapping_config(tmp_path: Path) -> None:
     assert config_lines(tmp_path, "") == ["config.yaml:1:1: error: the config file is empty"]
     assert config_lines(tmp_path, "- a\n") == [
-        "config.yaml:1:1: error: config.yaml must be a mapping (key: value), found a list"
+        "config.yaml:1:1: error: config.yaml must be made of key: value lines, found a list"
     ]
 
 

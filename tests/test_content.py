@@ -49,10 +49,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     (
         "syntax error names where the bracket opened",
         G + "platforms: [twitter\n",
-        [
-            f"{P}:15:1: error: YAML syntax error: did not find expected ',' or ']' "
-            "(while parsing a flow sequence started at line 14, column 12)"
-        ],
+        [f"{P}:14:12: error: the '[' opened here is never closed: close it with ']' on the same line"],
     ),
     (
         "duplicate key",
@@ -67,14 +64,14 @@ CASES: list[tuple[str, str, list[str]]] = [
     (
         "wrong type: a string where a list belongs",
         G.replace("hashtags: [PMCWater]", "hashtags: PMCWater"),
-        [f"{P}:11:11: error: hashtags must be a list, found text"],
+        [f"{P}:11:11: error: hashtags must be a list, written [a, b] or as lines starting with '- ', found text"],
     ),
     (
         "wrong type: text that is not per language",
         G.replace('text:\n  mr: "पर्वती परिसरात गुरुवारी पाणीपुरवठा बंद राहील."\n', 'text: "No water"\n').replace(
             '  en: "No water supply in Parvati on Thursday."\n', ""
         ),
-        [f"{P}:7:7: error: text must be a mapping (key: value), found text"],
+        [f'{P}:7:7: error: text is given per language, each on its own line below text: (such as mr: "…" en: "…")'],
     ),
     (
         "YAML 1.1: no is false",
@@ -120,8 +117,50 @@ CASES: list[tuple[str, str, list[str]]] = [
         "approver who may not approve",
         G.replace("approved_by: priya.shinde", "approved_by: neha.kale"),
         [
-            f"{P}:2:14: error: 'neha.kale' may not approve for water-supply: only its coordinators and "
-            "social media cell members may"
+            f"{P}:2:14: error: 'neha.kale' may not approve for water-supply (a coordinator of another "
+            "department); who may: priya.shinde, rahul.deshpande, smita.kulkarni"
+        ],
+    ),
+    (
+        "approver id misspelt",
+        G.replace("approved_by: priya.shinde", "approved_by: priya.shinda"),
+        [
+            f"{P}:2:14: error: 'priya.shinda' may not approve for water-supply (did you mean 'priya.shinde'?); "
+            "who may: priya.shinde, rahul.deshpande, smita.kulkarni"
+        ],
+    ),
+    (
+        "approver nobody knows",
+        G.replace("approved_by: priya.shinde", "approved_by: commissioner"),
+        [
+            f"{P}:2:14: error: 'commissioner' may not approve for water-supply (nobody with that id is registered "
+            "in config.yaml); who may: priya.shinde, rahul.deshpande, smita.kulkarni"
+        ],
+    ),
+    (
+        "approved_by left empty",
+        G.replace("approved_by: priya.shinde", "approved_by:"),
+        [
+            f"{P}:2:13: error: approved_by is empty: it is for the person who approves the post to fill in with "
+            "their own id (priya.shinde, rahul.deshpande, smita.kulkarni); until then delete the line"
+        ],
+    ),
+    (
+        "Marathi text with no Devanagari (a legacy font)",
+        G.replace("पर्वती परिसरात गुरुवारी पाणीपुरवठा बंद राहील.", "pavaRtI pairsarat gau$vaarI paaNaIpurvazA baMd"),
+        [
+            f"{P}:8:7: warning: text.mr: the Marathi text holds no Devanagari letters: it may be English pasted in "
+            "the wrong place, or typed in an old Marathi font that shows Latin letters as Marathi (they would be "
+            "posted as Latin gibberish); type it with a Unicode Marathi keyboard (such as Google Input Tools or "
+            "InScript)"
+        ],
+    ),
+    (
+        "English text in Devanagari",
+        G.replace("No water supply in Parvati on Thursday.", "पर्वती परिसरात पाणी नाही (Parvati)"),
+        [
+            f"{P}:9:7: warning: text.en: the English text is mostly in Devanagari: did you put the Marathi text "
+            "under en:?"
         ],
     ),
     (
@@ -201,7 +240,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     (
         "top level is a list",
         "- coordinator: anil.jadhav\n",
-        [f"{P}:1:1: error: an announcement file (its top level) must be a mapping (key: value), found a list"],
+        [f"{P}:1:1: error: an announcement file (its top level) must be made of key: value lines, found a list"],
     ),
     (
         "anchors and aliases refused",
@@ -219,7 +258,10 @@ CASES: list[tuple[str, str, list[str]]] = [
     (
         "a second document",
         G + "---\nkind: alert\n",
-        [f"{P}:14:1: error: YAML syntax error: expected a single document in the stream, but found another document"],
+        [
+            f"{P}:14:1: error: a line of '---' starts a second document, but a file holds one announcement: "
+            "delete that line"
+        ],
     ),
 ]
 
@@ -402,7 +444,8 @@ def test_media_too_large(tmp_path: Path) -> None:
     big = tiny_png() + b"\x00" * largest[0]
     files: dict[str, str | bytes] = {P: media("content/big.png"), "content/big.png": big}
     assert check(tmp_path, files) == [
-        f"{P}:15:11: error: media[0].path 'content/big.png' is {len(big):,} bytes; the most allowed is 5,242,880 bytes"
+        f"{P}:15:11: error: media[0].path 'content/big.png' is 5.01 MB; the most allowed is 5.00 MB. To make it "
+        "smaller, resize it to at most 2000 pixels on its longer side or save it as JPEG with quality about 80"
     ]
 
 

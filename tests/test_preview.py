@@ -107,7 +107,7 @@ def test_markdown_has_a_table_and_fenced_posts(root: Path) -> None:
     for r in records:
         for p in r["parts"]:
             assert f"```text\n{p['text']}\n```" in out
-    assert "Post 1 of 2 · 218/280\n" in out
+    assert "Marathi post · 218/280\n" in out
 
 
 def test_plain_text_keeps_every_character(root: Path) -> None:
@@ -119,7 +119,8 @@ def test_plain_text_keeps_every_character(root: Path) -> None:
         for p in r["parts"]:
             assert f"\n{p['text']}\n" in result.stdout, p["text"]
     assert "attached link: https://propertytax.punecorporation.org\n" in result.stdout
-    assert "image content/water-supply/images/shutdown-map.png (alt: पाणीपुरवठा बंद राहणाऱ्या पर्वती," in result.stdout
+    image = "image attached to this post: content/water-supply/images/shutdown-map.png"
+    assert f"{image} (alt: पाणीपुरवठा बंद राहणाऱ्या पर्वती," in result.stdout
 
 
 def test_dry_run_shows_what_is_due_and_posts_nothing(root: Path) -> None:

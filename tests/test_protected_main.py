@@ -71,7 +71,7 @@ def test_the_publishing_identity_pushes_intents_before_the_first_post_and_outcom
     # the intents were on the protected main when the first post was made, and nothing else was
     assert seen["commits"] == [(intents_sha, intents_subject)]
     assert {e["event"] for e in seen["audit"]} == {"intent"}
-    assert {n.split("/")[0] for n in changed_files(protected, outcomes_sha)} == {"audit", "public"}
+    assert {n.split("/")[0] for n in changed_files(protected, outcomes_sha)} == {"audit", "public", "website-records"}
     outcomes = protected.audit(outcomes_sha)
     assert parts(outcomes, "posted", ALL) == parts(outcomes, "intent", ALL)
     committers = git(protected.origin, "log", "--format=%ce", f"{protected.seed_head}..main").splitlines()

@@ -321,10 +321,21 @@ def test_missing_credentials_are_skipped_on_a_workstation_and_fail_in_ci(
     env = {k: v for k, v in world.env.items() if k != "PMCPOST_FACEBOOK_PAGE_TOKEN"}
     assert world.run(env=env, skip_unconfigured=True) == 0
     out = capsys.readouterr().out
-    assert "no credentials: set PMCPOST_FACEBOOK_PAGE_TOKEN to post to facebook" in out
-    assert "Dry run for facebook" in out
+    assert "Dry run for facebook" not in out  # the previews only on request (--show-posts)
+    tail = out.splitlines()[-8:]
+    assert tail == [
+        "Done.",
+        "  Went out: 2 announcements on twitter, 2 announcements on website.",
+        "  Skipped: 2 announcements on facebook: no credentials: set PMCPOST_FACEBOOK_PAGE_TOKEN to post to facebook.",
+        "Next:",
+        "  pmcpost preview --platform facebook   what they would get",
+        "  pmcpost doctor   which credentials to set, and what to do with audit/ and the website files",
+        "  git add audit/ public/ website-records/ && git commit   keep the record of what went out",
+        "  pmcpost status   what is scheduled, due, posted or missed",
+    ]
     assert world.graph.requests == []
     assert_exactly_once(world, platforms=("twitter", "website"))
+    assert world.run(env=env, skip_unconfigured=True, show_posts=True) == 0  # nothing new due: no previews
 
     # In CI (--fail-unconfigured), the same stops the run once, naming the variable, before any intent.
     ledger = sorted((world.root / "audit").glob("*.jsonl"))

@@ -212,9 +212,17 @@ def test_missing_credentials_skipped_on_a_workstation_failed_in_ci(world: World)
     )
     assert tripwire_quiet(world)
     assert not (world.root / "audit").exists()
-    workstation = publish(world, "--yes", env=env)
+    workstation = publish(world, "--yes", "--show-posts", env=env)
     assert workstation.returncode == 0, workstation.stdout + workstation.stderr
     assert "no credentials: set PMCPOST_FACEBOOK_PAGE_TOKEN to post to facebook" in workstation.stdout
+    # asked for: what facebook would have got, before the closing lines (which then suggest no preview)
+    assert workstation.stdout.index("Dry run for facebook") < workstation.stdout.index("\nDone.\n")
+    assert workstation.stdout.endswith(
+        "Next:\n"
+        "  pmcpost doctor   which credentials to set, and what to do with audit/ and the website files\n"
+        "  git add audit/ public/ website-records/ && git commit   keep the record of what went out\n"
+        "  pmcpost status   what is scheduled, due, posted or missed\n"
+    )
     assert world.graph.requests == []
     assert_exactly_once(world, platforms=("twitter", "website"))
 

@@ -154,7 +154,10 @@ def test_cli_dormant_exit_codes(tmp_path: Path) -> None:
     args = ["--root", str(root), "report", "--dormant", "--now", "2026-11-10T12:00"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[0] == "solid-waste: no post on record and nothing scheduled"
+    assert result.stdout.splitlines()[0] == (
+        "solid-waste: no post on record and nothing scheduled; "
+        "contact Mahesh Pawar (mahesh.pawar), Sunita Gaikwad (sunita.gaikwad)"
+    )
     assert "water-supply" not in result.stdout  # posted 8 days before
 
 
@@ -171,3 +174,64 @@ def test_cli_report_csv(tmp_path: Path) -> None:
     )
     assert rows[1] == "water-supply,2,1,1,0,0,2,0,0,0,1,0,2026-11-02T06:00:00Z,anil.jadhav,priya.shinde,no,0,"
     assert rows[-1] == "total,3,1,2,0,1,2,0,0,0,1,1,2026-11-04T06:00:00Z,anil.jadhav,priya.shinde,,0,"
+
+
+def test_default_month_is_the_current_one_except_on_the_first() -> None:
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Kolkata")
+    # 1 December 00:30 in Pune (30 November 19:00 UTC): November has just ended
+    assert period(tz, datetime(2026, 11, 30, 19, tzinfo=UTC))[2] == "November 2026"
+    assert period(tz, datetime(2026, 12, 1, 19, tzinfo=UTC))[2] == "December 2026"  # the 2nd in Pune
+    assert period(tz, datetime(2026, 11, 30, 18, tzinfo=UTC))[2] == "November 2026"  # 30 Nov 23:30 in Pune
+    assert period(tz, datetime(2027, 1, 1, 3, tzinfo=UTC))[2] == "December 2026"
+
+
+def test_a_past_month_is_judged_as_it_stood_at_its_end(tmp_path: Path) -> None:
+    config = load_config(repo(tmp_path), environ={})
+    now = datetime(2026, 12, 20, tzinfo=UTC)
+    since, until, label = period(config.organisation.tz, now, month="2026-10")
+    october = report_from_repository(config, since=since, until=until, now=now, label=label)
+    # roads posted on 20 October: 11 days before October's end, so not dormant then (it is by 20 December)
+    assert "roads" not in {d.department for d in october.dormant}
+    since, until, label = period(config.organisation.tz, now, month="2026-12")
+    assert "roads" in {d.department for d in report_from_repository(config, since=since, until=until, now=now).dormant}
+
+
+def test_per_coordinator_posts_late_missed_and_retracted(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, {GOOD_PATH: GOOD_ANNOUNCEMENT})
+    vikas = {"id": "vikas.more", "name": "Vikas More"}
+    write_log(
+        root,
+        [
+            # GOOD's publish_at is 2026-12-01 18:00 IST (12:30 UTC): on time, then 61 minutes late
+            (datetime(2026, 12, 1, 12, 40, tzinfo=UTC), post(WATER, "twitter", coordinator=ANIL)),
+            (datetime(2026, 12, 1, 13, 31, tzinfo=UTC), post(WATER, "facebook", coordinator=ANIL)),
+            (
+                datetime(2026, 12, 2, 6, tzinfo=UTC),
+                {"event": "missed", "announcement": WATER, "platform": "website", "coordinator": ANIL},
+            ),
+            (datetime(2026, 12, 3, 6, tzinfo=UTC), post("roads/2026-12-03-closure", "twitter", coordinator=vikas)),
+            (
+                datetime(2026, 12, 4, 6, tzinfo=UTC),
+                {"event": "retracted", "announcement": "roads/2026-12-03-closure", "coordinator": vikas},
+            ),
+        ],
+    )
+    config = load_config(root, environ={})
+    now = datetime(2026, 12, 10, tzinfo=UTC)
+    since, until, label = period(config.organisation.tz, now, month="2026-12")
+    report = report_from_repository(config, since=since, until=until, now=now, label=label)
+    by_id = {c.id: (c.departments, c.posts, c.late, c.missed, c.retractions) for c in report.coordinators}
+    assert by_id["anil.jadhav"] == (("water-supply",), 2, 1, 1, 0)
+    assert by_id["vikas.more"] == (("roads",), 1, 0, 0, 1)
+    assert by_id["priya.shinde"] == (("water-supply",), 0, 0, 0, 0)  # silent coordinators are listed too
+    markdown = render_markdown(config, report, now)
+    assert "| Anil Jadhav (anil.jadhav) | water-supply | 2 | 1 | 1 | 0 |\n" in markdown
+    result = CliRunner().invoke(cli, ["--root", str(root), "report", "--now", "2026-12-10T10:00"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[lines.index("Per coordinator (late: more than 60 min after publish_at)") + 2 :][:2] == [
+        "coordinator       department           posts  late  missed  retracted",
+        "anil.jadhav       water-supply             2     1       1  0",
+    ]

@@ -130,7 +130,7 @@ class PlatformEmulator(Protocol):
 
 
 class SiteFolder:
-    """The website "emulator": the records pmcpost keeps under public/.records, read back as posts."""
+    """The website "emulator": the records pmcpost keeps under website-records/, read back as posts."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -145,7 +145,7 @@ class SiteFolder:
         return {}
 
     def seen_posts(self) -> list[SeenPost]:
-        records = sorted((self.root / "public" / ".records").glob("*/*.json"))
+        records = sorted((self.root / "website-records").glob("*/*.json"))
         data = [json.loads(p.read_bytes()) for p in records]
         return [SeenPost(r["id"], r["id"]) for r in data if not r.get("retracted")]
 

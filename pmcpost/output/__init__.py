@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from pmcpost.words import plural as plural  # the one helper for "1 post", "2 posts", offered here too
 
@@ -57,8 +57,48 @@ def console(stderr: bool = False) -> Console:
 
 
 def say(text: str, *, style: str = "", stderr: bool = False) -> None:
-    """One line as it is (never markup), styled on a terminal; ``text`` must already be safe to show."""
-    console(stderr).print(text, style=style or None, markup=False, highlight=False)
+    """One line as it is (never markup), styled on a terminal; ``text`` must already be safe to show. On a
+    terminal a long line wraps between words (continued two columns in), never inside one."""
+    con = console(stderr)
+    if is_plain(sys.stderr if stderr else sys.stdout):
+        con.print(text, style=style or None, markup=False, highlight=False)
+        return
+    from rich.text import Text
+
+    print_wrapped(con, Text(text, style=style), indent="  ")
+
+
+def break_offsets(line: str, width: int, indent: int = 0) -> list[int]:
+    """Where to break ``line`` (no newline in it) so that no piece is wider than ``width`` columns by
+    ``cell_width``, a measure never narrower than a terminal draws (Devanagari included): before the word
+    that would pass the edge. A word wider than the whole line is left to the terminal."""
+    import re
+
+    offsets: list[int] = []
+    used = 0
+    end = 0
+    for m in re.finditer(r"\S+", line):
+        gap = cell_width(line[end : m.start()])
+        word = cell_width(m.group())
+        if used and used + gap + word > width:
+            offsets.append(m.start())
+            used = indent + word
+        else:
+            used += gap + word
+        end = m.end()
+    return offsets
+
+
+def print_wrapped(con: Console, text: Any, *, indent: str = "") -> None:
+    """A rich Text, its lines wrapped between words by ``break_offsets`` (continuations after ``indent``) and
+    printed so the terminal never has to wrap them: nothing depends on rich's measure of Indic clusters."""
+    from rich.text import Text
+
+    for line in text.split("\n", allow_blank=True):
+        pieces = line.divide(break_offsets(line.plain, con.width, cell_width(indent))) if line.plain else [line]
+        for n, piece in enumerate(pieces):
+            piece.rstrip()
+            con.print(Text(indent).append_text(piece) if n else piece, soft_wrap=True)
 
 
 def emit(text: str, *, end: str = "\n", stderr: bool = False) -> None:
@@ -160,15 +200,15 @@ def show_table(
         con.print(table, soft_wrap=False)
         return
     if title:
-        con.print(Text(title, style="italic"))
+        print_wrapped(con, Text(title, style="italic"))
     for r in shown:
         if not header:
             line = Text()
             for i, (t, s) in enumerate(r):
                 line.append(("  " if i else "") + t, style=s)
-            con.print(line)
+            print_wrapped(con, line, indent="  ")
             continue
-        con.print(Text(r[0][0], style=r[0][1] or "bold"))
+        print_wrapped(con, Text(r[0][0], style=r[0][1] or "bold"))
         # Short cells as 'column value' pairs, as many to a line as fit; a long one (a note, an error) on a
         # line of its own, which the terminal wraps.
         rowlines: list[Text] = [Text("  ")]
@@ -187,7 +227,7 @@ def show_table(
                 rowlines[-1].append(" · ", style="dim")
             rowlines[-1].append_text(pair)
         for line in [x for x in rowlines if len(x) > 2] + long:
-            con.print(line)
+            print_wrapped(con, line, indent="    ")
 
 
 def confirm(question: str) -> bool:
@@ -225,6 +265,8 @@ def print_diagnostics(diagnostics: list[Diagnostic], stream: TextIO | None = Non
     if is_plain(stream):
         for d in diagnostics:
             stream.write(f"{visible(str(d), newlines=False)}\n")  # a file name may hold an escape sequence
+            for line in d.pointer():
+                stream.write(f"{visible(line, newlines=False)}\n")
         return
     from rich.markup import escape
 
@@ -234,3 +276,5 @@ def print_diagnostics(diagnostics: list[Diagnostic], stream: TextIO | None = Non
         where = str(d).partition(f": {d.severity}: ")[0]
         where, message = visible(where, newlines=False), visible(d.message, newlines=False)
         con.print(f"[bold]{escape(where)}:[/bold] [{colour}]{d.severity}:[/{colour}] {escape(message)}")
+        for line in d.pointer():
+            con.print(escape(visible(line, newlines=False)), style="dim" if line.strip() != "^" else colour)

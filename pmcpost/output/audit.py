@@ -53,6 +53,14 @@ def _actor(value: Any) -> str:
     return ""
 
 
+def _author(value: Any) -> str:
+    """A commit's author as a person reads it: 'Name <email>' (the ledger stores a mapping)."""
+    if not isinstance(value, Mapping):
+        return "" if value is None else str(value)
+    name, email = str(value.get("name") or ""), str(value.get("email") or "")
+    return f"{name} <{email}>" if name and email else name or email
+
+
 def _local_time(text: str, tz: tzinfo) -> str:
     try:
         moment = parse_time(text)
@@ -91,6 +99,7 @@ def csv_row(entry: Mapping[str, Any]) -> list[str]:
         "url": remote.get("url"),
         "remote_id": remote.get("id"),
         "actor": _actor(entry.get("actor")),
+        "author": _author(entry.get("author")),
     }
     return ["" if values[k] is None else str(values[k]) for k in CSV_COLUMNS]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pmcpost.config import Config
 from pmcpost.output import Cell, emit, say, show_table
-from pmcpost.report import Activity, Dormancy, Report
+from pmcpost.report import LATE_AFTER, Activity, Dormancy, Report
 from pmcpost.safetext import visible
 
 BAR_WIDTH = 24
@@ -82,6 +82,16 @@ def render_markdown(config: Config, report: Report, now: datetime) -> str:
         cells += [str(a.failures), str(a.retractions), _when(a.last_post, tz)]
         cells.append("" if a is report.total else bar(a.posts, largest))
         lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "## Per coordinator", ""]
+    lines += [
+        "| Coordinator | Department | Posts | Late | Missed | Retracted |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for c in report.coordinators:
+        lines.append(
+            f"| {c.name} ({c.id}) | {', '.join(c.departments) or '—'} | {c.posts} | {c.late} | {c.missed} | "
+            f"{c.retractions} |"
+        )
     lines += ["", "## Posts by kind", ""]
     lines.append("| Department | " + " | ".join(report.kinds) + " |")
     lines.append("| --- | " + " | ".join("---:" for _ in report.kinds) + " |")
@@ -106,7 +116,7 @@ def render_markdown(config: Config, report: Report, now: datetime) -> str:
     lines += ["", "## Posted by hand", ""]
     lines += [f"- {line}" for line in hand_lines(report, tz)] or ["- Nothing was posted by hand."]
     lines += ["", "## Dormant departments", ""]
-    lines += [f"- {d.describe()}" for d in report.dormant] or ["- None."]
+    lines += [f"- {d.with_contacts()}" for d in report.dormant] or ["- None."]
     return "\n".join(lines) + "\n"
 
 
@@ -162,7 +172,26 @@ def render_text(config: Config, report: Report) -> None:
     for line in hand_lines(report, tz):
         say(visible(line), style="bold red" if line.startswith("OVERDUE") else "")
     for d in report.dormant:
-        say(visible(f"dormant {d.describe()}"), style="bold yellow")
+        say(visible(f"dormant {d.with_contacts()}"), style="bold yellow")
+    say("")
+    crows: list[list[Cell]] = [
+        [
+            c.id,
+            ", ".join(c.departments),
+            str(c.posts),
+            (str(c.late), "yellow") if c.late else "0",
+            (str(c.missed), "bold red") if c.missed else "0",
+            str(c.retractions),
+        ]
+        for c in report.coordinators
+    ]
+    late = f"late: more than {int(LATE_AFTER.total_seconds() // 60)} min after publish_at"
+    show_table(
+        f"Per coordinator ({late})",
+        ["coordinator", "department", "posts", "late", "missed", "retracted"],
+        crows,
+        right=range(2, 6),
+    )
 
 
 def hand_lines(report: Report, tz: tzinfo) -> list[str]:
@@ -189,14 +218,18 @@ def render_dormant(report: Report, fmt: str) -> None:
         emit(json.dumps(dormancy_json(report.dormant), ensure_ascii=False, indent=2))
         return
     for d in report.dormant:
-        emit(("- " if fmt == "markdown" else "") + d.describe())
+        emit(("- " if fmt == "markdown" else "") + d.with_contacts())
     if not report.dormant and fmt != "csv":
         emit("no dormant department", stderr=True)
 
 
 def render(config: Config, report: Report, fmt: str, now: datetime) -> None:
     """Print the report as text, markdown, csv or json."""
-    if fmt == "markdown":
+    if fmt == "html":
+        from pmcpost.output.report_html import render_html
+
+        emit(render_html(config, report, now), end="")
+    elif fmt == "markdown":
         emit(render_markdown(config, report, now), end="")
     elif fmt == "csv":
         emit(render_csv(report), end="")
@@ -257,6 +290,7 @@ def _activity_json(a: Activity) -> dict[str, Any]:
         "by_kind": dict(sorted(a.by_kind.items())),
         "failures": a.failures,
         "retractions": a.retractions,
+        "late": a.late,
         "missed": a.missed,
         "missed_by_coordinator": dict(sorted(a.missed_by.items())),
         "last_post": _iso(a.last_post) or None,
@@ -269,7 +303,13 @@ def _activity_json(a: Activity) -> dict[str, Any]:
 
 def dormancy_json(dormant: Sequence[Dormancy]) -> list[dict[str, Any]]:
     return [
-        {"department": d.department, "last_post": _iso(d.last_post) or None, "days": d.days, "threshold": d.threshold}
+        {
+            "department": d.department,
+            "last_post": _iso(d.last_post) or None,
+            "days": d.days,
+            "threshold": d.threshold,
+            "contacts": list(d.contacts),
+        }
         for d in dormant
     ]
 
@@ -285,5 +325,16 @@ def render_json(report: Report) -> str:
             {"announcement": w.announcement, "platform": w.platform, "since": _iso(w.since), "overdue": w.overdue}
             for w in report.awaiting
         ],
+        "coordinators": {
+            c.id: {
+                "name": c.name,
+                "departments": list(c.departments),
+                "posts": c.posts,
+                "late": c.late,
+                "missed": c.missed,
+                "retractions": c.retractions,
+            }
+            for c in report.coordinators
+        },
     }
     return json.dumps(data, ensure_ascii=False, indent=2)

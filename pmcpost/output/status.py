@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from pmcpost.output import Cell, emit, say, show_table
+from pmcpost.output import Cell, emit, plural, say, show_table
 from pmcpost.safetext import visible
-from pmcpost.status import COLUMNS, DepartmentStatus
+from pmcpost.status import COLUMNS, COUNTS_WHAT, DepartmentStatus
+from pmcpost.timeliness import late_words
 
 
 def as_json(report: list[DepartmentStatus]) -> str:
@@ -32,13 +33,16 @@ def print_text(report: list[DepartmentStatus]) -> None:
             (str(len(d.items[g])), "bold red" if g == "missed" and d.items[g] else "") for g in COLUMNS
         ]
         rows.append([d.slug, *cells, (f"dormant: {d.dormant}", "yellow") if d.dormant else ""])
+    announcements = {e["id"] for d in report for g in COLUMNS for e in d.items[g]}
     show_table("pmcpost status", ["department", *COLUMNS, "note"], rows, right=range(1, len(COLUMNS) + 1))
+    say(f"{COUNTS_WHAT[0].upper()}{COUNTS_WHAT[1:]} ({plural(len(announcements), 'announcement')}).", style="dim")
     _print_missed(report)
     for d in report:
         for g in ("due", "failed", "changed", "held", "frozen"):
             for e in d.items[g]:
                 detail = (e.get("reason") if e["status"] == "held" else None) or e.get("error") or e.get("reason") or ""
-                say(visible(f"{g}: {e['id']} on {e['platform']}" + (f": {detail}" if detail else "")))
+                age = f" ({late_words(e['overdue_minutes'])} overdue)" if e.get("overdue_minutes") else ""
+                say(visible(f"{g}: {e['id']} on {e['platform']}{age}" + (f": {detail}" if detail else "")))
         for e in d.items["awaiting"]:
             label = "OVERDUE, awaiting hand posting" if e["status"] == "overdue" else "awaiting hand posting"
             say(visible(f"{label}: {e['id']} on {e['platform']}: {e.get('reason', '')}"))

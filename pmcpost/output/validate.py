@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pmcpost.config import CONFIG_NAME
 from pmcpost.diagnostics import as_github, as_json
+from pmcpost.i18n import language, tr
 from pmcpost.output import emit, plural, print_diagnostics
 from pmcpost.validate_run import ValidateOutcome
 
@@ -25,6 +26,16 @@ def render(outcome: ValidateOutcome, fmt: str) -> None:
 
 
 def summary(outcome: ValidateOutcome) -> str:
+    if language() == "mr":
+        where = tr("{files} files and {config}").format(files=outcome.files, config=CONFIG_NAME)
+        if outcome.errors:
+            return tr(
+                "{errors} errors, {warnings} warnings in {where}; a file with errors is not published until they "
+                "are fixed"
+            ).format(errors=outcome.errors, warnings=outcome.warnings, where=where)
+        if outcome.warnings:
+            return tr("{where}: ok ({warnings} warnings)").format(where=where, warnings=outcome.warnings)
+        return tr("{where}: ok").format(where=where)
     where = f"{plural(outcome.files, 'file')} and {CONFIG_NAME}"
     if outcome.errors:
         return (

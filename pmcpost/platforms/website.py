@@ -1,6 +1,7 @@
 """The website channel: Atom and JSON feeds and a static HTML archive, written into a folder (``public/``).
 
-Posting keeps a small JSON record per announcement under ``<output>/.records/`` and rebuilds, from all
+Posting keeps a small JSON record per announcement under ``website-records/`` in the repository (outside the
+served folder: the records name people and source paths, which are not for the public) and rebuilds, from all
 records, the outputs that announcement touches (``pmcpost.site`` makes the bytes). Every file is written
 atomically and only when its bytes change, so a reader never sees half a feed and a rerun rewrites nothing.
 It needs no credentials.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
     from pmcpost.content import Announcement
 
 DEFAULT_OUTPUT = "public"
+# The records the site is built from, in the repository but never in the served folder.
+RECORDS_FOLDER = "website-records"
 
 
 def linked_platforms() -> tuple[str, ...]:
@@ -64,6 +68,40 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
+def records_folder(config: Config) -> Path:
+    """Where the website's records are kept: ``website-records/`` in the repository (committed, not served)."""
+    return config.root / RECORDS_FOLDER
+
+
+def migrate_records(config: Config, output: Path) -> list[str]:
+    """Move records an earlier version kept in the served folder (``<output>/.records/``) to
+    ``records_folder``; a record already there wins. Returns the announcement ids moved."""
+    old = output / site.RECORDS_DIR
+    if not old.is_dir():
+        return []
+    new = records_folder(config)
+    moved = []
+    for path in sorted(old.glob("*/*.json")):
+        target = new / path.relative_to(old)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+            moved.append(path.relative_to(old).with_suffix("").as_posix())
+    shutil.rmtree(old)
+    return moved
+
+
+def rebuild_site(config: Config) -> list[str]:
+    """`pmcpost site build`: every page and feed again from the records, as of now (expired announcements
+    marked), links to the other platforms refreshed from the audit log. Returns the paths written."""
+    from pmcpost.errors import UsageError
+
+    settings = config.platforms.get("website")
+    if settings is None or not settings.enabled:
+        raise UsageError("the website is not enabled in config.yaml (platforms.website.enabled)")
+    return WebsitePlatform(settings, config, {}).rebuild()
+
+
 def output_folder(config: Config, settings: PlatformConfig) -> Path:
     """Where the site is written: ``platforms.website.output`` in the repository (``public/`` by default)."""
     return config.root / str(settings.options.get("output") or DEFAULT_OUTPUT)
@@ -86,7 +124,9 @@ class WebsitePlatform:
         self.config = config
         self.clock = clock
         self.output = output_folder(config, settings)
+        self.records = records_folder(config)
         self.site = site.site_from_config(config, settings)
+        self._migrated = False
         self._env: Environment | None = None
 
     # -- the Platform protocol ---------------------------------------------------------------------------
@@ -109,7 +149,7 @@ class WebsitePlatform:
             # The pages could not be built: take the record back, so find_existing does not report as
             # published what no reader can see, and the next run tries again.
             if existing is None:
-                (self.output / site.record_path(record.id)).unlink(missing_ok=True)
+                self._record_file(record.id).unlink(missing_ok=True)
             else:
                 self._write_record(existing)
             raise
@@ -150,10 +190,16 @@ class WebsitePlatform:
     def _remote(self, record: site.Record) -> RemotePost:
         return RemotePost(id=record.id, url=self.site.url(record.page))
 
+    def _migrate(self) -> None:
+        if not self._migrated:
+            migrate_records(self.config, self.output)
+            self._migrated = True
+
     def _record_file(self, announcement_id: str) -> Path:
         if not site.ANNOUNCEMENT_ID_RE.match(announcement_id):
             raise PlatformError(f"{announcement_id!r} is not an announcement id (department/YYYY-MM-DD-slug)")
-        return self.output / site.record_path(announcement_id)
+        self._migrate()
+        return self.records / f"{announcement_id}.json"
 
     def _read_record(self, announcement_id: str) -> site.Record | None:
         path = self._record_file(announcement_id)
@@ -164,13 +210,14 @@ class WebsitePlatform:
         return _parse_record(path, data)
 
     def _all_records(self) -> list[site.Record]:
-        folder = self.output / site.RECORDS_DIR
+        self._migrate()
+        folder = self.records
         if not folder.is_dir():
             return []
         return [_parse_record(p, p.read_bytes()) for p in sorted(folder.glob("*/*.json"))]
 
     def _write_record(self, record: site.Record) -> None:
-        write_if_changed(self.output / site.record_path(record.id), site.record_bytes(record))
+        write_if_changed(self._record_file(record.id), site.record_bytes(record))
 
     def _record(self, a: Announcement, existing: site.Record | None) -> site.Record:
         """The record for ``a``: its images copied into the site, its links from the audit log."""
@@ -204,6 +251,9 @@ class WebsitePlatform:
             if a.approved_by
             else None,
             posted=_posted_links(self.config, a.id),
+            expires=a.expires_at.astimezone(tz).isoformat(timespec="seconds") if a.expires_at else None,
+            went_out=(existing.went_out if existing is not None and existing.went_out else None)
+            or self.clock().astimezone(tz).isoformat(timespec="seconds"),
         )
         if existing is not None:
             if existing.content_key() == record.content_key():
@@ -220,7 +270,9 @@ class WebsitePlatform:
         return self._env
 
     def _rebuild(self, only: str | None) -> list[str]:
-        outputs = site.build(self.site, self._environment(), self._all_records(), only=only)
+        # Built as of now: announcements past their expires_at are marked expired (kept, never removed).
+        now = replace(self.site, now=self.clock())
+        outputs = site.build(now, self._environment(), self._all_records(), only=only)
         written = []
         for rel, data in sorted(outputs.items()):
             try:

@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +117,8 @@ def test_posting_the_sample_content_builds_feeds_and_pages(
     posts = post_all(web, announcements)
     assert posts[[a.id for a in announcements].index(WATER)] == RemotePost(id=WATER, url=f"{BASE}/{WATER}.html")
     out = config.root / "public"
-    record = json.loads((out / ".records" / f"{WATER}.json").read_text(encoding="utf-8"))
+    record = json.loads((config.root / "website-records" / f"{WATER}.json").read_text(encoding="utf-8"))
+    assert not (out / ".records").exists()  # the records name people: never in the served folder
     assert record["published"] == "2026-12-01T18:00:00+05:30"
     assert record["coordinator"] == {"id": "anil.jadhav", "name": "Anil Jadhav"}
     assert record["approver"] == {"id": "priya.shinde", "name": "Priya Shinde"}
@@ -169,7 +170,8 @@ def test_a_rerun_rewrites_nothing(web: WebsitePlatform, config: Config, announce
     out = config.root / "public"
     before = snapshot(out)
     assert len(before) > 40
-    again = WebsitePlatform(config.platforms["website"], config, {})  # a later run: another process, another clock
+    # a later run in another process, five minutes on: no announcement expired in between
+    again = WebsitePlatform(config.platforms["website"], config, {}, clock=lambda: web.clock() + timedelta(minutes=5))
     post_all(again, announcements)
     assert again.rebuild() == []
     assert snapshot(out) == before  # same bytes, same modification times
@@ -231,7 +233,7 @@ def test_a_changed_announcement_is_an_update(
     changed = replace(water, text={**water.text, "en": "Water supply resumes on Friday."})
     web.post(message(changed), 0, None)
     entry = feedparser.parse((config.root / "public/feeds/atom.en.xml").read_bytes()).entries[0]
-    assert entry.published == "2026-12-01T18:00:00+05:30"
+    assert entry.published == "2026-12-08T10:00:00+05:30"  # when it went out (the clock), not publish_at
     assert entry.updated == "2026-12-08T10:00:00+05:30"
     assert "Water supply resumes on Friday." in entry.content[0].value
 
@@ -245,7 +247,7 @@ def test_delete_refuses_unknown_and_malformed_ids(web: WebsitePlatform) -> None:
 
 def test_a_damaged_record_is_reported(web: WebsitePlatform, config: Config, announcements: list[Announcement]) -> None:
     web.post(message(by_id(announcements, WATER)), 0, None)
-    (config.root / "public/.records" / f"{WATER}.json").write_text("{not json", encoding="utf-8")
+    (config.root / "website-records" / f"{WATER}.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(PlatformError, match=r"the website record 2026-12-01-shutdown-parvati-zone.json is damaged"):
         web.post(message(by_id(announcements, ROADS)), 0, None)
 
