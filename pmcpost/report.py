@@ -44,6 +44,7 @@ class Activity:
     approvers: set[str] = field(default_factory=set)
     hand_posts: int = 0  # posts made by hand (WhatsApp Channel, YouTube) and recorded with `pmcpost record`
     hand_waits: list[int] = field(default_factory=list)  # minutes each waited between hand-over and record
+    awaiting: int = 0  # handed over and not yet recorded as posted by hand, at the report's time
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class CoordinatorActivity:
     late: int = 0
     missed: int = 0
     retractions: int = 0
+    awaiting: int = 0  # posts of theirs handed over and not yet recorded as posted by hand
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class Report:
     kinds: list[str]
     dormant: list[Dormancy]
     awaiting: list[Awaiting] = field(default_factory=list)  # still to post by hand at the report's time
+    by_hand: bool = False  # a platform posted by hand is enabled: the awaiting counts are shown
     coordinators: list[CoordinatorActivity] = field(default_factory=list)
     posts: list[PostFact] = field(default_factory=list)  # every post of the period, for the HTML report's charts
 
@@ -334,8 +337,27 @@ def report_from_repository(
     announcements = load_all(config).announcements
     entries = (e for _, e in iter_matches(config.audit_dir, Query(events=DEFAULT_EVENTS, until=until)))
     result = build_report(config, entries, announcements, since=since, until=until, now=now, label=label)
+    result.by_hand = bool(_hand_platforms(config))
     result.awaiting = awaiting_hand_posts(config, now)
+    coordinator_of = {a.id: a.coordinator for a in announcements}
+    departments = {a.slug: a for a in result.departments}
+    people = {c.id: c for c in result.coordinators}
+    for w in result.awaiting:
+        for act in (departments.get(w.announcement.split("/", 1)[0]), result.total):
+            if act is not None:
+                act.awaiting += 1
+        who = people.get(coordinator_of.get(w.announcement, ""))
+        if who is not None:
+            who.awaiting += 1
     return result
+
+
+def _hand_platforms(config: Config) -> set[str]:
+    """The enabled platforms that pmcpost hands over to be posted by hand."""
+    from pmcpost.platforms.registry import description
+
+    installed = _installed()
+    return {n for n, p in config.platforms.items() if p.enabled and n in installed and description(n).by_hand}
 
 
 def awaiting_hand_posts(config: Config, now: datetime) -> list[Awaiting]:

@@ -113,9 +113,20 @@ def test_record_names_who_posted_by_hand_and_report_counts_it(hand_world: World)
     assert data["total"]["hand_posts"] == 1 and len(data["total"]["hand_wait_minutes"]) == 1
     [waiting] = data["awaiting_hand_posting"]
     assert (waiting["announcement"], waiting["overdue"]) == (WATER_ID, True)
+    # Whose post is still waiting, per department and per coordinator.
+    assert data["departments"]["water-supply"]["awaiting_hand_posting"] == 1
+    assert data["departments"]["health"]["awaiting_hand_posting"] == 0
+    assert data["total"]["awaiting_hand_posting"] == 1
+    assert data["coordinators"]["anil.jadhav"]["awaiting_hand_posting"] == 1
+    assert data["coordinators"]["dr.sachin.patil"]["awaiting_hand_posting"] == 0
     code, text = cli_run(hand_world, "report", "--month", "2026-12", "--now", "2026-12-02 20:00")
     assert "posted by hand: 1; waited" in text
     assert f"OVERDUE, awaiting hand posting: {WATER_ID} on whatsapp since" in text
+    code, markdown = cli_run(
+        hand_world, "report", "--month", "2026-12", "--format", "markdown", "--now", "2026-12-02 20:00"
+    )
+    assert "| Coordinator | Department | Posts | Late | Missed | Retracted | Awaiting by hand |" in markdown
+    assert "| Anil Jadhav (anil.jadhav) | water-supply | 3 | 3 | 0 | 0 | 1 |" in markdown
 
 
 def test_record_not_posted_hands_it_over_again_and_refuses_what_is_not_open(hand_world: World) -> None:

@@ -83,14 +83,15 @@ def render_markdown(config: Config, report: Report, now: datetime) -> str:
         cells.append("" if a is report.total else bar(a.posts, largest))
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "## Per coordinator", ""]
+    hand = " Awaiting by hand |" if report.by_hand else ""
     lines += [
-        "| Coordinator | Department | Posts | Late | Missed | Retracted |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
+        "| Coordinator | Department | Posts | Late | Missed | Retracted |" + hand,
+        "| --- | --- | ---: | ---: | ---: | ---: |" + (" ---: |" if report.by_hand else ""),
     ]
     for c in report.coordinators:
         lines.append(
             f"| {c.name} ({c.id}) | {', '.join(c.departments) or '—'} | {c.posts} | {c.late} | {c.missed} | "
-            f"{c.retractions} |"
+            f"{c.retractions} |" + (f" {c.awaiting} |" if report.by_hand else "")
         )
     lines += ["", "## Posts by kind", ""]
     lines.append("| Department | " + " | ".join(report.kinds) + " |")
@@ -120,12 +121,17 @@ def render_markdown(config: Config, report: Report, now: datetime) -> str:
     return "\n".join(lines) + "\n"
 
 
+HAND_COLUMN = ["awaiting by hand"]
+
+
 def render_text(config: Config, report: Report) -> None:
     """The report on the terminal: a table with a bar per department (a list when the terminal is narrow)."""
     tz = config.organisation.tz
     largest = max((a.posts for a in report.departments), default=0)
     dormant = {d.department for d in report.dormant}
-    columns = ["Department", "Posts", "", *report.platforms, "Failed", "Retracted", "Missed", "Last post"]
+    columns = ["Department", "Posts", "", *report.platforms, "Failed", "Retracted", "Missed"]
+    columns += ["By hand, awaiting"] if report.by_hand else []
+    columns.append("Last post")
     rows: list[list[Cell]] = []
     for a in report.departments:
         # Slugs, not names: they fit a terminal and are what --department takes.
@@ -138,6 +144,7 @@ def render_text(config: Config, report: Report) -> None:
                 str(a.failures),
                 str(a.retractions),
                 (str(a.missed), "bold red") if a.missed else "0",
+                *([(str(a.awaiting), "yellow") if a.awaiting else "0"] if report.by_hand else []),
                 _when(a.last_post, tz),
             ]
         )
@@ -151,10 +158,11 @@ def render_text(config: Config, report: Report) -> None:
             str(t.failures),
             str(t.retractions),
             str(t.missed),
+            *([str(t.awaiting)] if report.by_hand else []),
             _when(t.last_post, tz),
         ]
     )
-    numbers = [1, *range(3, 3 + len(report.platforms) + 3)]
+    numbers = [1, *range(3, 3 + len(report.platforms) + 3 + report.by_hand)]
     show_table(f"Posts, {report.label or _period_text(report, tz)}", columns, rows, right=numbers)
     kinds = ", ".join(f"{k} {t.by_kind[k]}" for k in report.kinds if t.by_kind.get(k))
     say(visible(f"By kind: {kinds or 'nothing posted'}"))
@@ -182,15 +190,16 @@ def render_text(config: Config, report: Report) -> None:
             (str(c.late), "yellow") if c.late else "0",
             (str(c.missed), "bold red") if c.missed else "0",
             str(c.retractions),
+            *([(str(c.awaiting), "yellow") if c.awaiting else "0"] if report.by_hand else []),
         ]
         for c in report.coordinators
     ]
     late = f"late: more than {int(LATE_AFTER.total_seconds() // 60)} min after publish_at"
     show_table(
         f"Per coordinator ({late})",
-        ["coordinator", "department", "posts", "late", "missed", "retracted"],
+        ["coordinator", "department", "posts", "late", "missed", "retracted", *HAND_COLUMN[: report.by_hand]],
         crows,
-        right=range(2, 6),
+        right=range(2, 6 + report.by_hand),
     )
 
 
@@ -298,6 +307,7 @@ def _activity_json(a: Activity) -> dict[str, Any]:
         "approvers": sorted(a.approvers),
         "hand_posts": a.hand_posts,
         "hand_wait_minutes": sorted(a.hand_waits),
+        "awaiting_hand_posting": a.awaiting,
     }
 
 
@@ -333,6 +343,7 @@ def render_json(report: Report) -> str:
                 "late": c.late,
                 "missed": c.missed,
                 "retractions": c.retractions,
+                "awaiting_hand_posting": c.awaiting,
             }
             for c in report.coordinators
         },

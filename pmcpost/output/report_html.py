@@ -212,14 +212,16 @@ def render_html(config: Config, report: Report, now: datetime) -> str:
         "<h2>Per coordinator</h2>",
         "<table>",
         "<thead><tr><th>Coordinator</th><th>Department</th><th class=n>Posts</th><th class=n>Late</th>"
-        "<th class=n>Missed</th><th class=n>Retracted</th></tr></thead>",
+        "<th class=n>Missed</th><th class=n>Retracted</th>"
+        + ("<th class=n>Awaiting by hand</th>" if report.by_hand else "")
+        + "</tr></thead>",
         "<tbody>",
     ]
     for c in report.coordinators:
         out.append(
             f"<tr><td>{escape(c.name)} ({escape(c.id)})</td><td>{escape(', '.join(c.departments))}</td>"
             f"<td class=n>{c.posts}</td><td class=n>{c.late}</td><td class=n>{c.missed}</td>"
-            f"<td class=n>{c.retractions}</td></tr>"
+            f"<td class=n>{c.retractions}</td>" + (f"<td class=n>{c.awaiting}</td>" if report.by_hand else "") + "</tr>"
         )
     out += ["</tbody>", "</table>", "<h2>Dormant departments: whom to contact</h2>"]
     if report.dormant:
