@@ -9,7 +9,7 @@ from typing import Any
 from pmcpost import xtext
 from pmcpost.config import Config
 from pmcpost.plan import PlanItem
-from pmcpost.platforms.registry import description
+from pmcpost.platforms.registry import configured, description
 
 # A hashtag as posted: '#' and everything up to the next space (Devanagari vowel signs included).
 HASHTAG = re.compile(r"#[^\s#]+")
@@ -30,7 +30,7 @@ def preview_record(config: Config, item: PlanItem, now: datetime | None = None) 
     ``late_minutes``."""
     a = item.announcement
     tz = config.organisation.tz
-    spec = description(item.platform)
+    spec = configured(config, item.platform)
     measure = spec.measure_text
     parts: list[dict[str, Any]] = []
     media: list[dict[str, str]] = []
@@ -90,6 +90,8 @@ def preview_record(config: Config, item: PlanItem, now: datetime | None = None) 
         "warnings": warnings,
         "posted": item.record.urls,
     }
+    if spec.limit_source:  # a limit the instance sets (Mastodon): say whether it was read or assumed
+        record["limit_source"] = f"{spec.text_limit:,} {spec.length_unit}, {spec.limit_source}"
     # Pay-per-use platforms (X): what posting this costs, worth knowing before posting.
     cost = spec.estimated_cost([p["text"] for p in parts], lambda text: bool(xtext.find_urls(text)))
     if cost is not None:

@@ -129,6 +129,9 @@ class Publisher:
             record["part"] = part
             record["parts"] = len(message.parts)
             record["text_sha256"] = sha256_text(message.parts[part].text)
+            key = description(item.platform).key_for(message, part) if event == "intent" else ""
+            if key:  # the record key or idempotency key the create will carry, for settling a lost answer by hand
+                record["post_key"] = key
         # error and reason carry platforms' words: never a secret into a log that is pushed to git
         record.update({k: scrub(v) if isinstance(v, str) else v for k, v in extra.items() if v is not None})
         # Only intents must reach the disk before the network call; see AuditLog.append.

@@ -27,7 +27,7 @@ from pmcpost.content import Announcement
 from pmcpost.diagnostics import Diagnostic
 from pmcpost.errors import TemplateError
 from pmcpost.platforms import Media, Message, Part
-from pmcpost.platforms.registry import description
+from pmcpost.platforms.registry import configured, description
 from pmcpost.template_limits import LimitedSandbox, RenderLimits, TemplateLimitError, render_limited
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
@@ -332,7 +332,7 @@ class Renderer:
         languages = [lang for lang in self.config.organisation.languages if lang in a.text]
         primary = languages[0]
         warnings: list[str] = []
-        spec = description(platform)
+        spec = configured(self.config, platform)
         limit, measure = spec.text_limit, spec.measure_text
         parts: list[Part] = []
         lengths: list[int | None] = []
@@ -441,7 +441,7 @@ def check_rendering(
                 else:
                     template_errors[key] = [f"{a.id} for {platform}", 1]
                 continue
-            spec = description(platform)
+            spec = configured(config, platform)
             measure = spec.measure_text
             for i, (part, known) in enumerate(zip(message.parts, lengths, strict=True)):
                 length = known if known is not None else measure(part.text)

@@ -110,9 +110,9 @@ def test_unknown_platform(tmp_path: Path) -> None:
 
 
 def test_default_platform_not_configured(tmp_path: Path) -> None:
-    text = C.replace("default_platforms: [twitter, facebook, website]", "default_platforms: [twitter, mastodon]")
+    text = C.replace("default_platforms: [twitter, facebook, website]", "default_platforms: [twitter, myspace]")
     assert config_lines(tmp_path, text) == [
-        f"config.yaml:{line_of(text, 'default_platforms')}:32: error: default platform 'mastodon' is not "
+        f"config.yaml:{line_of(text, 'default_platforms')}:32: error: default platform 'myspace' is not "
         "configured under platforms"
     ]
 

@@ -72,9 +72,9 @@ def test_json_platform_filter(root: Path) -> None:
     records = preview_json(root, "--now", "2026-07-01 00:00", "--platform", "twitter")
     assert {r["platform"] for r in records} == {"twitter"}
     assert len(records) == 7  # the education scheme is not for X
-    result = run(root, "preview", "--platform", "mastodon")
+    result = run(root, "preview", "--platform", "myspace")
     assert result.exit_code == 2
-    assert "unknown platform 'mastodon'" in result.output
+    assert "unknown platform 'myspace'" in result.output
 
 
 def test_now_makes_scheduled_due_and_hides_expired(root: Path) -> None:

@@ -22,8 +22,11 @@ from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
 import pytest
+from emulator.bluesky import APP_PASSWORD, BlueskyEmulator
 from emulator.graph import PAGE_TOKEN, GraphEmulator
 from emulator.http import SeenPost
+from emulator.mastodon import TOKEN as MASTODON_TOKEN
+from emulator.mastodon import MastodonEmulator
 from emulator.meta import INSTAGRAM_TOKEN, THREADS_TOKEN, InstagramEmulator, ThreadsEmulator
 from emulator.telegram import BOT_TOKEN, TelegramEmulator
 from emulator.xapi import ACCESS_TOKEN, ACCESS_TOKEN_SECRET, CONSUMER_KEY, CONSUMER_SECRET, XApiEmulator
@@ -44,6 +47,7 @@ IST = ZoneInfo("Asia/Kolkata")
 # Every sample below is due and none has expired at this moment.
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=IST)
 SECRETS: tuple[str, ...] = (CONSUMER_KEY, CONSUMER_SECRET, ACCESS_TOKEN, ACCESS_TOKEN_SECRET, PAGE_TOKEN)
+SECRETS += (MASTODON_TOKEN, APP_PASSWORD, "jwt-SECRET-")  # Bluesky's session tokens all hold the last
 SECRETS += (BOT_TOKEN,)
 SECRETS += (INSTAGRAM_TOKEN, THREADS_TOKEN)
 
@@ -154,6 +158,7 @@ class SiteFolder:
 # Platform name -> how to make its emulator. A new platform adds its own (register_emulator), and the
 # world fixture, emulator_env and assert_exactly_once then cover it.
 EMULATORS: dict[str, Callable[[], PlatformEmulator]] = {"twitter": XApiEmulator, "facebook": GraphEmulator}
+EMULATORS.update(mastodon=MastodonEmulator, bluesky=BlueskyEmulator)
 EMULATORS["telegram"] = TelegramEmulator
 EMULATORS["instagram"] = InstagramEmulator
 EMULATORS["threads"] = ThreadsEmulator

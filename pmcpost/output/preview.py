@@ -139,6 +139,8 @@ def as_markdown(
         if r["reason"]:
             out.append(f"**{STATUS_WORDS.get(r['status'], r['status'])}**: {md_text(r['reason'])}")
             out.append("")
+        if r.get("limit_source"):
+            out.extend([f"Limit: {md_text(r['limit_source'])}", ""])
         for n, p in enumerate(r["parts"], start=1):
             over = " **over the limit**" if p["length"] > p["limit"] else ""
             label = _part_label(r, n)
@@ -209,6 +211,8 @@ def print_text(config: Config, items: Iterable[PlanItem], now: datetime | None =
         if _expires(config, r):
             body.append(f"\nexpires: {_expires(config, r)} (not posted after that)")
         body.append(f"\nanswerable: {_who(r)}\n")
+        if r.get("limit_source"):
+            body.append(f"limit: {visible(r['limit_source'])}\n")
         for n, p in enumerate(r["parts"], start=1):
             style = "red bold" if p["length"] > p["limit"] else "green"
             body.append(f"\n── {_part_label(r, n)} ", style="dim")
@@ -256,6 +260,8 @@ def _plain_lines(config: Config, records: list[dict[str, Any]]) -> list[str]:
         if _expires(config, r):
             out.append(f"expires: {_expires(config, r)} (not posted after that)")
         out.append(f"answerable: {_who(r)}")
+        if r.get("limit_source"):
+            out.append(f"limit: {r['limit_source']}")
         for n, p in enumerate(r["parts"], start=1):
             over = "  OVER THE LIMIT" if p["length"] > p["limit"] else ""
             out.append(f"--- {_part_label(r, n)}: {p['length']:,}/{p['limit']:,}{_unit(p)}{over}")

@@ -9,6 +9,7 @@ or checked. Tests add a platform for a while with ``registered(spec)``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import importlib
 import os
@@ -72,6 +73,16 @@ def description(name: str) -> PlatformSpec:
     if target is None:
         raise UsageError(f"no platform named {name!r} is installed (known: {', '.join(sorted(available_platforms()))})")
     return _load(name, target)
+
+
+def configured(config: Config, name: str) -> PlatformSpec:
+    """``name``'s description with the limit its configured account or instance sets (PlatformSpec.limit_from)."""
+    spec = description(name)
+    if not spec.limit_from or name not in config.platforms:
+        return spec
+    module_name, _, attr = spec.limit_from.partition(":")
+    limit, source = getattr(importlib.import_module(module_name), attr)(config, config.platforms[name])
+    return dataclasses.replace(spec, text_limit=limit, limit_source=source)
 
 
 def descriptions() -> list[PlatformSpec]:

@@ -112,6 +112,13 @@ class PlatformSpec:
     # "module:function(url) -> str | None": the post id a post's public address names, so a post recorded by
     # hand (`pmcpost record --url`) can still be deleted by `retract`. "" when addresses do not name ids.
     id_from_url: str = ""
+    # "module:function(config, settings) -> (text_limit, where it comes from)": a limit each account or
+    # instance sets for itself (Mastodon), read without the network; "" when text_limit is the platform's.
+    limit_from: str = ""
+    # "module:function(message, index) -> str": the key a create carries so that a repeat is recognised
+    # (Bluesky's record key, Mastodon's Idempotency-Key), derived from the post; written into each intent.
+    post_key: str = ""
+    limit_source: str = ""  # set by registry.configured: where text_limit comes from, said in preview
 
     @property
     def needs_credentials(self) -> bool:
@@ -131,6 +138,10 @@ class PlatformSpec:
         (imported now), or None."""
         target = str(getattr(self, which))
         return _resolve(target) if target else None
+
+    def key_for(self, message: Any, index: int) -> str:
+        """The ``post_key`` of part ``index`` of ``message`` (a pmcpost.platforms.Message); "" without one."""
+        return str(_resolve(self.post_key)(message, index)) if self.post_key else ""
 
     def limit_for(self, has_media: bool) -> int:
         """The length limit of a post's text: the caption limit for a post with media, where there is one."""

@@ -23,6 +23,8 @@ def test_the_entry_points_are_the_list_and_a_source_tree_reads_the_same_from_pyp
     assert installed["telegram"] == "pmcpost.platforms.telegram_spec:SPEC"
     assert installed["instagram"] == "pmcpost.platforms.instagram_spec:SPEC"
     assert installed["threads"] == "pmcpost.platforms.threads_spec:SPEC"
+    assert installed["mastodon"] == "pmcpost.platforms.mastodon_spec:SPEC"
+    assert installed["bluesky"] == "pmcpost.platforms.bluesky_spec:SPEC"
 
 
 def test_descriptions_come_in_posting_order_the_website_last() -> None:
@@ -32,6 +34,7 @@ def test_descriptions_come_in_posting_order_the_website_last() -> None:
     assert names[-1] == ("website", "the website")
     assert ("telegram", "Telegram") in names
     assert ("instagram", "Instagram") in names and ("threads", "Threads") in names
+    assert ("mastodon", "Mastodon") in names and ("bluesky", "Bluesky") in names
     assert [s.name for s in specs if s.linked_from_website][:2] == ["twitter", "facebook"]
 
 
@@ -41,7 +44,8 @@ def test_reading_every_description_imports_no_adapter_or_network_client() -> Non
         "from pmcpost.platforms.registry import descriptions\n"
         "specs = descriptions()\n"
         "heavy = ('tweepy', 'facebook', 'requests', 'pmcpost.platforms.twitter', 'pmcpost.platforms.facebook', "
-        "'pmcpost.platforms.website', 'pmcpost.platforms.telegram', 'pmcpost.site')\n"
+        "'pmcpost.platforms.website', 'pmcpost.platforms.telegram', 'pmcpost.site', "
+        "'pmcpost.platforms.mastodon', 'pmcpost.platforms.bluesky', 'regex')\n"
         "print(len(specs), sorted(m for m in heavy if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
