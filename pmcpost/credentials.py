@@ -59,6 +59,25 @@ def read_credential(environ: Mapping[str, str], variable: str) -> str:
     return value
 
 
+def required_credential(
+    platform: str, credentials: Mapping[str, str], environ: Mapping[str, str], role: str, what: str, hint: str = ""
+) -> tuple[str, str]:
+    """(variable, value) of the credential ``role`` that config.yaml names for ``platform``; CredentialsError,
+    naming only the variable, when config names none or the variable is unset. ``what`` is how a person calls it
+    ("the Telegram bot token"); ``hint`` says where to get one."""
+    from pmcpost.errors import CredentialsError
+
+    variable = credentials.get(role, "")
+    if not variable:
+        raise CredentialsError(f"platforms.{platform}.credentials needs {role} (an environment variable name)")
+    value = read_credential(environ, variable)
+    if not value:
+        raise CredentialsError(
+            f"{what} is missing: set the environment variable {variable}" + (f" ({hint})" if hint else "")
+        )
+    return variable, value
+
+
 def _forms(secret: str) -> set[str]:
     """The ways a secret shows up in text: raw, as Python and JSON quote it, URL-encoded, base64."""
     forms = {secret, repr(secret)[1:-1], json.dumps(secret)[1:-1], ascii(secret)[1:-1]}

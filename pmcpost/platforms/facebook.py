@@ -24,7 +24,7 @@ from urllib.parse import quote
 import facebook
 import requests
 
-from pmcpost.credentials import HIDDEN, read_credential, scrub
+from pmcpost.credentials import HIDDEN, required_credential, scrub
 from pmcpost.errors import (
     ConfigError,
     CredentialsError,
@@ -157,22 +157,16 @@ class FacebookPlatform:
         self.settings = settings
         self.config = config
         self._clock = clock
-        self.token_variable = settings.credentials.get("page_token", "")
-        if not self.token_variable:
-            raise CredentialsError("platforms.facebook.credentials needs page_token (an environment variable name)")
-        token = read_credential(environ, self.token_variable)
-        if not token:
-            raise CredentialsError(
-                f"the Facebook Page token is missing: set the environment variable {self.token_variable}"
-            )
-        self._token = token
+        self.token_variable, self._token = required_credential(
+            "facebook", settings.credentials, environ, "page_token", "the Facebook Page token"
+        )
         page_id = settings.options.get("page_id")
         if not page_id:
             raise ConfigError("platforms.facebook needs page_id, the numeric id of the Page to post to")
         self.page_id = str(page_id)
         self.api_version = str(settings.options.get("api_version") or DEFAULT_API_VERSION)
-        self._session = _GraphSession(settings.api_url, token, settings.timeout)
-        self._graph = facebook.GraphAPI(access_token=token, timeout=settings.timeout, session=self._session)
+        self._session = _GraphSession(settings.api_url, self._token, settings.timeout)
+        self._graph = facebook.GraphAPI(access_token=self._token, timeout=settings.timeout, session=self._session)
         # The constructor only accepts 2.8-3.1, and Meta serves an expired version as the oldest live one,
         # so pin a current version afterwards: every call reads this attribute.
         self._graph.version = self.api_version

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
-from pmcpost.credentials import read_credential
+from pmcpost.credentials import required_credential
 from pmcpost.errors import CredentialsError, OutcomeUnknown, PlatformError, RateLimited
 from pmcpost.platforms import AccountInfo, Media, Message, RemotePost
 from pmcpost.platforms.fedtext import URL_RE, URL_WEIGHT, mastodon_length
@@ -85,14 +85,9 @@ class MastodonPlatform:
         self.settings = settings
         self._clock = clock
         self._sleep = sleep
-        self.variable = settings.credentials.get("access_token", "")
-        if not self.variable:
-            raise CredentialsError("platforms.mastodon.credentials needs access_token (an environment variable name)")
-        token = read_credential(environ, self.variable)
-        if not token:
-            raise CredentialsError(
-                f"the Mastodon access token is missing: set the environment variable {self.variable}"
-            )
+        self.variable, token = required_credential(
+            "mastodon", settings.credentials, environ, "access_token", "the Mastodon access token"
+        )
         self.api_url = settings.api_url.rstrip("/")
         self._api = JsonApi("Mastodon", self.api_url, settings.timeout)
         self._api.session.headers["Authorization"] = f"Bearer {token}"

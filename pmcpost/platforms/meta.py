@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import requests
 
-from pmcpost.credentials import read_credential, scrub
+from pmcpost.credentials import required_credential, scrub
 from pmcpost.errors import ConfigError, CredentialsError, NotReady, OutcomeUnknown, PlatformError, RateLimited
 from pmcpost.platforms import AccountInfo, Message, Part, RemotePost
 from pmcpost.platforms.http import RebasedSession, never_sent
@@ -288,16 +288,9 @@ class ContainerPlatform:
     ) -> None:
         self.settings = settings
         self.config = config
-        self.token_variable = settings.credentials.get("access_token", "")
-        if not self.token_variable:
-            raise CredentialsError(
-                f"platforms.{self.name}.credentials needs access_token (an environment variable name)"
-            )
-        token = read_credential(environ, self.token_variable)
-        if not token:
-            raise CredentialsError(
-                f"the {self.display} token is missing: set the environment variable {self.token_variable}"
-            )
+        self.token_variable, token = required_credential(
+            self.name, settings.credentials, environ, "access_token", f"the {self.display} token"
+        )
         user_id = settings.options.get("user_id")
         if not user_id:
             raise ConfigError(f"platforms.{self.name} needs user_id, the numeric id of the account to post as")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import requests
 
-from pmcpost.credentials import read_credential, scrub
+from pmcpost.credentials import required_credential, scrub
 from pmcpost.errors import ConfigError, CredentialsError, OutcomeUnknown, PlatformError, RateLimited
 from pmcpost.platforms import AccountInfo, Message, RemotePost
 from pmcpost.platforms.http import RebasedSession, never_sent
@@ -66,15 +66,14 @@ class TelegramPlatform:
     ) -> None:
         self.settings = settings
         self._clock = clock
-        self.variable = settings.credentials.get("bot_token", "")
-        if not self.variable:
-            raise CredentialsError("platforms.telegram.credentials needs bot_token (an environment variable name)")
-        token = read_credential(environ, self.variable)
-        if not token:
-            raise CredentialsError(
-                f"the Telegram bot token is missing: set the environment variable {self.variable} "
-                "(from @BotFather's /newbot or /token)"
-            )
+        self.variable, token = required_credential(
+            "telegram",
+            settings.credentials,
+            environ,
+            "bot_token",
+            "the Telegram bot token",
+            "from @BotFather's /newbot or /token",
+        )
         self._token = token
         channel = settings.options.get("channel")
         if not channel:
