@@ -65,15 +65,9 @@ def record_missed(
         entry: dict[str, Any] = {
             "event": "missed",
             "run": run_id,
-            "announcement": a.id,
-            "department": a.department,
-            "kind": a.kind,
-            "coordinator": config.person_ref(a.coordinator),
-            "approver": config.person_ref(a.approved_by),
-            "platform": item.platform,
+            **item.audit_fields(config),
             "publish_at": format_time(a.publish_at),
             "expires_at": format_time(a.expires_at),
-            "content_sha256": a.source_sha256,
             "actor": dict(actor),
             "reason": item.reason,
         }

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from pmcpost.audit import LedgerState, PlatformRecord
 from pmcpost.config import Config
@@ -43,6 +44,19 @@ class PlanItem:
     @property
     def id(self) -> str:
         return self.announcement.id
+
+    def audit_fields(self, config: Config) -> dict[str, Any]:
+        """What every audit entry about this announcement on this platform says of it."""
+        a = self.announcement
+        return {
+            "announcement": a.id,
+            "department": a.department,
+            "kind": a.kind,
+            "coordinator": config.person_ref(a.coordinator),
+            "approver": config.person_ref(a.approved_by),
+            "platform": self.platform,
+            "content_sha256": a.source_sha256,
+        }
 
 
 @dataclass

@@ -103,13 +103,7 @@ class Publisher:
         record: dict[str, Any] = {
             "event": event,
             "run": self.ctx.run_id,
-            "announcement": a.id,
-            "department": a.department,
-            "kind": a.kind,
-            "coordinator": config.person_ref(a.coordinator),
-            "approver": config.person_ref(a.approved_by),
-            "platform": item.platform,
-            "content_sha256": a.source_sha256,
+            **item.audit_fields(config),
             "actor": dict(self.ctx.actor),
         }
         if commit:

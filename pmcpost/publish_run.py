@@ -237,18 +237,11 @@ def _record_holds(
     log = AuditLog(config.audit_dir, signer=signer)
     who = actor(environ)
     for item in fresh:
-        a = item.announcement
         log.append(
             {
                 "event": "held",
                 "run": run_id,
-                "announcement": a.id,
-                "department": a.department,
-                "kind": a.kind,
-                "coordinator": config.person_ref(a.coordinator),
-                "approver": config.person_ref(a.approved_by),
-                "platform": item.platform,
-                "content_sha256": a.source_sha256,
+                **item.audit_fields(config),
                 "actor": who,
                 "reason": item.reason,
             }
