@@ -220,12 +220,7 @@ def last_commits(root: Path, paths: Iterable[Path]) -> dict[Path, CommitInfo]:
             if not remaining:
                 break  # the rest of history cannot change the answer
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        stderr = proc.stderr.read().decode("utf-8", "replace")
-        proc.stdout.close()
-        proc.stderr.close()
-        code = proc.wait()
+        code, stderr = _end_stream(proc)
     if remaining and code != 0:
         raise GitError(f"git log failed: {stderr.strip() or f'exit code {code}'}")
     return found
@@ -367,6 +362,17 @@ def git_dir(root: Path) -> Path | None:
     return Path(proc.stdout.strip()) if proc.returncode == 0 and proc.stdout.strip() else None
 
 
+def _end_stream(proc: subprocess.Popen[bytes]) -> tuple[int, str]:
+    """Stop a streamed git process (whether or not its output was read to the end): its exit code and stderr."""
+    if proc.poll() is None:
+        proc.kill()
+    assert proc.stdout is not None and proc.stderr is not None
+    stderr = proc.stderr.read().decode("utf-8", "replace")
+    proc.stdout.close()
+    proc.stderr.close()
+    return proc.wait(), stderr
+
+
 class Stamp(NamedTuple):
     """A commit as a person names it: hash, author and author date."""
 
@@ -422,12 +428,7 @@ def file_versions(root: Path, folder: Path, since: str | None = None) -> Iterato
                 yield FileVersion(stamp, name, None if old == null else old, None if new == null else new)
         finished = True
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        stderr = proc.stderr.read().decode("utf-8", "replace")
-        proc.stdout.close()
-        proc.stderr.close()
-        code = proc.wait()
+        code, stderr = _end_stream(proc)
     if finished and code != 0:
         raise GitError(f"git log failed: {stderr.strip() or f'exit code {code}'}")
 
