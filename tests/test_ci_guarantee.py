@@ -24,7 +24,7 @@ import pytest
 from emulator.graph import GraphEmulator
 from emulator.http import Emulator, Reply, Request
 from emulator.xapi import XApiEmulator
-from test_publish_cli import Tripwire, pmcpost_at, process_env, shifted_clock
+from sigkill import Tripwire, pmcpost_at, process_env, shifted_clock
 from world import (
     CAMP,
     ROADS,

@@ -3,18 +3,15 @@ the emulator handles it, and after but before the answer) and rerun: every post 
 
 from __future__ import annotations
 
-import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from emulator.meta import InstagramEmulator, ThreadsEmulator
 from PIL import Image
-from test_publish_cli import Tripwire, _tripped, pmcpost_at, process_env, shifted_clock
+from sigkill import Tripwire, kill_then_rerun, publish, shifted_clock, tripped
 from world import (
     CAMP,
-    SECRETS,
     WATER,
     WATER_IMAGE,
     World,
@@ -45,8 +42,8 @@ def tripwire() -> Tripwire:
 @pytest.fixture
 def world(tmp_path: Path, tripwire: Tripwire) -> Iterator[World]:
     clock = shifted_clock()
-    ig = _tripped(InstagramEmulator, tripwire, clock)
-    th = _tripped(ThreadsEmulator, tripwire, clock)
+    ig = tripped(InstagramEmulator, tripwire, clock)
+    th = tripped(ThreadsEmulator, tripwire, clock)
     assert isinstance(ig, InstagramEmulator) and isinstance(th, ThreadsEmulator)
     with ig, th:
         template = ig.image_url_template()
@@ -70,30 +67,8 @@ def world(tmp_path: Path, tripwire: Tripwire) -> Iterator[World]:
         yield make_world(root, instagram=ig, threads=th)
 
 
-def start(world: World) -> subprocess.Popen[str]:
-    clock = shifted_clock()
-    return subprocess.Popen(
-        [*pmcpost_at(clock()), "publish", "--yes"],
-        cwd=world.root,
-        env=process_env(world),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def publish(world: World) -> subprocess.CompletedProcess[str]:
-    process = start(world)
-    out, err = process.communicate(timeout=60)
-    for text in (out, err):
-        for secret in SECRETS:
-            assert secret not in text
-    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
-
-
 def test_a_full_run_makes_the_requests_the_kill_points_assume(world: World, tripwire: Tripwire) -> None:
-    done = publish(world)
+    done = publish(world, "--yes")
     assert done.returncode == 0, done.stdout + done.stderr
     assert tripwire.count == FULL_RUN_REQUESTS
     assert_exactly_once(world)
@@ -104,16 +79,4 @@ def test_a_full_run_makes_the_requests_the_kill_points_assume(world: World, trip
 def test_sigkill_at_every_request_then_a_rerun_posts_everything_exactly_once(
     world: World, tripwire: Tripwire, at: int, when: str
 ) -> None:
-    tripwire.at, tripwire.when = at, when
-    process = start(world)
-    tripwire.pid = process.pid
-    process.communicate(timeout=60)
-    assert tripwire.fired.is_set()
-    assert process.returncode == -signal.SIGKILL
-    tripwire.at = None
-    done = publish(world)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert_exactly_once(world)
-    again = publish(world)
-    assert again.returncode == 0 and "Nothing is due to be posted." in again.stdout
-    assert_exactly_once(world)
+    kill_then_rerun(world, tripwire, at, when)

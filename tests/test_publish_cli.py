@@ -3,92 +3,26 @@ and rerun; two runs at once; no terminal; CI versus a workstation."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import threading
-from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from emulator.graph import GraphEmulator
-from emulator.http import Emulator, Reply, Request
 from emulator.xapi import XApiEmulator
-from world import (
-    IST,
-    SECRETS,
-    World,
-    all_files_text,
-    assert_exactly_once,
-    make_content_repo,
-    make_world,
+from sigkill import (
+    Tripwire,
+    kill_then_rerun,
+    process_env,
+    publish,
+    shifted_clock,
+    start,
+    tripped,
 )
+from world import SECRETS, World, all_files_text, assert_exactly_once, make_content_repo, make_world
 
-NOW_ARG = "2026-12-02 10:00"
 # ROADS (a 2-part thread on X, one feed post) and CAMP (one post on X, one feed post): the API requests of a
 # full run, each a kill point.
 FULL_RUN_REQUESTS = 5
-
-
-def pmcpost_command() -> list[str]:
-    script = Path(sys.executable).with_name("pmcpost")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "pmcpost"]
-
-
-def shifted_clock(moment: str = NOW_ARG) -> Callable[[], datetime]:
-    """A clock that reads ``moment`` (India time) now and runs on from there, for the emulators and (through
-    pmcpost_at) the pmcpost processes: `publish --now` only looks, so a run that posts needs its clock set."""
-    offset = datetime.fromisoformat(moment).replace(tzinfo=IST) - datetime.now(timezone.utc)
-    return lambda: datetime.now(timezone.utc) + offset
-
-
-def pmcpost_at(moment: datetime) -> list[str]:
-    """pmcpost as a process whose clock reads ``moment``."""
-    return [sys.executable, str(Path(__file__).with_name("at_time.py")), moment.isoformat()]
-
-
-class Tripwire:
-    """Counts the API requests both emulators receive and SIGKILLs ``pid`` at request ``at`` (1-based), either
-    before the emulator handles it or after it handled it but before the reply is sent."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.at: int | None = None
-        self.when = "before"
-        self.pid: int | None = None
-        self.fired = threading.Event()
-        self.first_request = threading.Event()
-        self._lock = threading.Lock()
-
-    def serve(self, request: Request, serve: Callable[[Request], Reply | None]) -> Reply | None:
-        with self._lock:
-            self.count += 1
-            number = self.count
-        self.first_request.set()
-        hit = number == self.at and self.pid is not None
-        if hit and self.when == "before":
-            self._kill()
-            return None  # the connection drops without an answer
-        reply = serve(request)
-        if hit:
-            self._kill()
-            return None
-        return reply
-
-    def _kill(self) -> None:
-        assert self.pid is not None
-        os.kill(self.pid, signal.SIGKILL)
-        self.fired.set()
-
-
-def _tripped(base: type[Emulator], tripwire: Tripwire, clock: Callable[[], datetime]) -> Emulator:
-    class Tripped(base):  # type: ignore[valid-type, misc]
-        def _serve(self, request: Request) -> Reply | None:
-            return tripwire.serve(request, super()._serve)
-
-    return Tripped(clock=clock)
 
 
 @pytest.fixture
@@ -99,38 +33,11 @@ def tripwire() -> Tripwire:
 @pytest.fixture
 def world(tmp_path: Path, tripwire: Tripwire) -> Iterator[World]:
     clock = shifted_clock()
-    x = _tripped(XApiEmulator, tripwire, clock)
-    graph = _tripped(GraphEmulator, tripwire, clock)
+    x = tripped(XApiEmulator, tripwire, clock)
+    graph = tripped(GraphEmulator, tripwire, clock)
     assert isinstance(x, XApiEmulator) and isinstance(graph, GraphEmulator)
     with x, graph:
         yield make_world(make_content_repo(tmp_path / "repo"), twitter=x, facebook=graph)
-
-
-def process_env(world: World, **extra: str) -> dict[str, str]:
-    env = dict(os.environ) | world.env | extra
-    env.pop("CI", None)
-    return env | extra
-
-
-def start(world: World, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [*pmcpost_at(world.x.clock()), "publish", *args],
-        cwd=world.root,
-        env=env or process_env(world),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def publish(world: World, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    process = start(world, *args, env=env)
-    out, err = process.communicate(timeout=60)
-    for text in (out, err):
-        for secret in SECRETS:
-            assert secret not in text
-    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
 def test_a_full_run_makes_the_requests_the_kill_points_assume(world: World, tripwire: Tripwire) -> None:
@@ -145,22 +52,9 @@ def test_a_full_run_makes_the_requests_the_kill_points_assume(world: World, trip
 def test_sigkill_at_every_request_then_a_rerun_posts_everything_exactly_once(
     world: World, tripwire: Tripwire, at: int, when: str
 ) -> None:
-    tripwire.at, tripwire.when = at, when
-    process = start(world, "--yes")
-    tripwire.pid = process.pid
-    process.communicate(timeout=60)
-    assert tripwire.fired.is_set()
-    assert process.returncode == -signal.SIGKILL
-    tripwire.at = None
-    done = publish(world, "--yes")
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert_exactly_once(world)
+    done = kill_then_rerun(world, tripwire, at, when)
     if when == "after":  # the post the killed run made is found and recorded, not made again
         assert "reconciled" in done.stdout
-    # A third run has nothing left to do.
-    again = publish(world, "--yes")
-    assert again.returncode == 0 and "Nothing is due to be posted." in again.stdout
-    assert_exactly_once(world)
 
 
 def test_two_publishes_at_once(world: World, tripwire: Tripwire) -> None:

@@ -5,8 +5,6 @@ announcement exactly once (X and Facebook are disabled here, so every kill point
 from __future__ import annotations
 
 import re
-import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import pytest
 from emulator.bluesky import BlueskyEmulator
 from emulator.mastodon import MastodonEmulator
 from fediverse import enabling
-from test_publish_cli import Tripwire, _tripped, pmcpost_at, process_env, shifted_clock
+from sigkill import Tripwire, kill_then_rerun, publish, shifted_clock, tripped
 from world import CAMP, ROADS, SECRETS, World, all_files_text, assert_exactly_once, make_content_repo, make_world
 
 # ROADS (one status; a 2-post thread on Bluesky) and CAMP (one post on each): Mastodon reads the instance's
@@ -32,8 +30,8 @@ def only_fediverse(text: str) -> str:
 @pytest.fixture
 def world(tmp_path: Path, tripwire: Tripwire) -> Iterator[World]:
     clock = shifted_clock()
-    mastodon = _tripped(MastodonEmulator, tripwire, clock)
-    bluesky = _tripped(BlueskyEmulator, tripwire, clock)
+    mastodon = tripped(MastodonEmulator, tripwire, clock)
+    bluesky = tripped(BlueskyEmulator, tripwire, clock)
     assert isinstance(mastodon, MastodonEmulator) and isinstance(bluesky, BlueskyEmulator)
     with mastodon, bluesky:
         root = make_content_repo(tmp_path / "repo", (ROADS, CAMP), config_edit=only_fediverse)
@@ -44,26 +42,6 @@ def world(tmp_path: Path, tripwire: Tripwire) -> Iterator[World]:
 @pytest.fixture
 def tripwire() -> Tripwire:
     return Tripwire()
-
-
-def start(world: World, *args: str) -> subprocess.Popen[str]:
-    mastodon = world.emulators["mastodon"]
-    assert isinstance(mastodon, MastodonEmulator)
-    return subprocess.Popen(
-        [*pmcpost_at(mastodon.clock()), "publish", *args],
-        cwd=world.root,
-        env=process_env(world),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def publish(world: World, *args: str) -> subprocess.CompletedProcess[str]:
-    process = start(world, *args)
-    out, err = process.communicate(timeout=60)
-    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
 def test_a_full_run_makes_the_requests_the_kill_points_assume(world: World, tripwire: Tripwire) -> None:
@@ -78,19 +56,7 @@ def test_a_full_run_makes_the_requests_the_kill_points_assume(world: World, trip
 def test_sigkill_at_every_request_then_a_rerun_posts_everything_exactly_once(
     world: World, tripwire: Tripwire, at: int, when: str
 ) -> None:
-    tripwire.at, tripwire.when = at, when
-    process = start(world, "--yes")
-    tripwire.pid = process.pid
-    process.communicate(timeout=60)
-    assert tripwire.fired.is_set()
-    assert process.returncode == -signal.SIGKILL
-    tripwire.at = None
-    done = publish(world, "--yes")
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert_exactly_once(world, platforms=("mastodon", "bluesky"))
-    again = publish(world, "--yes")
-    assert again.returncode == 0 and "Nothing is due to be posted." in again.stdout
-    assert_exactly_once(world, platforms=("mastodon", "bluesky"))
+    done = kill_then_rerun(world, tripwire, at, when, platforms=("mastodon", "bluesky"))
     bluesky = world.emulators["bluesky"]
     assert isinstance(bluesky, BlueskyEmulator)
     tokens = [*bluesky.access, *bluesky.refresh]

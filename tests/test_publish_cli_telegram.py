@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from emulator.http import Reply, Request
 from emulator.telegram import TelegramEmulator
-from test_publish_cli import Tripwire, pmcpost_at, process_env, shifted_clock
+from sigkill import Tripwire, pmcpost_at, process_env, shifted_clock
 from world import SECRETS, World, assert_exactly_once, make_content_repo, make_world, with_telegram
 
 from pmcpost.audit import read_state
