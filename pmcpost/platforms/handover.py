@@ -60,8 +60,11 @@ YOUTUBE = PlatformSpec(
 
 
 def output_folder(config: Config, settings: PlatformConfig) -> Path:
-    """The platform's handover folder in the repository (handover/<platform>)."""
-    return config.root / str(settings.options.get("folder") or DEFAULT_FOLDER) / settings.name
+    """The platform's handover folder in the repository (handover/<platform>), refused when a link leads out."""
+    from pmcpost.confine import inside_repository
+
+    folder = config.root / str(settings.options.get("folder") or DEFAULT_FOLDER) / settings.name
+    return inside_repository(config.root, folder, f"the hand-over folder of {settings.name}")
 
 
 def overdue_after(settings: PlatformConfig) -> timedelta:
@@ -95,6 +98,9 @@ class HandOver:
         """Write the exact text (post.txt; several numbered files for a thread) and copy the images into the
         announcement's handover folder; returns the folder, relative to the repository."""
         folder = handover_path(self.config, self.settings, message.announcement.id)
+        from pmcpost.confine import inside_repository
+
+        inside_repository(self.config.root, folder, f"the hand-over folder {message.announcement.id}")
         try:
             if folder.exists():
                 shutil.rmtree(folder)

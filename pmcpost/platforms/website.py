@@ -70,7 +70,9 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 
 def records_folder(config: Config) -> Path:
     """Where the website's records are kept: ``website-records/`` in the repository (committed, not served)."""
-    return config.root / RECORDS_FOLDER
+    from pmcpost.confine import inside_repository
+
+    return inside_repository(config.root, config.root / RECORDS_FOLDER, f"{RECORDS_FOLDER}/")
 
 
 def migrate_records(config: Config, output: Path) -> list[str]:
@@ -104,7 +106,10 @@ def rebuild_site(config: Config) -> list[str]:
 
 def output_folder(config: Config, settings: PlatformConfig) -> Path:
     """Where the site is written: ``platforms.website.output`` in the repository (``public/`` by default)."""
-    return config.root / str(settings.options.get("output") or DEFAULT_OUTPUT)
+    from pmcpost.confine import inside_repository
+
+    output = config.root / str(settings.options.get("output") or DEFAULT_OUTPUT)
+    return inside_repository(config.root, output, "the website's output folder")
 
 
 class WebsitePlatform:

@@ -267,3 +267,41 @@ def test_every_top_level_folder_the_site_writes_is_reserved(tmp_path: Path) -> N
     assert top - departments == {site.FEEDS_DIR, site.MEDIA_DIR}  # the records live outside (website-records/)
     assert {site.FEEDS_DIR, site.MEDIA_DIR} <= set(reserved_slugs())
     assert os.path.isfile(root / "public" / "index.html")
+
+
+# -- folders pmcpost writes into, replaced by a committed link ------------------------------------------------
+
+
+@pytest.mark.parametrize("folder", ["handover", "website-records"])
+def test_a_written_folder_that_is_a_link_out_of_the_repository_is_never_written_or_emptied(
+    tmp_path: Path, folder: str
+) -> None:
+    """A pull request that replaces handover/ or website-records/ by a link to another folder of the runner
+    (keys, other checkouts) must not make publish write there, or remove what is there."""
+    from test_handover_record import with_whatsapp
+    from world import CAMP, ROADS, emulated_world
+
+    outside = tmp_path / "outside"
+    (outside / "whatsapp" / "health" / "2026-12-02-eye-camp").mkdir(parents=True)
+    keep = outside / "whatsapp" / "health" / "2026-12-02-eye-camp" / "post.txt"
+    keep.write_text("someone else's file\n", encoding="utf-8")
+    (outside / "precious.txt").write_text("keep me\n", encoding="utf-8")
+    before = files_in(outside)
+    with emulated_world(tmp_path / "repo", (ROADS, CAMP), config_edit=with_whatsapp) as world:
+        (world.root / folder).symlink_to(outside, target_is_directory=True)
+        with clock_at("2026-12-02 10:00"):
+            if folder == "handover":  # config.yaml names it: refused there, with its place, before anything runs
+                with pytest.raises(ConfigError) as caught:
+                    world.run()
+                problems = caught.value.diagnostics
+                assert problems and all("leads outside through a symbolic link" in d.message for d in problems)
+                assert world.emulators["twitter"].seen_posts() == []
+            else:  # a folder of its own: the website fails, the other platforms post
+                assert world.run() == 1
+                assert len(world.emulators["twitter"].seen_posts()) > 0
+        assert files_in(outside) == before
+        assert keep.read_text(encoding="utf-8") == "someone else's file\n"
+
+
+def files_in(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
