@@ -71,7 +71,7 @@ def _local_head_file(directory: Path) -> Path | None:
     from pmcpost import gitutil
 
     start = directory if directory.is_dir() else directory.parent
-    found = gitutil.git_dir(start) if start.is_dir() else None
+    found = gitutil.find_git_dir(start.resolve()) if start.is_dir() else None
     return found / "pmcpost" / LOCAL_HEAD if found is not None else None
 
 

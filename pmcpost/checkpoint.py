@@ -49,23 +49,11 @@ CREATE INDEX IF NOT EXISTS records_by_department ON records (department, last_po
 """
 
 
-def _git_dir(start: Path) -> Path | None:
-    for folder in (start, *start.parents):
-        marker = folder / ".git"
-        if marker.is_dir():
-            return marker
-        if marker.is_file():  # a worktree: ".git" names its own git directory
-            text = marker.read_text(encoding="utf-8", errors="replace").strip()
-            if not text.startswith("gitdir:"):
-                return None
-            target = Path(text.removeprefix("gitdir:").strip())
-            return target if target.is_absolute() else (folder / target).resolve()
-    return None
-
-
 def checkpoint_path(root: Path, directory: Path) -> Path:
     """Inside the git directory (never committed; per worktree), else in the user's cache folder."""
-    git_dir = _git_dir(root.resolve())
+    from pmcpost.gitutil import find_git_dir
+
+    git_dir = find_git_dir(root.resolve())
     if git_dir is not None:
         return git_dir / "pmcpost" / CHECKPOINT_NAME
     cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")

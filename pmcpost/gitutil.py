@@ -353,6 +353,23 @@ def actor(environ: Mapping[str, str]) -> dict[str, str]:
     return {"user": user}
 
 
+def find_git_dir(start: Path) -> Path | None:
+    """The git folder of the work tree holding ``start`` (``.git``, or the folder a linked work tree's ``.git``
+    file names), found on the file system without running git: where pmcpost keeps what is never committed
+    (the publish lock, the ledger checkpoint, this machine's audit head, adapters' state)."""
+    for folder in (start, *start.parents):
+        marker = folder / ".git"
+        if marker.is_dir():
+            return marker
+        if marker.is_file():
+            text = marker.read_text(encoding="utf-8", errors="replace").strip()
+            if not text.startswith("gitdir:"):
+                return None
+            target = Path(text.removeprefix("gitdir:").strip())
+            return target if target.is_absolute() else (folder / target).resolve()
+    return None
+
+
 def git_dir(root: Path) -> Path | None:
     """The repository's own folder for this work tree (``.git``, or a worktree's), or None outside git."""
     try:

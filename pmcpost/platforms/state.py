@@ -9,12 +9,10 @@ from pathlib import Path
 def state_folder(root: Path, *, create: bool = False) -> Path:
     """``.git/pmcpost/`` of the repository at ``root`` (in a linked work tree, its own git folder's);
     ``.pmcpost-state/`` in a folder that is not a git work tree."""
-    dot_git = root / ".git"
-    if dot_git.is_file():  # a linked work tree or submodule: "gitdir: <path>"
-        text = dot_git.read_text(encoding="utf-8").strip()
-        if text.startswith("gitdir:"):
-            dot_git = (root / text.partition(":")[2].strip()).resolve()
-    folder = dot_git / "pmcpost" if dot_git.is_dir() else root / ".pmcpost-state"
+    from pmcpost.gitutil import find_git_dir
+
+    dot_git = find_git_dir(root)
+    folder = dot_git / "pmcpost" if dot_git is not None and dot_git.is_dir() else root / ".pmcpost-state"
     if create:
         folder.mkdir(parents=True, exist_ok=True)
     return folder
