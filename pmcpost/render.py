@@ -347,11 +347,13 @@ class Renderer:
                 parts.append(Part(combined, "+".join(languages)))
                 lengths.append(length)
             else:
+                measured_split = threads.split_measured
+                split = measured_split or _unmeasured(threads.split_text)
                 for lang in languages:
                     text = self.render_text(a, platform, [lang], context)
-                    thread = _thread(text, limit, threads.split_text, measure)
-                    parts.extend(Part(t, lang) for t in thread)
-                    lengths.extend([None] * len(thread))
+                    thread = _thread(text, limit, split, measure)
+                    parts.extend(Part(t, lang) for t, _ in thread)
+                    lengths.extend(length if measured_split else None for _, length in thread)
             media = tuple(Media(self._media_path(m.path), m.alt.get(primary, ""), m.mime) for m in a.media)
             if media:
                 parts[0] = Part(parts[0].text, parts[0].language, media, parts[0].link)
@@ -383,14 +385,22 @@ def _only_links_and_hashtags(text: str) -> bool:
     return bool(words) and all(w.startswith("#") or xtext.find_urls(w) == [(0, len(w))] for w in words)
 
 
-def _thread(text: str, limit: int, split: Callable[[str, int], list[str]], measure: Callable[[str], int]) -> list[str]:
-    """The thread posts of one language's text. A closing paragraph of links and hashtags stays with the post
-    before it: a post holding nothing but "#PMCWater (2/2)" tells a reader nothing."""
+Measured = list[tuple[str, int]]  # posts, each with its length (0 where nobody measured it)
+
+
+def _unmeasured(split: Callable[[str, int], list[str]]) -> Callable[[str, int], Measured]:
+    return lambda text, limit: [(part, 0) for part in split(text, limit)]
+
+
+def _thread(text: str, limit: int, split: Callable[[str, int], Measured], measure: Callable[[str], int]) -> Measured:
+    """The thread posts of one language's text, each with the length ``split`` gave it. A closing paragraph of
+    links and hashtags stays with the post before it: a post holding nothing but "#PMCWater (2/2)" tells a
+    reader nothing."""
     try:
         parts = split(text, limit)
     except ValueError:  # one unbreakable piece is longer than a post: validate reports it
-        return [text]
-    if len(parts) < 2 or not _only_links_and_hashtags(_NUMBERING.sub("", parts[-1])):
+        return [(text, measure(text))]
+    if len(parts) < 2 or not _only_links_and_hashtags(_NUMBERING.sub("", parts[-1][0])):
         return parts
     paragraphs = text.split("\n\n")
     cut = len(paragraphs)
@@ -399,14 +409,15 @@ def _thread(text: str, limit: int, split: Callable[[str, int], list[str]], measu
     body, trailer = "\n\n".join(paragraphs[:cut]), "\n\n".join(paragraphs[cut:])
     try:
         # Every post keeps room for the trailer; only the last one gets it.
-        pieces = split(body, limit - measure("\n\n" + trailer))
+        pieces = [piece for piece, _ in split(body, limit - measure("\n\n" + trailer))]
     except ValueError:  # the trailer alone nearly fills a post: keep the plain split
         return parts
     last = pieces[-1]
     suffix = _NUMBERING.search(last)
     at = suffix.start() if suffix and len(pieces) > 1 else len(last)
     pieces[-1] = f"{last[:at]}\n\n{trailer}{last[at:]}"
-    return pieces if all(measure(p) <= limit for p in pieces) else parts
+    measured = [(piece, measure(piece)) for piece in pieces]
+    return measured if all(length <= limit for _, length in measured) else parts
 
 
 _BLANK_LINES = re.compile("\n\n\n+")

@@ -631,20 +631,45 @@ def _joined_after_space() -> Any:
     )
 
 
-def _cut_points(text: str) -> tuple[list[int], list[int]]:
+class _CutPoints:
     """Allowed cut positions (after the cut's whitespace): sentence ends and word ends. Whitespace never
-    stands inside a URL, so none of these falls inside one. Found by whole-text searches: this runs for every
-    text that needs a thread."""
-    words = list(map(_end, _SPACE_RUN.finditer(text)))
-    sentences = list(map(_end, _SENTENCE_END_RUN.finditer(text)))
-    if _LINE_BREAK_RUN.search(text) is not None:
-        sentences = sorted(set(sentences).union(map(_end, _LINE_BREAK_RUN.finditer(text))))
-    # Not after a space followed by a combining mark, which belongs to the space (" ा").
-    joined = {m.end() - 1 for m in _joined_after_space().finditer(text)}
-    if joined:
-        words = [p for p in words if p not in joined]
-        sentences = [p for p in sentences if p not in joined]
-    return sentences, words
+    stands inside a URL, so none of these falls inside one. Found by whole-text searches, each only when the
+    splitting first asks for it: most texts are cut at sentence ends and never need the word ends."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._sentences: list[int] | None = None
+        self._words: list[int] | None = None
+        self._joined: set[int] | None = None
+
+    def _unjoined(self, points: list[int]) -> list[int]:
+        # Not after a space followed by a combining mark, which belongs to the space (" ा"). ASCII holds none.
+        if self._joined is None:
+            text = self.text
+            self._joined = set() if text.isascii() else {m.end() - 1 for m in _joined_after_space().finditer(text)}
+        return [p for p in points if p not in self._joined] if self._joined else points
+
+    @property
+    def sentences(self) -> list[int]:
+        if self._sentences is None:
+            text = self.text
+            found = list(map(_end, _SENTENCE_END_RUN.finditer(text)))
+            if _LINE_BREAK_RUN.search(text) is not None:
+                found = sorted(set(found).union(map(_end, _LINE_BREAK_RUN.finditer(text))))
+            self._sentences = self._unjoined(found)
+        return self._sentences
+
+    @property
+    def words(self) -> list[int]:
+        if self._words is None:
+            self._words = self._unjoined(list(map(_end, _SPACE_RUN.finditer(self.text))))
+        return self._words
+
+
+def _cut_points(text: str) -> tuple[list[int], list[int]]:
+    """(sentence ends, word ends) of ``text``: see _CutPoints."""
+    cuts = _CutPoints(text)
+    return cuts.sentences, cuts.words
 
 
 def _grapheme_cuts(text: str) -> list[int]:
@@ -661,15 +686,21 @@ def _grapheme_cuts(text: str) -> list[int]:
 _MAX_POST_CHARS = 2 * _MAX_URL_LENGTH
 
 
-def _fits(text: str, start: int, end: int, budget: int) -> bool:
-    return end - start <= _MAX_POST_CHARS and weighted_length(text[start:end].strip()) <= budget
+def _fit(text: str, start: int, end: int, budget: int) -> int | None:
+    """The weight of the stripped chunk ``text[start:end]`` when it fits ``budget``, else None."""
+    if end - start > _MAX_POST_CHARS:
+        return None
+    weight = weighted_length(text[start:end].strip())
+    return weight if weight <= budget else None
 
 
-def _furthest_fit(text: str, start: int, candidates: list[int], budget: int) -> int | None:
-    """The furthest candidate end after ``start`` whose stripped chunk fits ``budget``, or None."""
+def _furthest_fit(text: str, start: int, candidates: list[int], budget: int) -> tuple[int, int] | None:
+    """The furthest candidate end after ``start`` whose stripped chunk fits ``budget``, with the chunk's
+    weight; None when none fits."""
     lo = bisect.bisect_right(candidates, start)
     hi = len(candidates) - 1
     best: int | None = None
+    best_weight = 0
     # A longer chunk weighs at least as much (no cut falls inside a URL or grapheme cluster), and every answer
     # is measured, so the result fits even where that assumption were to fail. Gallop first (1, 2, 4, ...
     # candidates on), then search between the last fit and the first miss: no chunk measured is much longer
@@ -677,21 +708,23 @@ def _furthest_fit(text: str, start: int, candidates: list[int], budget: int) -> 
     step = 1
     probe = lo
     while probe <= hi:
-        if not _fits(text, start, candidates[probe], budget):
+        weight = _fit(text, start, candidates[probe], budget)
+        if weight is None:
             hi = probe - 1
             break
-        best = probe
+        best, best_weight = probe, weight
         lo = probe + 1
         probe = min(probe + step, hi) if probe < hi else hi + 1
         step *= 2
     while lo <= hi:
         mid = (lo + hi) // 2
-        if _fits(text, start, candidates[mid], budget):
-            best = mid
+        weight = _fit(text, start, candidates[mid], budget)
+        if weight is not None:
+            best, best_weight = mid, weight
             lo = mid + 1
         else:
             hi = mid - 1
-    return candidates[best] if best is not None else None
+    return (candidates[best], best_weight) if best is not None else None
 
 
 def split_text(text: str, limit: int = X_LIMIT, *, reserve: int = 0) -> list[str]:
@@ -702,36 +735,40 @@ def split_text(text: str, limit: int = X_LIMIT, *, reserve: int = 0) -> list[str
 
     Raises ValueError when a single unbreakable piece (a URL, a grapheme cluster) does not fit.
     """
-    return _split(text, limit, reserve, None)
+    return [chunk for chunk, _ in _split(text, limit, reserve, None)]
 
 
-def _split(text: str, limit: int, reserve: int, length: int | None) -> list[str]:
-    """``split_text``; ``length`` is the weighted length of ``text.strip()`` when the caller knows it."""
+def _split(text: str, limit: int, reserve: int, length: int | None) -> list[tuple[str, int]]:
+    """``split_text``, each chunk with the weighted length of its stripped text; ``length`` is that of
+    ``text.strip()`` when the caller knows it."""
     budget = limit - reserve
     if budget <= 0:
         raise ValueError(f"nothing fits: limit {limit} with {reserve} reserved")
     if not text:
         return []
-    if (length if length is not None else weighted_length(text.strip())) <= budget:
-        return [text]
-    sentences, words = _cut_points(text)
+    length = length if length is not None else weighted_length(text.strip())
+    if length <= budget:
+        return [(text, length)]
+    cuts = _CutPoints(text)
     graphemes: list[int] | None = None
-    chunks: list[str] = []
+    chunks: list[tuple[str, int]] = []
     start = 0
     while start < len(text):
-        if start and _fits(text, start, len(text), budget):  # the whole text (start 0) does not fit
-            chunks.append(text[start:])
+        rest = _fit(text, start, len(text), budget) if start else None  # the whole text (start 0) does not fit
+        if rest is not None:
+            chunks.append((text[start:], rest))
             break
-        end = _furthest_fit(text, start, sentences, budget)
+        found = _furthest_fit(text, start, cuts.sentences, budget)
         # A sentence end that leaves less than half the post empty is not worth it: cut at a word instead.
-        if end is None or 2 * weighted_length(text[start:end].strip()) < budget:
-            end = _furthest_fit(text, start, words, budget) or end
-        if end is None:
+        if found is None or 2 * found[1] < budget:
+            found = _furthest_fit(text, start, cuts.words, budget) or found
+        if found is None:
             graphemes = graphemes if graphemes is not None else _grapheme_cuts(text)
-            end = _furthest_fit(text, start, graphemes, budget)
-        if end is None:
+            found = _furthest_fit(text, start, graphemes, budget)
+        if found is None:
             raise ValueError(f"a URL or grapheme cluster near offset {start} weighs more than {budget}")
-        chunks.append(text[start:end])
+        end, weight = found
+        chunks.append((text[start:end], weight))
         start = end
     return chunks
 
@@ -743,14 +780,20 @@ def _suffix(index: int, total: int) -> str:
 def thread_parts(text: str, limit: int = X_LIMIT, *, numbered: bool = True) -> list[str]:
     """The posts of a thread for ``text`` (NFC, stripped): one part when it fits ``limit``, otherwise parts
     cut by ``split_text``, numbered " (1/3)" when ``numbered``. A blank text gives no parts."""
+    return [part for part, _ in measured_thread_parts(text, limit, numbered=numbered)]
+
+
+def measured_thread_parts(text: str, limit: int = X_LIMIT, *, numbered: bool = True) -> list[tuple[str, int]]:
+    """``thread_parts``, each part with its weighted length: the splitting measured every part already, and
+    validating tens of thousands of posts should not measure them again (Threading.measured_split)."""
     body = normalise(text).strip()
     if not body:
         return []
     length = weighted_length(body)  # measured once: the splitting below knows it does not fit
     if length <= limit:
-        return [body]
+        return [(body, length)]
     if not numbered:
-        return [chunk.strip() for chunk in _split(body, limit, 0, length)]
+        return [(chunk.strip(), weight) for chunk, weight in _split(body, limit, 0, length)]
     digits = 1
     while True:
         # The suffix is ASCII (weight 1 each); reserve room for the widest index with this many digits.
@@ -758,5 +801,11 @@ def thread_parts(text: str, limit: int = X_LIMIT, *, numbered: bool = True) -> l
         chunks = _split(body, limit, reserve, length)
         if len(chunks) < 10**digits:
             total = len(chunks)
-            return [chunk.strip() + _suffix(i, total) for i, chunk in enumerate(chunks, 1)]
+            # The suffix follows a space, so it joins no URL or emoji sequence of the chunk: its characters
+            # add one each.
+            return [
+                (chunk.strip() + suffix, weight + len(suffix))
+                for i, (chunk, weight) in enumerate(chunks, 1)
+                for suffix in (_suffix(i, total),)
+            ]
         digits += 1  # e.g. 10 or more parts: " (10/12)" needs two more characters than " (9/9)"

@@ -96,6 +96,10 @@ def _sexagesimal(value: str) -> int | None:
     return sign * total
 
 
+def too_large(what: str, size: int, max_bytes: int) -> str:
+    return f"{what} is {size:,} bytes; the most allowed is {max_bytes:,}"
+
+
 def load(data: bytes, path: str, *, max_bytes: int, what: str = "file") -> Loaded:
     """Parse ``data`` into a node tree, refusing what an announcement or config file must never hold."""
     diags: list[Diagnostic] = []
@@ -105,7 +109,7 @@ def load(data: bytes, path: str, *, max_bytes: int, what: str = "file") -> Loade
         return Loaded(None, diags)
 
     if len(data) > max_bytes:
-        return fail(0, 0, f"{what} is {len(data):,} bytes; the most allowed is {max_bytes:,}")
+        return fail(0, 0, too_large(what, len(data), max_bytes))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

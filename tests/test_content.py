@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -291,6 +292,26 @@ def test_file_too_large(tmp_path: Path) -> None:
     assert check(tmp_path, {P: text}) == [
         f"{P}: error: announcement file is {size:,} bytes; the most allowed is 65,536"
     ]
+
+
+def test_huge_file_is_refused_with_its_size_and_not_read_whole(tmp_path: Path) -> None:
+    # A sparse 3 GB file: reading it whole would need 3 GB of memory.
+    root = make_repo(tmp_path, {P: G})
+    with open(root / P, "r+b") as fh:
+        fh.truncate(3 * 1024**3)
+    report = validate(load_config(root, environ={}), [root / P])
+    assert [str(d) for d in report.diagnostics] == [
+        f"{P}: error: announcement file is {3 * 1024**3:,} bytes; the most allowed is 65,536"
+    ]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_named_pipe_named_as_a_file_is_an_error_not_a_wait(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, {})
+    (root / P).parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(root / P)  # nobody ever writes into it: reading must not wait for a writer
+    report = validate(load_config(root, environ={}), [root / P])
+    assert [str(d) for d in report.diagnostics] == [f"{P}:1:1: error: the announcement file is empty"]
 
 
 def test_file_name_date_disagrees_with_publish_at(tmp_path: Path) -> None:

@@ -126,6 +126,23 @@ def plain_tidy(text: str) -> str:
 
 
 @settings(deadline=None, max_examples=300)
+@given(
+    text=st.lists(st.sampled_from([*TRICKY, "पाणीपुरवठा बंद राहील. ", "Water supply will be shut. "]), max_size=60).map(
+        "".join
+    ),
+    limit=st.integers(min_value=30, max_value=300),
+    numbered=st.booleans(),
+)
+def test_thread_parts_know_their_own_weights(text: str, limit: int, numbered: bool) -> None:
+    """The lengths the splitting hands back (so validate need not measure again) are the parts' weights."""
+    try:
+        measured = xtext.measured_thread_parts(text, limit, numbered=numbered)
+    except ValueError:  # an unbreakable piece longer than the limit
+        return
+    assert [(part, xtext.weighted_length(part)) for part, _ in measured] == measured
+
+
+@settings(deadline=None, max_examples=300)
 @given(text=st.lists(st.sampled_from([*TRICKY, "\n", "\n\n", "\n \n", "\r\n", "e\u0301"]), max_size=40).map("".join))
 def test_tidy_is_the_plain_definition(text: str) -> None:
     assert _tidy(text) == plain_tidy(text)

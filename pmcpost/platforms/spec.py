@@ -55,10 +55,17 @@ class Threading:
     # "module:function(text, limit) -> list[str]": cuts a text into numbered posts within the limit, measured as
     # the platform measures (X's weighted length here; a platform with another measure brings its own).
     split: str = "pmcpost.xtext:thread_parts"
+    # Optional, for speed: "module:function(text, limit) -> list[(part, length)]", the parts ``split`` gives,
+    # each with its length as the platform measures it, when the cutting measured them anyway.
+    measured_split: str = ""
 
     @property
     def split_text(self) -> Callable[[str, int], list[str]]:
         return _resolve(self.split)  # type: ignore[no-any-return]
+
+    @property
+    def split_measured(self) -> Callable[[str, int], list[tuple[str, int]]] | None:
+        return _resolve(self.measured_split) if self.measured_split else None
 
 
 @dataclass(frozen=True)

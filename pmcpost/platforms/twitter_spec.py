@@ -25,7 +25,11 @@ SPEC = PlatformSpec(
     text_limit=280,
     measure="pmcpost.xtext:weighted_length",
     threads=Threading(
-        layout_option="layout", default_layout="combined", warn_above_parts=25, split="pmcpost.xtext:thread_parts"
+        layout_option="layout",
+        default_layout="combined",
+        warn_above_parts=25,
+        split="pmcpost.xtext:thread_parts",
+        measured_split="pmcpost.xtext:measured_thread_parts",
     ),
     # Four images per post, up to 5 MB each; alt text per image (POST /2/media/metadata).
     media=MediaRules(max_items=4, max_bytes=5 * 1024 * 1024, alt_text=True),
