@@ -13,6 +13,7 @@ import posixpath
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +29,7 @@ from pmcpost.diagnostics import Diagnostic
 from pmcpost.errors import TemplateError
 from pmcpost.platforms import Media, Message, Part
 from pmcpost.platforms.registry import configured, description
+from pmcpost.platforms.spec import PlatformSpec
 from pmcpost.template_limits import LimitedSandbox, RenderLimits, TemplateLimitError, render_limited
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
@@ -188,6 +190,33 @@ def template_position(exc: BaseException, fallback: str) -> tuple[str, int]:
     return filename, line
 
 
+@dataclass(frozen=True)
+class PlatformFacts:
+    """A platform's description with its configured limit (PlatformSpec.limit_from), how it measures and cuts
+    text, and whether both languages are tried in one post first."""
+
+    spec: PlatformSpec
+    measure: Callable[[str], int]
+    combined: bool
+    split: Callable[[str, int], Measured]
+    split_measures: bool  # split gives each part's length
+
+    @classmethod
+    def of(cls, config: Config, platform: str) -> PlatformFacts:
+        spec = configured(config, platform)
+        threads = spec.threads
+        if threads is None:
+            return cls(spec, spec.measure_text, False, _unmeasured(_no_split), False)
+        layout = config.platforms[platform].options.get(threads.layout_option, threads.default_layout)
+        measured = threads.split_measured
+        split = measured or _unmeasured(threads.split_text)
+        return cls(spec, spec.measure_text, layout == "combined", split, measured is not None)
+
+
+def _no_split(text: str, limit: int) -> list[str]:
+    return [text]
+
+
 class Renderer:
     """Builds the Message for an announcement on a platform. One per process: templates are compiled once."""
 
@@ -227,6 +256,7 @@ class Renderer:
         self._context_of: Announcement | None = None
         self._base_context: dict[str, Any] = {}
         self._media_paths: dict[str, Path] = {}
+        self._facts: dict[str, PlatformFacts] = {}
 
     # -- templates -------------------------------------------------------------------------------
     def template_label(self, filename: str, *, resolve: bool = True) -> str:
@@ -268,6 +298,13 @@ class Renderer:
         return tmpl
 
     # -- rendering -------------------------------------------------------------------------------
+    def platform_facts(self, platform: str) -> PlatformFacts:
+        """What rendering for ``platform`` needs from its description and configuration, worked out once."""
+        facts = self._facts.get(platform)
+        if facts is None:
+            facts = self._facts[platform] = PlatformFacts.of(self.config, platform)
+        return facts
+
     def _context(self, a: Announcement, platform: str) -> dict[str, Any]:
         """What a template sees, but the languages: built once per message, not once per language."""
         if a is not self._context_of:  # the platforms of one announcement share all but "platform"
@@ -329,31 +366,29 @@ class Renderer:
         """``render``, with the length of each part as the platform measures it where rendering measured it
         already (None where it did not)."""
         a = announcement.for_platform(platform)
-        languages = [lang for lang in self.config.organisation.languages if lang in a.text]
+        all_languages = self.config.organisation.languages
+        languages = [lang for lang in all_languages if lang in a.text]
         primary = languages[0]
         warnings: list[str] = []
-        spec = configured(self.config, platform)
-        limit, measure = spec.text_limit, spec.measure_text
+        facts = self.platform_facts(platform)
+        spec, limit, measure = facts.spec, facts.spec.text_limit, facts.measure
         parts: list[Part] = []
         lengths: list[int | None] = []
         context = self._context(a, platform)
         if spec.threads is not None:
             threads = spec.threads
-            layout = self.config.platforms[platform].options.get(threads.layout_option, threads.default_layout)
-            combined = self.render_text(a, platform, languages, context) if layout == "combined" else None
+            combined = self.render_text(a, platform, languages, context) if facts.combined else None
             length = measure(combined) if combined is not None else limit + 1
             if length <= limit:
                 assert combined is not None
                 parts.append(Part(combined, "+".join(languages)))
                 lengths.append(length)
             else:
-                measured_split = threads.split_measured
-                split = measured_split or _unmeasured(threads.split_text)
                 for lang in languages:
                     text = self.render_text(a, platform, [lang], context)
-                    thread = _thread(text, limit, split, measure)
+                    thread = _thread(text, limit, facts.split, measure)
                     parts.extend(Part(t, lang) for t, _ in thread)
-                    lengths.extend(length if measured_split else None for _, length in thread)
+                    lengths.extend(length if facts.split_measures else None for _, length in thread)
             media = tuple(Media(self._media_path(m.path), m.alt.get(primary, ""), m.mime) for m in a.media)
             if media:
                 parts[0] = Part(parts[0].text, parts[0].language, media, parts[0].link)
@@ -371,7 +406,7 @@ class Renderer:
             lengths.append(length)
             if length > limit:
                 warnings.append(f"{length:,} {spec.length_unit}; {platform} allows {limit:,}")
-        missing = [lang for lang in self.config.organisation.languages if lang not in a.text]
+        missing = [lang for lang in all_languages if lang not in a.text] if len(languages) < len(all_languages) else ()
         if missing:
             warnings.append(f"no text in {', '.join(missing)}")
         return Message(platform, announcement, tuple(parts), tuple(warnings)), lengths
@@ -452,8 +487,8 @@ def check_rendering(
                 else:
                     template_errors[key] = [f"{a.id} for {platform}", 1]
                 continue
-            spec = configured(config, platform)
-            measure = spec.measure_text
+            facts = renderer.platform_facts(platform)
+            spec, measure = facts.spec, facts.measure
             for i, (part, known) in enumerate(zip(message.parts, lengths, strict=True)):
                 length = known if known is not None else measure(part.text)
                 limit = spec.limit_for(bool(part.media))
