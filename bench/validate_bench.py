@@ -7,7 +7,8 @@ after the other on the same files:
 
 - libyaml alone: one process reads every file's bytes and parses them with yaml.load(..., CSafeLoader);
 - the command: `python -m pmcpost validate` run in the repository as a user or CI runs it (its default
-  worker processes, every post rendered and measured), from start to exit, interpreter start-up included.
+  worker processes, every post rendered and measured), from start to exit, interpreter start-up included,
+  with Python's bytecode cache in use as an installed copy has it (one run before the rounds fills it).
 
 Sides alternate round by round, so a machine busy with other work slows both alike; the ratio is of the
 medians of wall-clock time. The goal: the command takes at most 1.3x libyaml's time. CPU seconds (all of the
