@@ -340,7 +340,7 @@ class Renderer:
         tmpl = self.template(a.department, platform)
         context = context if context is not None else self._context(a, platform)
         try:
-            raw = render_limited(tmpl, {**context, "languages": languages, "lang": languages[0]}, self.limits)
+            raw = render_limited(tmpl, context, self.limits, {"languages": languages, "lang": languages[0]})
         except Exception as exc:  # a template is code: whatever it (or a filter) raises is the template's problem
             filename, line = template_position(exc, tmpl.filename or platform)
             message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
