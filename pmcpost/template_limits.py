@@ -104,6 +104,19 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
 
     def counted(self, iterable: Iterable[Any]) -> Iterator[Any]:
         """Every ``{% for %}`` loops over this: counts the iterations and watches the clock."""
+        budget = self.budget
+        if budget is not None and isinstance(iterable, (list, tuple)) and len(iterable) <= _SHORT_LOOP:
+            # The languages, the hashtags: counted at once, without a generator step per item. A loop this short
+            # cannot run long unless its body does, and what the body calls or loops over watches the clock.
+            budget.iterations += len(iterable)
+            if budget.iterations > budget.limits.iterations:
+                self._fail(f"the template's loops ran more than {budget.limits.iterations:,} times")
+            if time.monotonic() > budget.deadline:
+                self._tick(budget)
+            return iter(iterable)
+        return self._counting(iterable)
+
+    def _counting(self, iterable: Iterable[Any]) -> Iterator[Any]:
         for item in iterable:
             budget = self.budget
             if budget is not None:
@@ -283,6 +296,7 @@ class _Counting(NodeTransformer):
         return _filter(_JOINED, node.nodes, node.lineno)
 
 
+_SHORT_LOOP = 64  # items of a list or tuple counted at once by LimitedSandbox.counted
 _WIDENING_FILTERS = frozenset({"replace", "center", "indent", "join", "format"})  # checked before they run
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 _LOOP_ATTRIBUTES = frozenset(name for name in dir(LoopContext) if not name.startswith("_"))
