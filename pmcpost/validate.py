@@ -115,7 +115,7 @@ def _check_in_parallel(
     """The slices of ``files`` checked by ``jobs - 1`` worker processes and by this one. The workers take slices
     from the front; this process, which needs no start-up, takes them from the back (the small ones) for as long
     as no worker has begun them. The results come in the order of the slices."""
-    spans = _even_spans(len(files), jobs)
+    spans = _meeting_spans(len(files), jobs)
     results: list[_BatchResult | None] = [None] * len(spans)
     _start_worker(config, files, render, now)  # this process checks slices too (and the workers inherit it)
     try:
@@ -153,11 +153,24 @@ def _spans(count: int, jobs: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _even_spans(count: int, jobs: int) -> list[tuple[int, int]]:
-    """Slices of one size, small enough that when the workers and this process meet, the last ones to finish
-    (a worker holds one slice and has the next one queued) leave nobody waiting long."""
-    size = max(_SMALLEST_SPAN, count // (jobs * 25))
-    return [(start, min(start + size, count)) for start in range(0, count, size)]
+def _meeting_spans(count: int, jobs: int) -> list[tuple[int, int]]:
+    """Slices for ``jobs - 1`` workers taking them from the front and this process from the back: large far
+    from where they will meet (about ``(jobs - 1) / jobs`` of the way), small near it, so that what a worker
+    holds there (one slice and the next ones queued for it) keeps nobody waiting long."""
+    meet = count * (jobs - 1) // jobs
+    front: list[tuple[int, int]] = []
+    start = 0
+    while start < meet:
+        size = max(_SMALLEST_SPAN, (meet - start) // (2 * jobs))
+        front.append((start, min(start + size, meet)))
+        start += size
+    back: list[tuple[int, int]] = []
+    end = count
+    while end > meet:
+        size = max(_SMALLEST_SPAN, (end - meet) // 4)
+        back.append((max(end - size, meet), end))
+        end -= size
+    return front + back[::-1]
 
 
 def _batches(files: list[Path], jobs: int) -> list[list[Path]]:
