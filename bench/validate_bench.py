@@ -6,7 +6,7 @@ Without --repo it generates a repository (bench/generate.py) in a temporary fold
 after the other on the same files:
 
 - libyaml alone: one process reads every file's bytes and parses them with yaml.load(..., CSafeLoader);
-- the command: `python -m pmcpost validate` run in the repository as a user or CI runs it (its default
+- the command: `pmcpost validate` run in the repository as a user or CI runs it (its default
   worker processes, every post rendered and measured), from start to exit, interpreter start-up included,
   with Python's bytecode cache in use as an installed copy has it (one run before the rounds fills it).
 
@@ -39,6 +39,9 @@ GOAL = 1.3
 # Python as users run it: a machine set to never write bytecode (PYTHONDONTWRITEBYTECODE, as some containers and
 # CI images are) would compile pmcpost's modules from source in every run, a cost no installed copy has.
 USERS_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+# The command as users type it: the console script installed beside this Python (python -m pmcpost without one).
+_SCRIPT = Path(sys.executable).with_name("pmcpost")
+PMCPOST = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "pmcpost"]
 
 
 def libyaml_alone(files: list[Path]) -> tuple[float, float]:
@@ -58,7 +61,7 @@ def command(root: Path, files: int) -> tuple[float, float]:
     """Seconds (wall, CPU of every process) for `pmcpost validate` in ``root``, which must find every file valid."""
     start, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run(
-        [sys.executable, "-m", "pmcpost", "validate"],
+        [*PMCPOST, "validate"],
         cwd=root,
         capture_output=True,
         text=True,
