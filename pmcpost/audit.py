@@ -22,15 +22,20 @@ from pmcpost.errors import AuditError
 
 if TYPE_CHECKING:
     from pmcpost.audit_sign import Signer
+    from pmcpost.audit_witness import LocalHeadNote
 
 GENESIS = "0" * 64
 FILE_RE = re.compile(r"^(\d{4})-(\d{2})\.jsonl$")
 EVENTS = ("intent", "posted", "failed", "reconciled", "retract-intent", "retracted", "freeze", "held", "missed", "step")
 
 
+# What json.dumps(sort_keys=True, ensure_ascii=False, separators=(",", ":")) uses, made once, not per line.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical(entry: Mapping[str, Any]) -> bytes:
     """The exact bytes of an entry's line (without the newline)."""
-    return json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _CANONICAL.encode(entry).encode("utf-8")
 
 
 def line_hash(line: bytes) -> str:
@@ -95,6 +100,7 @@ class AuditLog:
         self._last_time = ""
         self._newest: Path | None = None
         self._unsynced: set[Path] = set()
+        self._note: LocalHeadNote | None = None  # where the durable head is noted, found once per writer
 
     def _tail(self) -> tuple[str, str, Path | None]:
         """The hash and time of the last entry, and the newest month file (read once per writer)."""
@@ -138,13 +144,17 @@ class AuditLog:
         if self.signer is not None:
             record["sig"] = self.signer.sign(record)
         line = canonical(record)
-        path = self.directory / f"{moment.astimezone(timezone.utc):%Y-%m}.jsonl"
+        path = self.directory / f"{stamp[:7]}.jsonl"  # the stamp is UTC: its "YYYY-MM" names the month file
         if newest is not None and newest.name > path.name:
             path = newest
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            created = not path.exists()
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            created = False
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+            except FileNotFoundError:  # a new month (or a new log): only then the folder and the file are made
+                self.directory.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                created = True
             try:
                 os.write(fd, line + b"\n")
                 if durable:
@@ -183,9 +193,11 @@ class AuditLog:
     def _witness(self) -> None:
         """Note the durable head outside git, so ``audit verify`` sees a later uncommitted cut."""
         if self._prev is not None and self._prev != GENESIS:
-            from pmcpost.audit_witness import record_local_head
+            if self._note is None:
+                from pmcpost.audit_witness import LocalHeadNote
 
-            record_local_head(self.directory, self._prev, self._last_time)
+                self._note = LocalHeadNote(self.directory)
+            self._note.write(self._prev, self._last_time)
 
 
 def _fsync_file(path: Path) -> None:
