@@ -178,7 +178,7 @@ def last_commits(root: Path, paths: Iterable[Path]) -> dict[Path, CommitInfo]:
     Files git never committed are left out. A shallow clone knows only its own commits: publish from a
     full clone (fetch-depth: 0) for true authorship.
     """
-    top = toplevel(root)
+    top, head = _top_and_head(root)
     wanted: dict[str, list[Path]] = {}
     cwd = os.getcwd()
     for p in paths:
@@ -188,7 +188,7 @@ def last_commits(root: Path, paths: Iterable[Path]) -> dict[Path, CommitInfo]:
             rel = os.path.relpath((Path(cwd) / p).resolve(), top)  # reached through a symbolic link
         if not rel.startswith(".."):
             wanted.setdefault(Path(rel).as_posix(), []).append(p)
-    if not wanted or head_commit(top) is None:
+    if not wanted or head is None:
         return {}
     names = sorted(wanted)
     # One pathspec, their common folder: git slows down badly with many pathspecs (seconds for 50 files)
@@ -224,6 +224,20 @@ def last_commits(root: Path, paths: Iterable[Path]) -> dict[Path, CommitInfo]:
     if remaining and code != 0:
         raise GitError(f"git log failed: {stderr.strip() or f'exit code {code}'}")
     return found
+
+
+def _top_and_head(root: Path) -> tuple[Path, str | None]:
+    """The work tree's top folder and HEAD's sha (None in a repository without commits), asked of git once:
+    each git process costs milliseconds. Outside a work tree (or without git), ``UsageError``."""
+    try:
+        proc = run_git(root, "rev-parse", "--show-toplevel", "--verify", "--quiet", "HEAD^{commit}", check=False)
+    except GitError:  # git is missing: no repository to speak of, as is_repo() says
+        proc = subprocess.CompletedProcess([], 128, "", "")
+    lines = proc.stdout.splitlines()
+    if proc.returncode not in (0, 1) or not lines:
+        raise UsageError(f"{root} is not in a git repository; --changed-since and --git-push need one")
+    head = lines[1].strip() if proc.returncode == 0 and len(lines) > 1 else ""
+    return Path(lines[0].strip()).resolve(), head or None
 
 
 def _log_records(stream: IO[bytes]) -> Iterator[tuple[CommitInfo, list[str]]]:

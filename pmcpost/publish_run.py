@@ -326,11 +326,14 @@ def _context(
         from pmcpost import gitutil
 
         actor = gitutil.actor(environ)
-        if gitutil.is_repo(config.root):
-            paths = sorted({config.root / i.announcement.path for i in plan.to_post})
-            for path, info in gitutil.last_commits(config.root, paths).items():
-                rel = Path(path).resolve().relative_to(config.root.resolve()).as_posix()
-                commits[rel] = (info.sha, info.author, info.email)
+        # each content path as the entries name it (relative to the root, with '/'), by the file git is asked of
+        wanted = {config.root / p: p for p in sorted({i.announcement.path for i in plan.to_post})}
+        try:
+            found = gitutil.last_commits(config.root, wanted)
+        except UsageError:  # not in a git work tree: the entries name no commit
+            found = {}
+        for path, info in found.items():
+            commits[wanted[path]] = (info.sha, info.author, info.email)
     except Exception as exc:  # git trouble must not stop posting; the entries just lack the commit
         console(stderr=True).print(
             f"warning: could not read git history ({type(exc).__name__}); audit entries will not name the commit"
@@ -355,7 +358,7 @@ def _signer(config: Config, environ: Mapping[str, str], skip_unconfigured: bool)
 
 def _warn_authors(config: Config, plan: Plan, commits: Mapping[str, tuple[str, str, str]]) -> None:
     """The person who last changed a file should be its coordinator or approver; say so when not."""
-    err = console(stderr=True)
+    said: list[str] = []
     seen: set[str] = set()
     for item in plan.to_post:
         a = item.announcement
@@ -365,10 +368,12 @@ def _warn_authors(config: Config, plan: Plan, commits: Mapping[str, tuple[str, s
         _, name, email = commits[a.path]
         people = [config.person(p) for p in (a.coordinator, a.approved_by) if p]
         if not any(p and (p.email.lower() == email.lower() or p.name == name) for p in people):
-            err.print(
+            said.append(
                 f"warning: {a.path} was last changed by {name} <{email}>, who is neither its coordinator "
                 "nor its approver"
             )
+    if said:  # one print: hundreds of them cost more than the posts' bookkeeping
+        console(stderr=True).print("\n".join(said))
 
 
 def _show_not_posted(config: Config, plan: Plan) -> None:
