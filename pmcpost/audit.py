@@ -144,9 +144,9 @@ class AuditLog:
         if self.signer is not None:
             record["sig"] = self.signer.sign(record)
         line = canonical(record)
-        path = self.directory / f"{stamp[:7]}.jsonl"  # the stamp is UTC: its "YYYY-MM" names the month file
-        if newest is not None and newest.name > path.name:
-            path = newest
+        name = f"{stamp[:7]}.jsonl"  # the stamp is UTC: its "YYYY-MM" names the month file
+        # this month's file again (or a later month's, when the clock is behind it): the path already made
+        path = newest if newest is not None and newest.name >= name else self.directory / name
         try:
             created = False
             try:
