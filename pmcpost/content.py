@@ -23,6 +23,7 @@ from pmcpost.yamlnodes import Node, Reader
 
 MAX_ANNOUNCEMENT_BYTES = 64 * 1024
 _FILE_WHAT = "announcement file"
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 FILE_NAME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
 YAML_SUFFIXES = (".yaml", ".yml")
 SCHEMA_COMMENT_PREFIX = "# yaml-language-server: $schema="
@@ -203,7 +204,7 @@ def _folder_prefixes(folder: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((absolute + os.sep, _real_folder(absolute) + os.sep)))
 
 
-def relative_parts(path: Path, folder: Path) -> tuple[str, ...] | None:
+def relative_parts(path: str | Path, folder: Path) -> tuple[str, ...] | None:
     """``path``'s parts below ``folder``, or None when it is not inside it.
 
     Compared as plain strings first (no filesystem calls: this runs for every file), then through
@@ -216,24 +217,24 @@ def relative_parts(path: Path, folder: Path) -> tuple[str, ...] | None:
         if lexical.startswith(base):
             return tuple(lexical[len(base) :].split(os.sep))
     try:
-        return path.resolve().relative_to(_real_dir(folder)).parts
+        return Path(path).resolve().relative_to(_real_dir(folder)).parts
     except ValueError:
         return None
 
 
-def relative_label(root: Path, path: Path) -> str:
+def relative_label(root: Path, path: str | Path) -> str:
     parts = relative_parts(path, root)
     return "/".join(parts) if parts else str(path)
 
 
-def load_announcements(config: Config, files: Iterable[Path]) -> LoadResult:
+def load_announcements(config: Config, files: Iterable[str | Path]) -> LoadResult:
     """Load and check each file; duplicate ids across files are reported too."""
     result = LoadResult()
     seen: dict[str, str] = {}
-    media_cache: MediaCache = {}
+    run = LoadRun()
     for path in files:
         result.files += 1
-        announcement, diags = load_file(config, path, media_cache)
+        announcement, diags = load_file(config, path, run)
         result.diagnostics.extend(diags)
         if announcement is None:
             continue
@@ -249,9 +250,9 @@ def load_announcements(config: Config, files: Iterable[Path]) -> LoadResult:
 
 
 def load_file(
-    config: Config, path: Path, media_cache: MediaCache | None = None
+    config: Config, path: str | Path, run: LoadRun | None = None
 ) -> tuple[Announcement | None, list[Diagnostic]]:
-    """Read and check one announcement file."""
+    """Read and check one announcement file (a str path saves making a Path for each of many files)."""
     label = relative_label(config.root, path)
     linked = _linked_folder_problem(config, path)
     if linked is not None:
@@ -266,7 +267,7 @@ def load_file(
         if exc.errno == errno.ELOOP or os.path.islink(path):
             return None, [Diagnostic(label, 0, 0, "error", _link_message(config, path))]
         return None, [Diagnostic(label, 0, 0, "error", f"cannot read: {exc.strerror}")]
-    return parse_announcement(config, path, label, data, media_cache)
+    return parse_announcement(config, path, label, data, run)
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -281,7 +282,7 @@ class _TooLarge(Exception):
         self.size = size
 
 
-def _read_unlinked(path: Path, most: int) -> bytes:
+def _read_unlinked(path: str | Path, most: int) -> bytes:
     """The file's bytes, refusing (ELOOP) a file that is a symbolic link in the same system call that opens
     it: no window between a check and the read, and one call fewer for each of tens of thousands of files.
     A file over ``most`` bytes is not read to its end (_TooLarge gives its size)."""
@@ -301,20 +302,59 @@ def _read_unlinked(path: Path, most: int) -> bytes:
         os.close(fd)
 
 
-MediaCache = dict[tuple[Path, str], tuple[str, str, str, int]]
+class LoadRun:
+    """What the files of one run share, worked out once: each image looked at once (announcements share
+    them), and the enabled platforms' image rules."""
+
+    def __init__(self) -> None:
+        self.media: dict[tuple[Path, str], tuple[str, str, str, int]] = {}
+        self._rules: dict[tuple[str, ...], _ImageRules] = {}
+        self._kept: dict[tuple[str, ...], tuple[tuple[str, ...], list[str]]] = {}
+
+    def image_rules(self, config: Config) -> _ImageRules:
+        enabled = tuple(name for name, p in config.platforms.items() if p.enabled)
+        rules = self._rules.get(enabled)
+        if rules is None:
+            most, largest = media_limits(enabled)
+            rules = self._rules[enabled] = _ImageRules(most, largest, refused_formats(enabled))
+        return rules
+
+    def image_required(self, config: Config, platforms: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
+        """``platforms`` without those whose posts need an image (Instagram), and the names of those."""
+        key = tuple(platforms)
+        found = self._kept.get(key)
+        if found is None:
+            from pmcpost.platforms.registry import description
+
+            kept: list[str] = []
+            needing: list[str] = []
+            for name in platforms:
+                settings = config.platforms.get(name)
+                spec = description(name) if settings is not None and settings.enabled else None
+                (needing if spec is not None and spec.media.image_required else kept).append(name)
+            found = self._kept[key] = (tuple(kept), needing)
+        return found
+
+
+@dataclass(frozen=True)
+class _ImageRules:
+    most: tuple[int, str] | None  # the strictest image count, and whose it is
+    largest: tuple[int, str] | None  # the strictest image size, and whose it is
+    refused: dict[str, str]  # image type -> the first platform that does not take it
+
 
 _LINK_RISK = "a link can point outside the repository, or change what is posted without review"
 
 
-def _link_message(config: Config, path: Path) -> str:
-    what = "folder" if path.is_dir() else "file"
+def _link_message(config: Config, path: str | Path) -> str:
+    what = "folder" if os.path.isdir(path) else "file"
     return (
         f"is a symbolic link to a {what}, and pmcpost does not follow links under {config.paths.content}/ "
         f"({_LINK_RISK}); put the {'files themselves' if what == 'folder' else 'announcement itself'} here"
     )
 
 
-def _linked_folder_problem(config: Config, path: Path) -> str | None:
+def _linked_folder_problem(config: Config, path: str | Path) -> str | None:
     """Why ``path`` must not be read as an announcement: it sits in a linked folder inside the content folder
     (None when not). What reviewers saw must be what is posted; a linked file itself is refused when read."""
     linked = _linked_folder(os.path.dirname(os.path.abspath(path)), os.fspath(config.content_dir))
@@ -428,15 +468,15 @@ def script_mismatch(lang: str, value: str) -> str | None:
 
 
 def parse_announcement(
-    config: Config, path: Path, label: str, data: bytes, media_cache: MediaCache | None = None
+    config: Config, path: str | Path, label: str, data: bytes, run: LoadRun | None = None
 ) -> tuple[Announcement | None, list[Diagnostic]]:
-    """Check one announcement's bytes; ``media_cache`` lets a run look at each shared image once."""
+    """Check one announcement's bytes; ``run`` holds what the files of one run share (LoadRun)."""
     loaded = yamlnodes.load(data, label, max_bytes=MAX_ANNOUNCEMENT_BYTES, what=_FILE_WHAT)
     if loaded.root is None:
         return None, loaded.diagnostics
     reader = Reader(label, data)
     unsafe_text.check_announcement(reader, loaded.root, data)
-    announcement = _AnnouncementReader(config, reader, path, label, data, media_cache).read(loaded.root)
+    announcement = _AnnouncementReader(config, reader, path, label, data, run).read(loaded.root)
     diags = loaded.diagnostics + reader.diagnostics
     if reader.failed:
         return None, diags
@@ -485,15 +525,15 @@ class _AnnouncementReader:
         self,
         config: Config,
         reader: Reader,
-        path: Path,
+        path: str | Path,
         label: str,
         data: bytes,
-        media_cache: MediaCache | None = None,
+        run: LoadRun | None = None,
     ) -> None:
-        self.media_cache = {} if media_cache is None else media_cache
+        self.run = LoadRun() if run is None else run
         self.c = config
         self.r = reader
-        self.path = path
+        self.path = os.fspath(path)
         self.label = label
         self.data = data
         self.lines: list[str] | None = None  # the source lines, read only when prose needs a closer look
@@ -653,26 +693,24 @@ class _AnnouncementReader:
     def without_image_required(self, platforms: Sequence[str], listed: Node | None) -> tuple[str, ...]:
         """An announcement without images is not planned where a post needs one (Instagram): an error when the
         file lists that platform, a warning when it comes from the default platforms."""
-        from pmcpost.platforms.registry import description
+        kept, needing = self.run.image_required(self.c, platforms)
+        if needing:
+            from pmcpost.platforms.registry import description
 
-        kept = []
-        for name in platforms:
-            settings = self.c.platforms.get(name)
-            spec = description(name) if settings is not None and settings.enabled else None
-            if spec is None or not spec.media.image_required:
-                kept.append(name)
-            elif listed is not None:
-                self.r.error(listed, f"{spec.display_name} needs an image: add media, or leave {name} out of platforms")
-            else:
-                self.r.warning(
-                    None, f"not planned for {spec.display_name}, which needs an image: add media to post it there"
-                )
-        return tuple(kept)
+            for name in needing:
+                shown = description(name).display_name
+                if listed is not None:
+                    self.r.error(listed, f"{shown} needs an image: add media, or leave {name} out of platforms")
+                else:
+                    self.r.warning(None, f"not planned for {shown}, which needs an image: add media to post it there")
+        return kept
 
     def location(self, root: Node) -> tuple[str | None, str, date | None]:
         """Department (from the folder), the file stem, and the date in the file name."""
         r, c = self.r, self.c
-        stem = self.path.stem
+        name = os.path.basename(self.path)
+        dot = name.rfind(".")  # stem and suffix as pathlib splits them
+        stem, suffix = (name[:dot], name[dot:]) if 0 < dot < len(name) - 1 else (name, "")
         parts = relative_parts(self.path, c.content_dir)
         if parts is None:
             r.error(None, f"announcement files belong under {c.paths.content}/<department>/")
@@ -693,12 +731,12 @@ class _AnnouncementReader:
         else:
             department_ok = department
         m = FILE_NAME_RE.match(stem)
-        if self.path.suffix not in YAML_SUFFIXES:
+        if suffix not in YAML_SUFFIXES:
             r.error(None, "announcement files end in .yaml")
         if not m:
             r.error(
                 None,
-                f"file name {self.path.name!r} must be <YYYY-MM-DD>-<slug>.yaml, with a "
+                f"file name {name!r} must be <YYYY-MM-DD>-<slug>.yaml, with a "
                 "lower-case slug such as 2026-12-03-water-cut-kothrud.yaml",
             )
             return department_ok, stem, None
@@ -813,9 +851,8 @@ class _AnnouncementReader:
         if items is None:
             return ()
         # the enabled platforms' rules: a platform shipped disabled (Telegram) posts nothing and refuses nothing
-        enabled = tuple(name for name, p in c.platforms.items() if p.enabled)
-        most, largest = media_limits(enabled)
-        refused = refused_formats(enabled)
+        rules = self.run.image_rules(c)
+        most, largest, refused = rules.most, rules.largest, rules.refused
         if most is not None and len(items) > most[0]:
             r.error(node, f"at most {most[0]} images per announcement ({most[1]}'s limit), found {len(items)}")
         limit = min(c.policy.max_media_bytes, largest[0]) if largest else c.policy.max_media_bytes
@@ -845,9 +882,9 @@ class _AnnouncementReader:
                 r.error(pnode, f"{what}.path {rel!r} is not a usable file name")
                 continue
             key = (c.root, rel)
-            found = self.media_cache.get(key)
+            found = self.run.media.get(key)
             if found is None:  # announcements share images: look at each one once per run
-                found = self.media_cache[key] = inspect_media(c.root, rel)
+                found = self.run.media[key] = inspect_media(c.root, rel)
             status, repo_path, mime, size = found
             if status == "outside":
                 r.error(pnode, f"{what}.path {rel!r} is outside the repository; keep images in it")
@@ -878,7 +915,7 @@ class _AnnouncementReader:
         raw = self.r.scalar_text(node, what)
         if raw is None:
             return None
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw.strip()):
+        if _DATE_ONLY.fullmatch(raw.strip()):
             self.r.error(
                 node, tr("{what} needs a time as well as a date, e.g. '{day} 09:00'").format(what=what, day=raw.strip())
             )

@@ -13,7 +13,7 @@ import posixpath
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -365,51 +365,84 @@ class Renderer:
     def render_measured(self, announcement: Announcement, platform: str) -> tuple[Message, list[int | None]]:
         """``render``, with the length of each part as the platform measures it where rendering measured it
         already (None where it did not)."""
+        draft = self.draft(announcement, platform)
+        a, primary = draft.announcement, draft.languages[0]
+        if draft.threaded:
+            parts = [Part(text, language) for text, language in zip(draft.texts, draft.part_languages, strict=True)]
+            media = tuple(Media(self._media_path(m.path), m.alt.get(primary, ""), m.mime) for m in a.media)
+            if media:
+                parts[0] = Part(parts[0].text, parts[0].language, media, parts[0].link)
+        else:
+            alt_joined = tuple(
+                Media(
+                    self._media_path(m.path),
+                    " / ".join(m.alt[lang] for lang in draft.languages if lang in m.alt),
+                    m.mime,
+                )
+                for m in a.media
+            )
+            parts = [Part(draft.texts[0], draft.part_languages[0], alt_joined, draft.link)]
+        return Message(platform, announcement, tuple(parts), tuple(draft.warnings)), draft.lengths
+
+    def draft(self, announcement: Announcement, platform: str) -> Draft:
+        """The texts of the posts ``announcement`` becomes on ``platform``, with what is known of their lengths
+        and the warnings: all that checking needs, without building the Message (render_measured does)."""
         a = announcement.for_platform(platform)
         all_languages = self.config.organisation.languages
         languages = [lang for lang in all_languages if lang in a.text]
-        primary = languages[0]
-        warnings: list[str] = []
         facts = self.platform_facts(platform)
         spec, limit, measure = facts.spec, facts.spec.text_limit, facts.measure
-        parts: list[Part] = []
-        lengths: list[int | None] = []
         context = self._context(a, platform)
+        draft = Draft(a, languages, spec.threads is not None)
+        texts, part_languages, lengths, warnings = draft.texts, draft.part_languages, draft.lengths, draft.warnings
         if spec.threads is not None:
-            threads = spec.threads
             combined = self.render_text(a, platform, languages, context) if facts.combined else None
             length = measure(combined) if combined is not None else limit + 1
             if length <= limit:
                 assert combined is not None
-                parts.append(Part(combined, "+".join(languages)))
+                texts.append(combined)
+                part_languages.append("+".join(languages))
                 lengths.append(length)
             else:
                 for lang in languages:
-                    text = self.render_text(a, platform, [lang], context)
-                    thread = _thread(text, limit, facts.split, measure)
-                    parts.extend(Part(t, lang) for t, _ in thread)
-                    lengths.extend(length if facts.split_measures else None for _, length in thread)
-            media = tuple(Media(self._media_path(m.path), m.alt.get(primary, ""), m.mime) for m in a.media)
-            if media:
-                parts[0] = Part(parts[0].text, parts[0].language, media, parts[0].link)
-            if len(parts) > threads.warn_above_parts:
+                    thread = _thread(self.render_text(a, platform, [lang], context), limit, facts.split, measure)
+                    for text, measured in thread:
+                        texts.append(text)
+                        part_languages.append(lang)
+                        lengths.append(measured if facts.split_measures else None)
+            if len(texts) > spec.threads.warn_above_parts:
                 name = spec.display_name
-                warnings.append(f"the thread on {name} has {len(parts)} posts; consider a shorter text for {name}")
+                warnings.append(f"the thread on {name} has {len(texts)} posts; consider a shorter text for {name}")
         else:
             text = self.render_text(a, platform, languages, context)
-            alt_joined = tuple(
-                Media(self._media_path(m.path), " / ".join(m.alt[lang] for lang in languages if lang in m.alt), m.mime)
-                for m in a.media
-            )
-            parts.append(Part(text, "+".join(languages), alt_joined, context["link"] if spec.attaches_link else None))
+            texts.append(text)
+            part_languages.append("+".join(languages))
+            draft.link = context["link"] if spec.attaches_link else None
             length = measure(text)
             lengths.append(length)
             if length > limit:
                 warnings.append(f"{length:,} {spec.length_unit}; {platform} allows {limit:,}")
-        missing = [lang for lang in all_languages if lang not in a.text] if len(languages) < len(all_languages) else ()
-        if missing:
-            warnings.append(f"no text in {', '.join(missing)}")
-        return Message(platform, announcement, tuple(parts), tuple(warnings)), lengths
+        if len(languages) < len(all_languages):
+            warnings.append(f"no text in {', '.join(lang for lang in all_languages if lang not in a.text)}")
+        return draft
+
+
+@dataclass(slots=True)
+class Draft:
+    """The posts of one announcement on one platform, as text: Renderer.draft."""
+
+    announcement: Announcement  # with the platform's overrides applied
+    languages: list[str]  # the languages it has text in, in the configured order
+    threaded: bool  # each post replies to the one before; images go with the first
+    texts: list[str] = field(default_factory=list)
+    part_languages: list[str] = field(default_factory=list)  # "mr", "en", or "mr+en" when combined
+    lengths: list[int | None] = field(default_factory=list)  # as the platform measures (None: not measured yet)
+    warnings: list[str] = field(default_factory=list)
+    link: str | None = None  # attached as a link (Facebook)
+
+    def has_media(self, index: int) -> bool:
+        """Whether post ``index`` carries the images (a caption limit may apply)."""
+        return bool(self.announcement.media) and (index == 0 or not self.threaded)
 
 
 _NUMBERING = re.compile(r" \(\d+/\d+\)$")
@@ -479,7 +512,7 @@ def check_rendering(
     for a in announcements:
         for platform in a.platforms:
             try:
-                message, lengths = renderer.render_measured(a, platform)
+                draft = renderer.draft(a, platform)
             except TemplateError as exc:
                 key = (exc.template, exc.line, exc.problem)
                 if key in template_errors:
@@ -489,16 +522,16 @@ def check_rendering(
                 continue
             facts = renderer.platform_facts(platform)
             spec, measure = facts.spec, facts.measure
-            for i, (part, known) in enumerate(zip(message.parts, lengths, strict=True)):
-                length = known if known is not None else measure(part.text)
-                limit = spec.limit_for(bool(part.media))
+            for i, (text, known) in enumerate(zip(draft.texts, draft.lengths, strict=True)):
+                length = known if known is not None else measure(text)
+                limit = spec.limit_for(draft.has_media(i))
                 if length > limit:
                     problems.append(
                         Diagnostic(
                             a.path, 0, 0, "error", f"{platform} post {i + 1} is {length:,} long; the limit is {limit:,}"
                         )
                     )
-                tags = len(_HASHTAG_RE.findall(part.text)) if spec.max_hashtags is not None else 0
+                tags = len(_HASHTAG_RE.findall(text)) if spec.max_hashtags is not None else 0
                 if spec.max_hashtags is not None and tags > spec.max_hashtags:
                     problems.append(
                         Diagnostic(
@@ -510,7 +543,7 @@ def check_rendering(
                             f"{spec.max_hashtags}",
                         )
                     )
-            for w in message.warnings:
+            for w in draft.warnings:
                 problems.append(Diagnostic(a.path, 0, 0, "warning", f"{platform}: {w}"))
     return problems, template_errors
 

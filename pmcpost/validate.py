@@ -57,7 +57,7 @@ def _quiet_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _check_batch(args: tuple[Config, list[Path], bool, bool, datetime | None]) -> _BatchResult:
+def _check_batch(args: tuple[Config, Sequence[str | Path], bool, bool, datetime | None]) -> _BatchResult:
     config, paths, render, keep, now = args
     with _quiet_gc():
         loaded = load_announcements(config, paths)
@@ -106,7 +106,7 @@ def _process_renderer(config: Config) -> Renderer | None:
 def _check_slice(span: tuple[int, int]) -> _BatchResult:
     assert _worker_job is not None, "a worker checks files only after _start_worker"
     config, files, render, now = _worker_job
-    return _check_batch((config, [Path(f) for f in files[span[0] : span[1]]], render, False, now))
+    return _check_batch((config, files[span[0] : span[1]], render, False, now))
 
 
 def _load_batch(args: tuple[Config, list[Path]]) -> LoadResult:
@@ -180,7 +180,7 @@ def validate(
     files = discover_names(config, paths)
     jobs = _jobs(jobs, len(files))
     if jobs <= 1:
-        results = [_check_batch((config, [Path(f) for f in files], render, True, now))]
+        results = [_check_batch((config, files, render, True, now))]
     else:
         with ProcessPoolExecutor(
             max_workers=jobs, initializer=_start_worker, initargs=(config, files, render, now)

@@ -581,6 +581,7 @@ def nfc_length(text: str) -> int:
 _URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
 
 
+@lru_cache(maxsize=1024)  # announcements of a department link to the same few pages
 def encode_url(url: str) -> str:
     """``url`` with a punycode (IDNA) host and non-ASCII characters of its path, query and fragment
     percent-encoded as UTF-8, so X counts the whole link as one URL (its matching stops at Devanagari)."""

@@ -11,7 +11,7 @@ import difflib
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -54,6 +54,39 @@ class _NodeLoader(_Loader):
                 if expression.match(value):
                     return tag  # type: ignore[no-any-return]
         return self.DEFAULT_SCALAR_TAG
+
+
+def _compose_with_loader(text: str) -> Node | None:
+    return yaml.compose(text, Loader=_NodeLoader)
+
+
+try:
+    from yaml._yaml import CParser
+
+    class _NodeComposer(CParser):
+        """libyaml's composer alone: a safe loader also sets up a constructor and a resolver for every file,
+        which composing nodes never uses. Tags resolve as _NodeLoader resolves them."""
+
+        yaml_path_resolvers: ClassVar[dict[Any, Any]] = {}
+        DEFAULT_SCALAR_TAG = _Loader.DEFAULT_SCALAR_TAG
+        resolve = _NodeLoader.resolve
+
+        def descend_resolver(self, parent: Node | None, index: Any) -> None:  # path resolvers: none
+            return None
+
+        def ascend_resolver(self) -> None:
+            return None
+
+    def compose(text: str) -> Node | None:
+        """The node tree of a one-document YAML text (None when it is empty), positions kept."""
+        composer = _NodeComposer(text)
+        try:
+            return composer.get_single_node()
+        finally:
+            composer.dispose()
+
+except ImportError:  # pragma: no cover - every supported wheel ships libyaml
+    compose = _compose_with_loader
 
 
 TAG = "tag:yaml.org,2002:"
@@ -129,7 +162,7 @@ def load(data: bytes, path: str, *, max_bytes: int, what: str = "file") -> Loade
             diags.extend(alias_problems)
             return Loaded(None, diags)
     try:
-        root = yaml.compose(text, Loader=_NodeLoader)
+        root = compose(text)
     except yaml.MarkedYAMLError as exc:
         from pmcpost import yamlslips
 

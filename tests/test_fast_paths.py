@@ -227,4 +227,6 @@ def test_composed_nodes_are_pyyamls() -> None:
             return node.tag, [shape(v) for v in node.value]
         return node.tag, node.value, node.style, node.start_mark.line, node.start_mark.column
 
-    assert shape(yaml.compose(text, Loader=yamlnodes._NodeLoader)) == shape(yaml.compose(text, Loader=yaml.CSafeLoader))
+    pyyamls = shape(yaml.compose(text, Loader=yaml.CSafeLoader))
+    assert shape(yaml.compose(text, Loader=yamlnodes._NodeLoader)) == pyyamls
+    assert shape(yamlnodes.compose(text)) == pyyamls
