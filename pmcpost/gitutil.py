@@ -178,9 +178,31 @@ def last_commits(root: Path, paths: Iterable[Path]) -> dict[Path, CommitInfo]:
     Files git never committed are left out. A shallow clone knows only its own commits: publish from a
     full clone (fetch-depth: 0) for true authorship.
     """
+    paths = list(paths)
+    cwd = os.getcwd()
+    base = os.path.normpath(os.path.join(cwd, root))
+    # Paths under root (the usual case) are asked of git from root with --relative: one git process, no
+    # question about the work tree first. Anything else (a path reached through a link, above root) is named
+    # from the work tree's top.
+    under: dict[str, list[Path]] = {}
+    for p in paths:
+        rel = os.path.relpath(os.path.normpath(os.path.join(cwd, p)), base)
+        if rel.startswith("..") or os.path.isabs(rel):
+            break
+        under.setdefault(Path(rel).as_posix(), []).append(p)
+    else:
+        if not under:
+            _top_and_head(root)  # outside a work tree, say so as for any other list
+            return {}
+        found, code, stderr, remaining = _scan_log(Path(base), under, relative=True)
+        if remaining and code != 0:
+            _, head = _top_and_head(root)  # not a work tree: UsageError
+            if head is None:
+                return {}  # no commit yet
+            raise GitError(f"git log failed: {stderr.strip() or f'exit code {code}'}")
+        return found
     top, head = _top_and_head(root)
     wanted: dict[str, list[Path]] = {}
-    cwd = os.getcwd()
     for p in paths:
         # normpath first: resolve() costs a system call per path component, too slow for thousands of files
         rel = os.path.relpath(os.path.normpath(os.path.join(cwd, p)), top)
@@ -190,13 +212,26 @@ def last_commits(root: Path, paths: Iterable[Path]) -> dict[Path, CommitInfo]:
             wanted.setdefault(Path(rel).as_posix(), []).append(p)
     if not wanted or head is None:
         return {}
+    found, code, stderr, remaining = _scan_log(top, wanted, relative=False)
+    if remaining and code != 0:
+        raise GitError(f"git log failed: {stderr.strip() or f'exit code {code}'}")
+    return found
+
+
+def _scan_log(
+    folder: Path, wanted: Mapping[str, list[Path]], *, relative: bool
+) -> tuple[dict[Path, CommitInfo], int, str, set[str]]:
+    """One ``git log`` from ``folder`` (names relative to it with ``relative``, else to the work tree's top),
+    read until every wanted name is found: (found, git's exit code, its stderr, the names not found)."""
     names = sorted(wanted)
     # One pathspec, their common folder: git slows down badly with many pathspecs (seconds for 50 files)
     spec = os.path.commonpath(names) or "."
     fmt = f"--format={_RECORD}%H{_FIELD}%an{_FIELD}%ae"
     # no signatures (a user's log.showSignature would print them among the records), no rename detection
     # (slow on large commits; the new name is listed either way)
-    cmd = ["git", "-C", str(top), "log", fmt, "--name-only", "-z", "--no-show-signature", "--no-renames"]
+    cmd = ["git", "-C", str(folder), "log", fmt, "--name-only", "-z", "--no-show-signature", "--no-renames"]
+    if relative:
+        cmd.append("--relative")
     found: dict[Path, CommitInfo] = {}
     remaining = set(names)
     try:
@@ -208,6 +243,8 @@ def last_commits(root: Path, paths: Iterable[Path]) -> dict[Path, CommitInfo]:
             env=_env(),
         )
     except FileNotFoundError:
+        if relative:  # as is_repo() says without git: no repository
+            raise UsageError(f"{folder} is not in a git repository; --changed-since and --git-push need one") from None
         raise GitError("git is not installed or not on PATH; install git and run again") from None
     assert proc.stdout is not None and proc.stderr is not None
     try:
@@ -221,9 +258,7 @@ def last_commits(root: Path, paths: Iterable[Path]) -> dict[Path, CommitInfo]:
                 break  # the rest of history cannot change the answer
     finally:
         code, stderr = _end_stream(proc)
-    if remaining and code != 0:
-        raise GitError(f"git log failed: {stderr.strip() or f'exit code {code}'}")
-    return found
+    return found, code, stderr, remaining
 
 
 def _top_and_head(root: Path) -> tuple[Path, str | None]:
