@@ -6,6 +6,7 @@ CI job waiting for a password fails at once instead of hanging until its timeout
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import subprocess
@@ -223,19 +224,19 @@ def _scan_log(
 ) -> tuple[dict[Path, CommitInfo], int, str, set[str]]:
     """One ``git log`` from ``folder`` (names relative to it with ``relative``, else to the work tree's top),
     read until every wanted name is found: (found, git's exit code, its stderr, the names not found)."""
-    names = sorted(wanted)
     # One pathspec, their common folder: git slows down badly with many pathspecs (seconds for 50 files)
-    spec = os.path.commonpath(names) or "."
+    return _read_log(_start_log(folder, os.path.commonpath(sorted(wanted)) or ".", relative=relative), wanted)
+
+
+def _start_log(folder: Path, spec: str, *, relative: bool) -> subprocess.Popen[bytes]:
     fmt = f"--format={_RECORD}%H{_FIELD}%an{_FIELD}%ae"
     # no signatures (a user's log.showSignature would print them among the records), no rename detection
     # (slow on large commits; the new name is listed either way)
     cmd = ["git", "-C", str(folder), "log", fmt, "--name-only", "-z", "--no-show-signature", "--no-renames"]
     if relative:
         cmd.append("--relative")
-    found: dict[Path, CommitInfo] = {}
-    remaining = set(names)
     try:
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             [*cmd, "--", f":(literal){spec}"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -246,6 +247,13 @@ def _scan_log(
         if relative:  # as is_repo() says without git: no repository
             raise UsageError(f"{folder} is not in a git repository; --changed-since and --git-push need one") from None
         raise GitError("git is not installed or not on PATH; install git and run again") from None
+
+
+def _read_log(
+    proc: subprocess.Popen[bytes], wanted: Mapping[str, list[Path]]
+) -> tuple[dict[Path, CommitInfo], int, str, set[str]]:
+    found: dict[Path, CommitInfo] = {}
+    remaining = set(wanted)
     assert proc.stdout is not None and proc.stderr is not None
     try:
         for info, files in _log_records(proc.stdout):
@@ -259,6 +267,58 @@ def _scan_log(
     finally:
         code, stderr = _end_stream(proc)
     return found, code, stderr, remaining
+
+
+class EarlyCommits:
+    """``last_commits`` for files under ``folder``, its git process started before they are known, so that git
+    reads the history while the caller works (publish plans meanwhile); ``of(paths)`` reads the answer. Use it
+    in a ``with``: leaving stops a git never asked."""
+
+    def __init__(self, root: Path, folder: Path) -> None:
+        self.root = root
+        cwd = os.getcwd()
+        self._base = os.path.normpath(os.path.join(cwd, root))
+        spec = os.path.relpath(os.path.normpath(os.path.join(cwd, folder)), self._base)
+        self._spec = Path(spec).as_posix()
+        self._proc: subprocess.Popen[bytes] | None = None
+        if not spec.startswith(".."):
+            with contextlib.suppress(UsageError, GitError, OSError):  # of() then asks the usual way
+                self._proc = _start_log(Path(self._base), self._spec, relative=True)
+
+    def __enter__(self) -> EarlyCommits:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            _end_stream(proc)
+
+    def of(self, paths: Iterable[Path]) -> dict[Path, CommitInfo]:
+        """What ``last_commits(root, paths)`` answers; a path outside the folder, or a git that failed (outside a
+        work tree, no commit yet), is left to it."""
+        paths = list(paths)
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return last_commits(self.root, paths)
+        cwd = os.getcwd()
+        prefix = "" if self._spec == "." else f"{self._spec}/"
+        wanted: dict[str, list[Path]] = {}
+        for p in paths:
+            rel = Path(os.path.relpath(os.path.normpath(os.path.join(cwd, p)), self._base)).as_posix()
+            if rel.startswith("..") or not rel.startswith(prefix):
+                wanted = {}
+                break
+            wanted.setdefault(rel, []).append(p)
+        if not wanted:
+            _end_stream(proc)
+            return last_commits(self.root, paths)
+        found, code, _, remaining = _read_log(proc, wanted)
+        if remaining and code != 0:
+            return last_commits(self.root, paths)  # says why, as ever
+        return found
 
 
 def _top_and_head(root: Path) -> tuple[Path, str | None]:

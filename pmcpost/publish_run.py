@@ -30,6 +30,7 @@ from pmcpost.safetext import visible
 
 if TYPE_CHECKING:
     from pmcpost.audit_sign import Signer
+    from pmcpost.gitutil import EarlyCommits
 
 
 def run(
@@ -79,10 +80,12 @@ def run(
     if not assume_yes and not is_interactive(sys.stdin):
         raise UsageError("not on a terminal, so nothing is posted without --yes (or use --dry-run to look first)")
 
+    from pmcpost.gitutil import EarlyCommits
     from pmcpost.lock import publish_lock
 
     signer = _signer(config, environ, skip_unconfigured)  # a broken or missing key shows on every run
-    with publish_lock(config.root, wait):
+    # git reads who last changed the content while the plan is built (on another core); the entries name it
+    with publish_lock(config.root, wait), EarlyCommits(config.root, config.content_dir) as early:
         # Plan inside the lock: another run may have just posted.
         plan, problems = build_plan(config, files, now, platforms=platforms)
         print_left_out(problems)
@@ -127,7 +130,7 @@ def run(
             if not confirm(question):
                 con.print("Nothing was posted.")
                 return EXIT_PROBLEMS if missed else EXIT_OK
-        ctx = _context(config, plan, environ, skip_unconfigured, signer)
+        ctx = _context(config, plan, environ, skip_unconfigured, signer, early)
         ctx.run_id = run_id
         ctx.backoff = plan.backoff
         ctx.now = plan.now
@@ -316,7 +319,12 @@ def _pushed_paths(config: Config) -> list[Path]:
 
 
 def _context(
-    config: Config, plan: Plan, environ: Mapping[str, str], skip_unconfigured: bool, signer: Signer | None
+    config: Config,
+    plan: Plan,
+    environ: Mapping[str, str],
+    skip_unconfigured: bool,
+    signer: Signer | None,
+    early: EarlyCommits,
 ) -> PublishContext:
     from pmcpost.audit import AuditLog
 
@@ -329,7 +337,7 @@ def _context(
         # each content path as the entries name it (relative to the root, with '/'), by the file git is asked of
         wanted = {config.root / p: p for p in sorted({i.announcement.path for i in plan.to_post})}
         try:
-            found = gitutil.last_commits(config.root, wanted)
+            found = early.of(wanted)
         except UsageError:  # not in a git work tree: the entries name no commit
             found = {}
         for path, info in found.items():
