@@ -7,6 +7,7 @@ month files, in order), so an edit, deletion, insertion or reordering breaks the
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -101,6 +102,8 @@ class AuditLog:
         self._newest: Path | None = None
         self._unsynced: set[Path] = set()
         self._note: LocalHeadNote | None = None  # where the durable head is noted, found once per writer
+        self._keep = False  # within kept_open()
+        self._kept: tuple[Path, int] | None = None  # the month file kept open there, and its descriptor
 
     def _tail(self) -> tuple[str, str, Path | None]:
         """The hash and time of the last entry, and the newest month file (read once per writer)."""
@@ -149,19 +152,31 @@ class AuditLog:
         path = newest if newest is not None and newest.name >= name else self.directory / name
         try:
             created = False
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_APPEND)
-            except FileNotFoundError:  # a new month (or a new log): only then the folder and the file are made
-                self.directory.mkdir(parents=True, exist_ok=True)
-                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-                created = True
+            kept = self._kept
+            if kept is not None and kept[0] == path:
+                fd = kept[1]
+            else:
+                self._close_kept()
+                try:
+                    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+                except FileNotFoundError:  # a new month (or a new log): only then the folder and file are made
+                    self.directory.mkdir(parents=True, exist_ok=True)
+                    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                    created = True
+                if self._keep:
+                    self._kept = (path, fd)
             try:
                 os.write(fd, line + b"\n")
                 if durable:
                     os.fsync(fd)
                 else:
                     self._unsynced.add(path)
-            finally:
+            except BaseException:
+                if self._kept is not None and self._kept[1] == fd:
+                    self._kept = None
+                os.close(fd)
+                raise
+            if self._kept is None or self._kept[1] != fd:
                 os.close(fd)
             if created:  # make the new file's directory entry durable too
                 dfd = os.open(self.directory, os.O_RDONLY)
@@ -179,6 +194,22 @@ class AuditLog:
         if durable:
             self._witness()
         return record
+
+    @contextlib.contextmanager
+    def kept_open(self) -> Iterator[None]:
+        """Within, the month file stays open from one entry to the next (a publish run writes hundreds, one
+        writer under the publish lock, nothing replacing the file meanwhile) instead of being opened for each."""
+        self._keep = True
+        try:
+            yield
+        finally:
+            self._keep = False
+            self._close_kept()
+
+    def _close_kept(self) -> None:
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            os.close(kept[1])
 
     def sync(self) -> None:
         """Make every entry written so far durable."""

@@ -198,12 +198,13 @@ class Publisher:
         if plan.frozen:
             record_freeze(self.ctx.log, plan, self.ctx.run_id, self.ctx.actor)
         try:
-            self.write_intents(plan)
-            for item in plan.to_post:
-                outcome = self.publish_item(item)
-                outcomes.append(outcome)
-                if self.ctx.on_progress:
-                    self.ctx.on_progress(outcome)
+            with self.ctx.log.kept_open():  # two entries or more per post: the log file is opened once
+                self.write_intents(plan)
+                for item in plan.to_post:
+                    outcome = self.publish_item(item)
+                    outcomes.append(outcome)
+                    if self.ctx.on_progress:
+                        self.ctx.on_progress(outcome)
         finally:
             self.ctx.log.sync()
             self.close()
