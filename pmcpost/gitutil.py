@@ -304,14 +304,17 @@ class EarlyCommits:
         if proc is None:
             return last_commits(self.root, paths)
         cwd = os.getcwd()
-        prefix = "" if self._spec == "." else f"{self._spec}/"
+        # the folder's own paths, as git names them from root: cut from the normalised path (relpath costs
+        # microseconds a file)
+        folder = self._base if self._spec == "." else os.path.join(self._base, self._spec)
+        start = len(self._base) + 1
         wanted: dict[str, list[Path]] = {}
         for p in paths:
-            rel = Path(os.path.relpath(os.path.normpath(os.path.join(cwd, p)), self._base)).as_posix()
-            if rel.startswith("..") or not rel.startswith(prefix):
+            full = os.path.normpath(os.path.join(cwd, p))
+            if not full.startswith(folder + os.sep):
                 wanted = {}
                 break
-            wanted.setdefault(rel, []).append(p)
+            wanted.setdefault(full[start:].replace(os.sep, "/"), []).append(p)
         if not wanted:
             _end_stream(proc)
             return last_commits(self.root, paths)

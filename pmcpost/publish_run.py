@@ -380,7 +380,11 @@ def _warn_authors(config: Config, plan: Plan, commits: Mapping[str, tuple[str, s
                 f"warning: {a.path} was last changed by {name} <{email}>, who is neither its coordinator "
                 "nor its approver"
             )
-    if said:  # one print: hundreds of them cost more than the posts' bookkeeping
+    if not said:
+        return
+    if is_plain(sys.stderr):  # a log: the lines as they are (names and addresses are git's, never markup)
+        plain_lines([visible(line) for line in said], sys.stderr)
+    else:  # one print: hundreds of them cost more than the posts' bookkeeping
         console(stderr=True).print("\n".join(said))
 
 
