@@ -13,7 +13,7 @@ import posixpath
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -255,6 +255,7 @@ class Renderer:
         # The last announcement's context (the same object is rendered for each of its platforms in turn).
         self._context_of: Announcement | None = None
         self._base_context: dict[str, Any] = {}
+        self._languages: list[str] = []
         self._media_paths: dict[str, Path] = {}
         self._facts: dict[str, PlatformFacts] = {}
 
@@ -305,10 +306,12 @@ class Renderer:
             facts = self._facts[platform] = PlatformFacts.of(self.config, platform)
         return facts
 
-    def _context(self, a: Announcement, platform: str) -> dict[str, Any]:
-        """What a template sees, but the languages: built once per message, not once per language."""
-        if a is not self._context_of:  # the platforms of one announcement share all but "platform"
+    def _context(self, a: Announcement) -> dict[str, Any]:
+        """What a template sees of the announcement (render_text adds the platform and the languages): built
+        once for all its platforms, and never changed (the sandbox is immutable)."""
+        if a is not self._context_of:  # the platforms of one announcement share it
             self._context_of = a
+            self._languages = [lang for lang in self.config.organisation.languages if lang in a.text]
             self._base_context = {
                 "announcement": a,
                 "id": a.id,
@@ -319,12 +322,11 @@ class Renderer:
                 "hashtags": list(a.hashtags),
                 "publish_at": a.publish_at,
                 "expires_at": a.expires_at,
-                "platform": platform,
                 "department": self._departments[a.department],
                 "coordinator": self._people.get(a.coordinator),
                 "approver": self._people.get(a.approved_by) if a.approved_by else None,
             }
-        return {**self._base_context, "platform": platform}
+        return self._base_context
 
     def _media_path(self, path: str) -> Path:
         absolute = self._media_paths.get(path)
@@ -336,11 +338,12 @@ class Renderer:
         self, a: Announcement, platform: str, languages: list[str], context: dict[str, Any] | None = None
     ) -> str:
         """The template's output for these languages, NFC-normalised, blank runs tidied. ``context`` is
-        ``_context(a, platform)`` when the caller already has it."""
+        ``_context(a)`` when the caller already has it."""
         tmpl = self.template(a.department, platform)
-        context = context if context is not None else self._context(a, platform)
+        context = context if context is not None else self._context(a)
         try:
-            raw = render_limited(tmpl, {**context, "languages": languages, "lang": languages[0]}, self.limits)
+            more = {"platform": platform, "languages": languages, "lang": languages[0]}
+            raw = render_limited(tmpl, context, self.limits, more)
         except Exception as exc:  # a template is code: whatever it (or a filter) raises is the template's problem
             filename, line = template_position(exc, tmpl.filename or platform)
             message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
@@ -388,13 +391,16 @@ class Renderer:
         """The texts of the posts ``announcement`` becomes on ``platform``, with what is known of their lengths
         and the warnings: all that checking needs, without building the Message (render_measured does)."""
         a = announcement.for_platform(platform)
+        context = self._context(a)
+        languages = self._languages
         all_languages = self.config.organisation.languages
-        languages = [lang for lang in all_languages if lang in a.text]
         facts = self.platform_facts(platform)
         spec, limit, measure = facts.spec, facts.spec.text_limit, facts.measure
-        context = self._context(a, platform)
-        draft = Draft(a, languages, spec.threads is not None)
-        texts, part_languages, lengths, warnings = draft.texts, draft.part_languages, draft.lengths, draft.warnings
+        texts: list[str] = []
+        part_languages: list[str] = []
+        lengths: list[int | None] = []
+        warnings: list[str] = []
+        draft = Draft(a, languages, spec.threads is not None, texts, part_languages, lengths, warnings)
         if spec.threads is not None:
             combined = self.render_text(a, platform, languages, context) if facts.combined else None
             length = measure(combined) if combined is not None else limit + 1
@@ -434,10 +440,10 @@ class Draft:
     announcement: Announcement  # with the platform's overrides applied
     languages: list[str]  # the languages it has text in, in the configured order
     threaded: bool  # each post replies to the one before; images go with the first
-    texts: list[str] = field(default_factory=list)
-    part_languages: list[str] = field(default_factory=list)  # "mr", "en", or "mr+en" when combined
-    lengths: list[int | None] = field(default_factory=list)  # as the platform measures (None: not measured yet)
-    warnings: list[str] = field(default_factory=list)
+    texts: list[str]
+    part_languages: list[str]  # "mr", "en", or "mr+en" when combined
+    lengths: list[int | None]  # as the platform measures (None: not measured yet)
+    warnings: list[str]
     link: str | None = None  # attached as a link (Facebook)
 
     def has_media(self, index: int) -> bool:
@@ -524,7 +530,7 @@ def check_rendering(
             spec, measure = facts.spec, facts.measure
             for i, (text, known) in enumerate(zip(draft.texts, draft.lengths, strict=True)):
                 length = known if known is not None else measure(text)
-                limit = spec.limit_for(draft.has_media(i))
+                limit = spec.limit_for(draft.has_media(i)) if spec.caption_limit is not None else spec.text_limit
                 if length > limit:
                     problems.append(
                         Diagnostic(

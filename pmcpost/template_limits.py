@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import wraps
-from types import GeneratorType
+from types import GeneratorType, MappingProxyType
 from typing import Any
 
 import jinja2
@@ -25,6 +25,8 @@ from jinja2 import nodes
 from jinja2.runtime import LoopContext, markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
+
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,19 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
 
     def counted(self, iterable: Iterable[Any]) -> Iterator[Any]:
         """Every ``{% for %}`` loops over this: counts the iterations and watches the clock."""
+        budget = self.budget
+        if budget is not None and isinstance(iterable, (list, tuple)) and len(iterable) <= _SHORT_LOOP:
+            # The languages, the hashtags: counted at once, without a generator step per item. A loop this short
+            # cannot run long unless its body does, and what the body calls or loops over watches the clock.
+            budget.iterations += len(iterable)
+            if budget.iterations > budget.limits.iterations:
+                self._fail(f"the template's loops ran more than {budget.limits.iterations:,} times")
+            if time.monotonic() > budget.deadline:
+                self._tick(budget)
+            return iter(iterable)
+        return self._counting(iterable)
+
+    def _counting(self, iterable: Iterable[Any]) -> Iterator[Any]:
         for item in iterable:
             budget = self.budget
             if budget is not None:
@@ -118,13 +133,16 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         joined = (markup_join if context.eval_ctx.autoescape else str_join)(parts)
         return self._size(joined, "'~'")  # type: ignore[no-any-return]
 
-    def context_for(self, template: jinja2.Template, variables: Mapping[str, Any]) -> jinja2.runtime.Context:
-        """``template.new_context(dict(variables))``, without merging the template's layered globals again for
-        every rendering: Jinja allows changing globals only before templates are loaded, so the merge is kept."""
+    def context_for(
+        self, template: jinja2.Template, variables: Mapping[str, Any], more: Mapping[str, Any] = _NOTHING
+    ) -> jinja2.runtime.Context:
+        """``template.new_context({**variables, **more})``, without merging the template's layered globals again
+        for every rendering: Jinja allows changing globals only before templates are loaded, so the merge is
+        kept."""
         merged = self._globals.get(template)
         if merged is None:
             merged = self._globals[template] = dict(template.globals)
-        return self.context_class(self, {**merged, **variables}, template.name, template.blocks, globals=merged)
+        return self.context_class(self, {**merged, **variables, **more}, template.name, template.blocks, globals=merged)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         # Two look-ups every post template makes, answered as the sandbox answers them, without its checks:
@@ -234,15 +252,17 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
             self._check_printf(value, tuple(rest))
 
 
-def render_limited(template: jinja2.Template, context: Mapping[str, Any], limits: RenderLimits) -> str:
-    """``template.render(context)``, stopped with TemplateLimitError (raised at the template line at fault)
-    when it goes past ``limits``. The template's environment must be a LimitedSandbox."""
+def render_limited(
+    template: jinja2.Template, context: Mapping[str, Any], limits: RenderLimits, more: Mapping[str, Any] = _NOTHING
+) -> str:
+    """``template.render({**context, **more})``, stopped with TemplateLimitError (raised at the template line at
+    fault) when it goes past ``limits``. The template's environment must be a LimitedSandbox."""
     env = template.environment
     assert isinstance(env, LimitedSandbox)
     outer = env.budget
     env.budget = _Budget(limits)
     try:
-        context_ = env.context_for(template, context)
+        context_ = env.context_for(template, context, more)
         chunks = template.root_render_func(context_)
         assert isinstance(chunks, GeneratorType)  # the concrete type: the ABC check is slower, and this runs per post
         pieces: list[str] = []
@@ -276,6 +296,7 @@ class _Counting(NodeTransformer):
         return _filter(_JOINED, node.nodes, node.lineno)
 
 
+_SHORT_LOOP = 64  # items of a list or tuple counted at once by LimitedSandbox.counted
 _WIDENING_FILTERS = frozenset({"replace", "center", "indent", "join", "format"})  # checked before they run
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 _LOOP_ATTRIBUTES = frozenset(name for name in dir(LoopContext) if not name.startswith("_"))

@@ -620,14 +620,18 @@ def _grapheme_regex() -> Any:
     return regex.compile(r"\X")
 
 
+@lru_cache(maxsize=4096)
+def _joins_previous(character: str) -> bool:
+    """Whether ``character`` may not be cut off from the one before it (UAX #29 rules GB9, GB9a): after a
+    space, a cut is a grapheme boundary unless one of these follows. Asked once per character."""
+    return _joining_regex().match(character) is not None
+
+
 @lru_cache(maxsize=1)
-def _joined_after_space() -> Any:
+def _joining_regex() -> Any:
     import regex
 
-    # What may not be cut off from the character before it (UAX #29 rules GB9, GB9a): after a space, a
-    # cut is a grapheme boundary unless one of these follows.
     return regex.compile(
-        f"[{_WHITESPACE}]"
         r"[\p{Grapheme_Cluster_Break=Extend}\p{Grapheme_Cluster_Break=SpacingMark}\p{Grapheme_Cluster_Break=ZWJ}]"
     )
 
@@ -641,14 +645,15 @@ class _CutPoints:
         self.text = text
         self._sentences: list[int] | None = None
         self._words: list[int] | None = None
-        self._joined: set[int] | None = None
 
     def _unjoined(self, points: list[int]) -> list[int]:
-        # Not after a space followed by a combining mark, which belongs to the space (" ा"). ASCII holds none.
-        if self._joined is None:
-            text = self.text
-            self._joined = set() if text.isascii() else {m.end() - 1 for m in _joined_after_space().finditer(text)}
-        return [p for p in points if p not in self._joined] if self._joined else points
+        # Not after a space followed by a combining mark, which belongs to the space (" ा"): every point follows
+        # whitespace, so the character at it decides. ASCII holds no such mark.
+        text = self.text
+        if text.isascii():
+            return points
+        n = len(text)
+        return [p for p in points if p == n or not _joins_previous(text[p])]
 
     @property
     def sentences(self) -> list[int]:

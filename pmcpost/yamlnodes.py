@@ -40,6 +40,9 @@ _COLLECTION_TAGS: dict[type[Node], str] = {
 }
 
 
+_PLAIN_TAGS: dict[str, str] = {}  # plain scalar -> its tag, as resolved before
+
+
 class _NodeLoader(_Loader):
     """The safe loader, resolving tags as PyYAML does with less work: composing calls ``resolve`` for every
     node, and PyYAML's general version also serves path resolvers, which the safe loader has none of."""
@@ -50,9 +53,17 @@ class _NodeLoader(_Loader):
         if kind is not ScalarNode:
             return _COLLECTION_TAGS[kind]
         if implicit[0]:
+            known = _PLAIN_TAGS.get(value)
+            if known is not None:
+                return known
+            found = self.DEFAULT_SCALAR_TAG
             for tag, expression in _IMPLICIT.get(value[:1], _WILDCARD):
                 if expression.match(value):
-                    return tag  # type: ignore[no-any-return]
+                    found = tag
+                    break
+            if len(value) <= 32 and len(_PLAIN_TAGS) < 4096:  # keys and short values recur in every file
+                _PLAIN_TAGS[value] = found
+            return found
         return self.DEFAULT_SCALAR_TAG
 
 
