@@ -87,6 +87,7 @@ class Publisher:
         self.stopped: dict[str, tuple[str, str]] = {}  # platform -> (status, reason) for the rest of the run
         self._fields: dict[int, tuple[PlanItem, dict[str, Any]]] = {}  # id(item) -> (item, its entries' fields)
         self._kinds: dict[tuple[str, type], bool] = {}  # (platform, optional protocol) -> its adapter has it
+        self._shas: dict[tuple[int, int], tuple[Message, str]] = {}  # (id(message), part) -> (message, hash)
 
     # -- audit entries ---------------------------------------------------------------------------
     def entry(
@@ -115,7 +116,7 @@ class Publisher:
         if message is not None and part is not None:
             record["part"] = part
             record["parts"] = len(message.parts)
-            record["text_sha256"] = sha256_text(message.parts[part].text)
+            record["text_sha256"] = self._text_sha256(message, part)
             key = description(item.platform).key_for(message, part) if event == "intent" else ""
             if key:  # the record key or idempotency key the create will carry, for settling a lost answer by hand
                 record["post_key"] = key
@@ -140,6 +141,14 @@ class Publisher:
                 about["commit"], about["author"] = commit[0], {"name": commit[1], "email": commit[2]}
             self._fields[key] = (item, about)  # the item is kept, so its id is not reused in this run
         return self._fields[key][1]
+
+    def _text_sha256(self, message: Message, part: int) -> str:
+        """The part's text hash, worked out once (its intent and its outcome both carry it)."""
+        key = (id(message), part)
+        found = self._shas.get(key)
+        if found is None or found[0] is not message:
+            found = self._shas[key] = (message, sha256_text(message.parts[part].text))
+        return found[1]
 
     # -- adapters --------------------------------------------------------------------------------
     def adapter(self, platform: str) -> Platform:
