@@ -204,15 +204,18 @@ def _folder_prefixes(folder: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((absolute + os.sep, _real_folder(absolute) + os.sep)))
 
 
+def _absolute(text: str) -> str:
+    """``os.path.abspath(text)``; paths from discover() are absolute and normal already, and are kept."""
+    return text if os.path.isabs(text) and "/." not in text and "//" not in text else os.path.abspath(text)
+
+
 def relative_parts(path: str | Path, folder: Path) -> tuple[str, ...] | None:
     """``path``'s parts below ``folder``, or None when it is not inside it.
 
     Compared as plain strings first (no filesystem calls: this runs for every file), then through
     symlinks like Path.resolve, so a path reached through a linked folder is still recognised.
     """
-    text = os.fspath(path)
-    # Paths from discover() are absolute and normal already; normalise only what might not be.
-    lexical = text if os.path.isabs(text) and "/." not in text and "//" not in text else os.path.abspath(text)
+    lexical = _absolute(os.fspath(path))
     for base in _folder_prefixes(os.fspath(folder)):
         if lexical.startswith(base):
             return tuple(lexical[len(base) :].split(os.sep))
@@ -357,7 +360,7 @@ def _link_message(config: Config, path: str | Path) -> str:
 def _linked_folder_problem(config: Config, path: str | Path) -> str | None:
     """Why ``path`` must not be read as an announcement: it sits in a linked folder inside the content folder
     (None when not). What reviewers saw must be what is posted; a linked file itself is refused when read."""
-    linked = _linked_folder(os.path.dirname(os.path.abspath(path)), os.fspath(config.content_dir))
+    linked = _linked_folder(os.path.dirname(_absolute(os.fspath(path))), os.fspath(config.content_dir))
     if linked is None:
         return None
     shown = "/".join((config.paths.content.strip("/"), *linked))

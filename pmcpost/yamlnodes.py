@@ -339,6 +339,11 @@ class Reader:
             return None
         entries: dict[str, tuple[Node, Node]] = {}
         for key_node, value_node in node.value:
+            if type(key_node) is ScalarNode and key_node.tag == STR:  # the common case, checked in one go
+                key = key_node.value
+                if key not in entries and key[:1] not in NO_BREAK_SPACES:
+                    entries[key] = (key_node, value_node)
+                    continue
             if not isinstance(key_node, ScalarNode) or key_node.tag not in (STR, INT, BOOL, NULL, FLOAT):
                 self.error(key_node, f"keys in {what} must be plain words, found {describe(key_node)}")
                 continue
