@@ -84,9 +84,9 @@ _worker_job: tuple[Config, list[str], bool, datetime | None] | None = None
 _worker_renderer: Renderer | None = None
 
 
-def _start_worker(config: Config, files: list[str], render: bool, now: datetime | None) -> None:
+def _start_worker(config: Config | None, files: list[str], render: bool, now: datetime | None) -> None:
     global _worker_job, _worker_renderer
-    _worker_job = (config, files, render, now)
+    _worker_job = (config, files, render, now) if config is not None else None
     _worker_renderer = None
 
 
@@ -109,6 +109,32 @@ def _check_slice(span: tuple[int, int]) -> _BatchResult:
     return _check_batch((config, files[span[0] : span[1]], render, False, now))
 
 
+def _check_in_parallel(
+    config: Config, files: list[str], render: bool, now: datetime | None, jobs: int
+) -> list[_BatchResult]:
+    """The slices of ``files`` checked by ``jobs - 1`` worker processes and by this one. The workers take slices
+    from the front; this process, which needs no start-up, takes them from the back (the small ones) for as long
+    as no worker has begun them. The results come in the order of the slices."""
+    spans = _even_spans(len(files), jobs)
+    results: list[_BatchResult | None] = [None] * len(spans)
+    _start_worker(config, files, render, now)  # this process checks slices too (and the workers inherit it)
+    try:
+        with ProcessPoolExecutor(
+            max_workers=jobs - 1, initializer=_start_worker, initargs=(config, files, render, now)
+        ) as pool:
+            futures = [pool.submit(_check_slice, span) for span in spans]
+            for index in reversed(range(len(spans))):
+                if not futures[index].cancel():  # a worker has it already: the rest are theirs too
+                    break
+                results[index] = _check_slice(spans[index])
+            for index, future in enumerate(futures):
+                if results[index] is None:
+                    results[index] = future.result()
+    finally:
+        _start_worker(None, [], False, None)  # no later run in this process reuses this run's renderer
+    return [result for result in results if result is not None]
+
+
 def _load_batch(args: tuple[Config, list[Path]]) -> LoadResult:
     config, paths = args
     with _quiet_gc():
@@ -125,6 +151,13 @@ def _spans(count: int, jobs: int) -> list[tuple[int, int]]:
         spans.append((start, min(start + size, count)))
         start += size
     return spans
+
+
+def _even_spans(count: int, jobs: int) -> list[tuple[int, int]]:
+    """Slices of one size, small enough that when the workers and this process meet, the last ones to finish
+    (a worker holds one slice and has the next one queued) leave nobody waiting long."""
+    size = max(_SMALLEST_SPAN, count // (jobs * 25))
+    return [(start, min(start + size, count)) for start in range(0, count, size)]
 
 
 def _batches(files: list[Path], jobs: int) -> list[list[Path]]:
@@ -182,10 +215,7 @@ def validate(
     if jobs <= 1:
         results = [_check_batch((config, files, render, True, now))]
     else:
-        with ProcessPoolExecutor(
-            max_workers=jobs, initializer=_start_worker, initargs=(config, files, render, now)
-        ) as pool:
-            results = list(pool.map(_check_slice, _spans(len(files), jobs)))
+        results = _check_in_parallel(config, files, render, now, jobs)
     report = ValidationReport()
     seen: dict[str, str] = {}
     template_errors: TemplateErrors = {}
