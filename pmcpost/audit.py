@@ -7,6 +7,7 @@ month files, in order), so an edit, deletion, insertion or reordering breaks the
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -22,15 +23,20 @@ from pmcpost.errors import AuditError
 
 if TYPE_CHECKING:
     from pmcpost.audit_sign import Signer
+    from pmcpost.audit_witness import LocalHeadNote
 
 GENESIS = "0" * 64
 FILE_RE = re.compile(r"^(\d{4})-(\d{2})\.jsonl$")
 EVENTS = ("intent", "posted", "failed", "reconciled", "retract-intent", "retracted", "freeze", "held", "missed", "step")
 
 
+# What json.dumps(sort_keys=True, ensure_ascii=False, separators=(",", ":")) uses, made once, not per line.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical(entry: Mapping[str, Any]) -> bytes:
     """The exact bytes of an entry's line (without the newline)."""
-    return json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _CANONICAL.encode(entry).encode("utf-8")
 
 
 def line_hash(line: bytes) -> str:
@@ -95,6 +101,9 @@ class AuditLog:
         self._last_time = ""
         self._newest: Path | None = None
         self._unsynced: set[Path] = set()
+        self._note: LocalHeadNote | None = None  # where the durable head is noted, found once per writer
+        self._keep = False  # within kept_open()
+        self._kept: tuple[Path, int] | None = None  # the month file kept open there, and its descriptor
 
     def _tail(self) -> tuple[str, str, Path | None]:
         """The hash and time of the last entry, and the newest month file (read once per writer)."""
@@ -138,20 +147,36 @@ class AuditLog:
         if self.signer is not None:
             record["sig"] = self.signer.sign(record)
         line = canonical(record)
-        path = self.directory / f"{moment.astimezone(timezone.utc):%Y-%m}.jsonl"
-        if newest is not None and newest.name > path.name:
-            path = newest
+        name = f"{stamp[:7]}.jsonl"  # the stamp is UTC: its "YYYY-MM" names the month file
+        # this month's file again (or a later month's, when the clock is behind it): the path already made
+        path = newest if newest is not None and newest.name >= name else self.directory / name
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            created = not path.exists()
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            created = False
+            kept = self._kept
+            if kept is not None and kept[0] == path:
+                fd = kept[1]
+            else:
+                self._close_kept()
+                try:
+                    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+                except FileNotFoundError:  # a new month (or a new log): only then the folder and file are made
+                    self.directory.mkdir(parents=True, exist_ok=True)
+                    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                    created = True
+                if self._keep:
+                    self._kept = (path, fd)
             try:
                 os.write(fd, line + b"\n")
                 if durable:
                     os.fsync(fd)
                 else:
                     self._unsynced.add(path)
-            finally:
+            except BaseException:
+                if self._kept is not None and self._kept[1] == fd:
+                    self._kept = None
+                os.close(fd)
+                raise
+            if self._kept is None or self._kept[1] != fd:
                 os.close(fd)
             if created:  # make the new file's directory entry durable too
                 dfd = os.open(self.directory, os.O_RDONLY)
@@ -170,6 +195,22 @@ class AuditLog:
             self._witness()
         return record
 
+    @contextlib.contextmanager
+    def kept_open(self) -> Iterator[None]:
+        """Within, the month file stays open from one entry to the next (a publish run writes hundreds, one
+        writer under the publish lock, nothing replacing the file meanwhile) instead of being opened for each."""
+        self._keep = True
+        try:
+            yield
+        finally:
+            self._keep = False
+            self._close_kept()
+
+    def _close_kept(self) -> None:
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            os.close(kept[1])
+
     def sync(self) -> None:
         """Make every entry written so far durable."""
         for path in sorted(self._unsynced):
@@ -183,9 +224,11 @@ class AuditLog:
     def _witness(self) -> None:
         """Note the durable head outside git, so ``audit verify`` sees a later uncommitted cut."""
         if self._prev is not None and self._prev != GENESIS:
-            from pmcpost.audit_witness import record_local_head
+            if self._note is None:
+                from pmcpost.audit_witness import LocalHeadNote
 
-            record_local_head(self.directory, self._prev, self._last_time)
+                self._note = LocalHeadNote(self.directory)
+            self._note.write(self._prev, self._last_time)
 
 
 def _fsync_file(path: Path) -> None:

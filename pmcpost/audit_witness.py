@@ -82,25 +82,70 @@ def local_head_file(directory: Path) -> Path | None:
 
 def record_local_head(directory: Path, sha256: str, time: str) -> None:
     """Note the durable head. Best effort: a witness that cannot be written must not stop the log."""
+    LocalHeadNote(directory).write(sha256, time)
+
+
+class LocalHeadNote:
+    """Writes this machine's note of the head for one log, its place resolved once (a writer notes the head
+    after every fsync). The note is replaced in one step (a reader or a crash sees the old note or the new
+    one), through a spare file kept beside it: creating a file per note cost more than the fsync it follows."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        try:
+            self.path = local_head_file(directory)
+        except PmcpostError:
+            self.path = None
+        self._audit = str(directory.resolve()) if self.path is not None else ""
+        self._folder_made = False
+
+    def write(self, sha256: str, time: str) -> None:
+        path = self.path
+        if path is None:
+            return
+        data = json.dumps({"audit": self._audit, "sha256": sha256, "time": time}).encode()
+        try:
+            if not self._folder_made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._folder_made = True
+            _replace_through_spare(path, data)
+            return
+        except OSError:
+            self._folder_made = False
+        try:  # no spare (a file system without hard links?): a new temporary file each time
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{LOCAL_HEAD}.", suffix=".tmp")
+        except OSError:
+            return
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _replace_through_spare(path: Path, data: bytes) -> None:
+    """Write ``data`` into the spare, rename it over ``path``, and keep the replaced note as the next spare
+    (a hard link holds it through the rename). Padding with spaces (valid after JSON) spares a truncation."""
+    spare = path.with_name(f".{path.name}.spare")
+    old = path.with_name(f".{path.name}.old")
+    fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     try:
-        path = local_head_file(directory)
-    except PmcpostError:
-        return
-    if path is None:
-        return
-    data = json.dumps({"audit": str(directory.resolve()), "sha256": sha256, "time": time}).encode()
+        os.pwrite(fd, data.ljust(os.fstat(fd).st_size), 0)
+    finally:
+        os.close(fd)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{LOCAL_HEAD}.", suffix=".tmp")
-    except OSError:
+        os.link(path, old)
+    except FileExistsError:  # left by a run killed between the link and the rename below
+        os.unlink(old)
+        os.link(path, old)
+    except FileNotFoundError:  # no note yet
+        os.replace(spare, path)
         return
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    os.replace(spare, path)
+    os.rename(old, spare)
 
 
 def read_local_head(directory: Path) -> tuple[str, str] | None:

@@ -6,6 +6,7 @@ CI job waiting for a password fails at once instead of hanging until its timeout
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import subprocess
@@ -178,9 +179,31 @@ def last_commits(root: Path, paths: Iterable[Path]) -> dict[Path, CommitInfo]:
     Files git never committed are left out. A shallow clone knows only its own commits: publish from a
     full clone (fetch-depth: 0) for true authorship.
     """
-    top = toplevel(root)
-    wanted: dict[str, list[Path]] = {}
+    paths = list(paths)
     cwd = os.getcwd()
+    base = os.path.normpath(os.path.join(cwd, root))
+    # Paths under root (the usual case) are asked of git from root with --relative: one git process, no
+    # question about the work tree first. Anything else (a path reached through a link, above root) is named
+    # from the work tree's top.
+    under: dict[str, list[Path]] = {}
+    for p in paths:
+        rel = os.path.relpath(os.path.normpath(os.path.join(cwd, p)), base)
+        if rel.startswith("..") or os.path.isabs(rel):
+            break
+        under.setdefault(Path(rel).as_posix(), []).append(p)
+    else:
+        if not under:
+            _top_and_head(root)  # outside a work tree, say so as for any other list
+            return {}
+        found, code, stderr, remaining = _scan_log(Path(base), under, relative=True)
+        if remaining and code != 0:
+            _, head = _top_and_head(root)  # not a work tree: UsageError
+            if head is None:
+                return {}  # no commit yet
+            raise GitError(f"git log failed: {stderr.strip() or f'exit code {code}'}")
+        return found
+    top, head = _top_and_head(root)
+    wanted: dict[str, list[Path]] = {}
     for p in paths:
         # normpath first: resolve() costs a system call per path component, too slow for thousands of files
         rel = os.path.relpath(os.path.normpath(os.path.join(cwd, p)), top)
@@ -188,19 +211,32 @@ def last_commits(root: Path, paths: Iterable[Path]) -> dict[Path, CommitInfo]:
             rel = os.path.relpath((Path(cwd) / p).resolve(), top)  # reached through a symbolic link
         if not rel.startswith(".."):
             wanted.setdefault(Path(rel).as_posix(), []).append(p)
-    if not wanted or head_commit(top) is None:
+    if not wanted or head is None:
         return {}
-    names = sorted(wanted)
+    found, code, stderr, remaining = _scan_log(top, wanted, relative=False)
+    if remaining and code != 0:
+        raise GitError(f"git log failed: {stderr.strip() or f'exit code {code}'}")
+    return found
+
+
+def _scan_log(
+    folder: Path, wanted: Mapping[str, list[Path]], *, relative: bool
+) -> tuple[dict[Path, CommitInfo], int, str, set[str]]:
+    """One ``git log`` from ``folder`` (names relative to it with ``relative``, else to the work tree's top),
+    read until every wanted name is found: (found, git's exit code, its stderr, the names not found)."""
     # One pathspec, their common folder: git slows down badly with many pathspecs (seconds for 50 files)
-    spec = os.path.commonpath(names) or "."
+    return _read_log(_start_log(folder, os.path.commonpath(sorted(wanted)) or ".", relative=relative), wanted)
+
+
+def _start_log(folder: Path, spec: str, *, relative: bool) -> subprocess.Popen[bytes]:
     fmt = f"--format={_RECORD}%H{_FIELD}%an{_FIELD}%ae"
     # no signatures (a user's log.showSignature would print them among the records), no rename detection
     # (slow on large commits; the new name is listed either way)
-    cmd = ["git", "-C", str(top), "log", fmt, "--name-only", "-z", "--no-show-signature", "--no-renames"]
-    found: dict[Path, CommitInfo] = {}
-    remaining = set(names)
+    cmd = ["git", "-C", str(folder), "log", fmt, "--name-only", "-z", "--no-show-signature", "--no-renames"]
+    if relative:
+        cmd.append("--relative")
     try:
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             [*cmd, "--", f":(literal){spec}"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -208,7 +244,16 @@ def last_commits(root: Path, paths: Iterable[Path]) -> dict[Path, CommitInfo]:
             env=_env(),
         )
     except FileNotFoundError:
+        if relative:  # as is_repo() says without git: no repository
+            raise UsageError(f"{folder} is not in a git repository; --changed-since and --git-push need one") from None
         raise GitError("git is not installed or not on PATH; install git and run again") from None
+
+
+def _read_log(
+    proc: subprocess.Popen[bytes], wanted: Mapping[str, list[Path]]
+) -> tuple[dict[Path, CommitInfo], int, str, set[str]]:
+    found: dict[Path, CommitInfo] = {}
+    remaining = set(wanted)
     assert proc.stdout is not None and proc.stderr is not None
     try:
         for info, files in _log_records(proc.stdout):
@@ -221,9 +266,76 @@ def last_commits(root: Path, paths: Iterable[Path]) -> dict[Path, CommitInfo]:
                 break  # the rest of history cannot change the answer
     finally:
         code, stderr = _end_stream(proc)
-    if remaining and code != 0:
-        raise GitError(f"git log failed: {stderr.strip() or f'exit code {code}'}")
-    return found
+    return found, code, stderr, remaining
+
+
+class EarlyCommits:
+    """``last_commits`` for files under ``folder``, its git process started before they are known, so that git
+    reads the history while the caller works (publish plans meanwhile); ``of(paths)`` reads the answer. Use it
+    in a ``with``: leaving stops a git never asked."""
+
+    def __init__(self, root: Path, folder: Path) -> None:
+        self.root = root
+        cwd = os.getcwd()
+        self._base = os.path.normpath(os.path.join(cwd, root))
+        spec = os.path.relpath(os.path.normpath(os.path.join(cwd, folder)), self._base)
+        self._spec = Path(spec).as_posix()
+        self._proc: subprocess.Popen[bytes] | None = None
+        if not spec.startswith(".."):
+            with contextlib.suppress(UsageError, GitError, OSError):  # of() then asks the usual way
+                self._proc = _start_log(Path(self._base), self._spec, relative=True)
+
+    def __enter__(self) -> EarlyCommits:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            _end_stream(proc)
+
+    def of(self, paths: Iterable[Path]) -> dict[Path, CommitInfo]:
+        """What ``last_commits(root, paths)`` answers; a path outside the folder, or a git that failed (outside a
+        work tree, no commit yet), is left to it."""
+        paths = list(paths)
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return last_commits(self.root, paths)
+        cwd = os.getcwd()
+        # the folder's own paths, as git names them from root: cut from the normalised path (relpath costs
+        # microseconds a file)
+        folder = self._base if self._spec == "." else os.path.join(self._base, self._spec)
+        start = len(self._base) + 1
+        wanted: dict[str, list[Path]] = {}
+        for p in paths:
+            full = os.path.normpath(os.path.join(cwd, p))
+            if not full.startswith(folder + os.sep):
+                wanted = {}
+                break
+            wanted.setdefault(full[start:].replace(os.sep, "/"), []).append(p)
+        if not wanted:
+            _end_stream(proc)
+            return last_commits(self.root, paths)
+        found, code, _, remaining = _read_log(proc, wanted)
+        if remaining and code != 0:
+            return last_commits(self.root, paths)  # says why, as ever
+        return found
+
+
+def _top_and_head(root: Path) -> tuple[Path, str | None]:
+    """The work tree's top folder and HEAD's sha (None in a repository without commits), asked of git once:
+    each git process costs milliseconds. Outside a work tree (or without git), ``UsageError``."""
+    try:
+        proc = run_git(root, "rev-parse", "--show-toplevel", "--verify", "--quiet", "HEAD^{commit}", check=False)
+    except GitError:  # git is missing: no repository to speak of, as is_repo() says
+        proc = subprocess.CompletedProcess([], 128, "", "")
+    lines = proc.stdout.splitlines()
+    if proc.returncode not in (0, 1) or not lines:
+        raise UsageError(f"{root} is not in a git repository; --changed-since and --git-push need one")
+    head = lines[1].strip() if proc.returncode == 0 and len(lines) > 1 else ""
+    return Path(lines[0].strip()).resolve(), head or None
 
 
 def _log_records(stream: IO[bytes]) -> Iterator[tuple[CommitInfo, list[str]]]:

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, cast
 
 from pmcpost.audit import AuditLog, parse_time
 from pmcpost.config import Config
@@ -85,6 +85,9 @@ class Publisher:
         self.ctx = ctx
         self.adapters: dict[str, Platform] = {}
         self.stopped: dict[str, tuple[str, str]] = {}  # platform -> (status, reason) for the rest of the run
+        self._fields: dict[int, tuple[PlanItem, dict[str, Any]]] = {}  # id(item) -> (item, its entries' fields)
+        self._kinds: dict[tuple[str, type], bool] = {}  # (platform, optional protocol) -> its adapter has it
+        self._shas: dict[tuple[int, int], tuple[Message, str]] = {}  # (id(message), part) -> (message, hash)
 
     # -- audit entries ---------------------------------------------------------------------------
     def entry(
@@ -98,16 +101,7 @@ class Publisher:
         **extra: Any,
     ) -> None:
         a = item.announcement
-        config = self.ctx.config
-        commit = self.ctx.commits.get(a.path)
-        record: dict[str, Any] = {
-            "event": event,
-            "run": self.ctx.run_id,
-            **item.audit_fields(config),
-            "actor": dict(self.ctx.actor),
-        }
-        if commit:
-            record["commit"], record["author"] = commit[0], {"name": commit[1], "email": commit[2]}
+        record: dict[str, Any] = {"event": event, **self._about(item)}
         proof = self.ctx.proofs.get(a.path)
         if proof is not None and event in ("intent", "posted", "reconciled"):
             record["approval_proof"] = dict(proof)
@@ -122,7 +116,7 @@ class Publisher:
         if message is not None and part is not None:
             record["part"] = part
             record["parts"] = len(message.parts)
-            record["text_sha256"] = sha256_text(message.parts[part].text)
+            record["text_sha256"] = self._text_sha256(message, part)
             key = description(item.platform).key_for(message, part) if event == "intent" else ""
             if key:  # the record key or idempotency key the create will carry, for settling a lost answer by hand
                 record["post_key"] = key
@@ -130,6 +124,31 @@ class Publisher:
         record.update({k: scrub(v) if isinstance(v, str) else v for k, v in extra.items() if v is not None})
         # Only intents must reach the disk before the network call; see AuditLog.append.
         self.ctx.log.append(record, durable=event in ("intent", "retract-intent") if durable is None else durable)
+
+    def _about(self, item: PlanItem) -> dict[str, Any]:
+        """What every entry of this run about ``item`` says of the run, the announcement and its commit (made
+        once per item: a thread's or a Meta post's entries repeat it)."""
+        key = id(item)
+        if key not in self._fields:
+            a = item.announcement
+            about: dict[str, Any] = {
+                "run": self.ctx.run_id,
+                **item.audit_fields(self.ctx.config),
+                "actor": dict(self.ctx.actor),
+            }
+            commit = self.ctx.commits.get(a.path)
+            if commit:
+                about["commit"], about["author"] = commit[0], {"name": commit[1], "email": commit[2]}
+            self._fields[key] = (item, about)  # the item is kept, so its id is not reused in this run
+        return self._fields[key][1]
+
+    def _text_sha256(self, message: Message, part: int) -> str:
+        """The part's text hash, worked out once (its intent and its outcome both carry it)."""
+        key = (id(message), part)
+        found = self._shas.get(key)
+        if found is None or found[0] is not message:
+            found = self._shas[key] = (message, sha256_text(message.parts[part].text))
+        return found[1]
 
     # -- adapters --------------------------------------------------------------------------------
     def adapter(self, platform: str) -> Platform:
@@ -141,6 +160,14 @@ class Publisher:
 
                 self.adapters[platform] = create_platform(platform, self.ctx.config, self.ctx.environ)
         return self.adapters[platform]
+
+    def _has(self, platform: str, adapter: Platform, protocol: type) -> bool:
+        """``isinstance(adapter, protocol)``, asked once per platform and run: a protocol check costs
+        microseconds, twice per post."""
+        key = (platform, protocol)
+        if key not in self._kinds:
+            self._kinds[key] = isinstance(adapter, protocol)
+        return self._kinds[key]
 
     def close(self) -> None:
         for adapter in self.adapters.values():
@@ -180,12 +207,13 @@ class Publisher:
         if plan.frozen:
             record_freeze(self.ctx.log, plan, self.ctx.run_id, self.ctx.actor)
         try:
-            self.write_intents(plan)
-            for item in plan.to_post:
-                outcome = self.publish_item(item)
-                outcomes.append(outcome)
-                if self.ctx.on_progress:
-                    self.ctx.on_progress(outcome)
+            with self.ctx.log.kept_open():  # two entries or more per post: the log file is opened once
+                self.write_intents(plan)
+                for item in plan.to_post:
+                    outcome = self.publish_item(item)
+                    outcomes.append(outcome)
+                    if self.ctx.on_progress:
+                        self.ctx.on_progress(outcome)
         finally:
             self.ctx.log.sync()
             self.close()
@@ -270,9 +298,9 @@ class Publisher:
         self, adapter: Platform, item: PlanItem, message: Message, i: int, reply_to: RemotePost | None
     ) -> tuple[RemotePost, str]:
         pending = item.record.pending.get(i)
-        if isinstance(adapter, KeepsSteps):
+        if self._has(item.platform, adapter, KeepsSteps):
             steps = pending.get("steps") if pending is not None else None
-            adapter.resume(
+            cast(KeepsSteps, adapter).resume(
                 dict(steps) if isinstance(steps, dict) else {},
                 lambda step: self.entry("step", item, message, i, steps=step, durable=True),
                 self.ctx.sleep,
@@ -371,7 +399,8 @@ class Publisher:
                     remote={"id": remote.id, "url": remote.url},
                     reply_to=reply_to.id if reply_to else None,
                 )
-                if isinstance(adapter, ReportsQuota) and adapter.remaining_today() == 0:
+                quota = self._has(item.platform, adapter, ReportsQuota)
+                if quota and cast(ReportsQuota, adapter).remaining_today() == 0:
                     # The platform's daily allowance (X: x-user-limit-24hour-remaining) is used up: posting on
                     # would only collect 429s, so leave the rest for a later run.
                     self.stopped[item.platform] = ("held", f"{item.platform}'s 24-hour posting limit is used up")

@@ -30,6 +30,7 @@ from pmcpost.safetext import visible
 
 if TYPE_CHECKING:
     from pmcpost.audit_sign import Signer
+    from pmcpost.gitutil import EarlyCommits
 
 
 def run(
@@ -79,10 +80,12 @@ def run(
     if not assume_yes and not is_interactive(sys.stdin):
         raise UsageError("not on a terminal, so nothing is posted without --yes (or use --dry-run to look first)")
 
+    from pmcpost.gitutil import EarlyCommits
     from pmcpost.lock import publish_lock
 
     signer = _signer(config, environ, skip_unconfigured)  # a broken or missing key shows on every run
-    with publish_lock(config.root, wait):
+    # git reads who last changed the content while the plan is built (on another core); the entries name it
+    with publish_lock(config.root, wait), EarlyCommits(config.root, config.content_dir) as early:
         # Plan inside the lock: another run may have just posted.
         plan, problems = build_plan(config, files, now, platforms=platforms)
         print_left_out(problems)
@@ -127,7 +130,7 @@ def run(
             if not confirm(question):
                 con.print("Nothing was posted.")
                 return EXIT_PROBLEMS if missed else EXIT_OK
-        ctx = _context(config, plan, environ, skip_unconfigured, signer)
+        ctx = _context(config, plan, environ, skip_unconfigured, signer, early)
         ctx.run_id = run_id
         ctx.backoff = plan.backoff
         ctx.now = plan.now
@@ -316,7 +319,12 @@ def _pushed_paths(config: Config) -> list[Path]:
 
 
 def _context(
-    config: Config, plan: Plan, environ: Mapping[str, str], skip_unconfigured: bool, signer: Signer | None
+    config: Config,
+    plan: Plan,
+    environ: Mapping[str, str],
+    skip_unconfigured: bool,
+    signer: Signer | None,
+    early: EarlyCommits,
 ) -> PublishContext:
     from pmcpost.audit import AuditLog
 
@@ -326,11 +334,14 @@ def _context(
         from pmcpost import gitutil
 
         actor = gitutil.actor(environ)
-        if gitutil.is_repo(config.root):
-            paths = sorted({config.root / i.announcement.path for i in plan.to_post})
-            for path, info in gitutil.last_commits(config.root, paths).items():
-                rel = Path(path).resolve().relative_to(config.root.resolve()).as_posix()
-                commits[rel] = (info.sha, info.author, info.email)
+        # each content path as the entries name it (relative to the root, with '/'), by the file git is asked of
+        wanted = {config.root / p: p for p in sorted({i.announcement.path for i in plan.to_post})}
+        try:
+            found = early.of(wanted)
+        except UsageError:  # not in a git work tree: the entries name no commit
+            found = {}
+        for path, info in found.items():
+            commits[wanted[path]] = (info.sha, info.author, info.email)
     except Exception as exc:  # git trouble must not stop posting; the entries just lack the commit
         console(stderr=True).print(
             f"warning: could not read git history ({type(exc).__name__}); audit entries will not name the commit"
@@ -355,7 +366,7 @@ def _signer(config: Config, environ: Mapping[str, str], skip_unconfigured: bool)
 
 def _warn_authors(config: Config, plan: Plan, commits: Mapping[str, tuple[str, str, str]]) -> None:
     """The person who last changed a file should be its coordinator or approver; say so when not."""
-    err = console(stderr=True)
+    said: list[str] = []
     seen: set[str] = set()
     for item in plan.to_post:
         a = item.announcement
@@ -365,10 +376,16 @@ def _warn_authors(config: Config, plan: Plan, commits: Mapping[str, tuple[str, s
         _, name, email = commits[a.path]
         people = [config.person(p) for p in (a.coordinator, a.approved_by) if p]
         if not any(p and (p.email.lower() == email.lower() or p.name == name) for p in people):
-            err.print(
+            said.append(
                 f"warning: {a.path} was last changed by {name} <{email}>, who is neither its coordinator "
                 "nor its approver"
             )
+    if not said:
+        return
+    if is_plain(sys.stderr):  # a log: the lines as they are (names and addresses are git's, never markup)
+        plain_lines([visible(line) for line in said], sys.stderr)
+    else:  # one print: hundreds of them cost more than the posts' bookkeeping
+        console(stderr=True).print("\n".join(said))
 
 
 def _show_not_posted(config: Config, plan: Plan) -> None:

@@ -247,6 +247,69 @@ def test_last_commits_for_many_files_and_files_in_several_folders(tmp_path: Path
     assert {found[p] for p in paths if p != paths[7]} == {(start, "Vikas More", "vikas.more@punecorporation.org")}
 
 
+def test_last_commits_from_a_folder_inside_the_work_tree_and_above_it(tmp_path: Path) -> None:
+    """config.yaml in a sub-folder: files under it and a file above it are both named by their last commit."""
+    top = init_repo(tmp_path / "top")
+    write(top, "site/content/roads/2026-12-01-a.yaml", "a: 1\n")
+    write(top, "shared/logo.png", "png\n")
+    first = commit_all(top, "first", who="Vikas More")
+    write(top, "site/content/roads/2026-12-01-a.yaml", "a: 2\n")
+    second = commit_all(top, "second", who="Neha Kale")
+    root = top / "site"
+
+    assert gitutil.last_commits(root, [root / "content/roads/2026-12-01-a.yaml"]) == {
+        root / "content/roads/2026-12-01-a.yaml": (second, "Neha Kale", "neha.kale@punecorporation.org")
+    }
+    assert gitutil.last_commits(root, [root / "content/roads/2026-12-01-a.yaml", top / "shared/logo.png"]) == {
+        root / "content/roads/2026-12-01-a.yaml": (second, "Neha Kale", "neha.kale@punecorporation.org"),
+        top / "shared/logo.png": (first, "Vikas More", "vikas.more@punecorporation.org"),
+    }
+
+
+def test_last_commits_in_a_repository_without_commits_or_outside_one(tmp_path: Path) -> None:
+    empty = init_repo(tmp_path / "empty")
+    write(empty, "content/a.yaml", "a: 1\n")
+    assert gitutil.last_commits(empty, [empty / "content/a.yaml"]) == {}
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    with pytest.raises(UsageError) as raised:
+        gitutil.last_commits(outside, [outside / "a.yaml"])
+    assert str(raised.value) == f"{outside} is not in a git repository; --changed-since and --git-push need one"
+
+
+def test_early_commits_answer_as_last_commits_does(tmp_path: Path) -> None:
+    """Started before the files are known (publish plans meanwhile): the same answer, for files under the
+    folder, files elsewhere, a repository without commits and a plain folder."""
+    top = init_repo(tmp_path / "top")
+    write(top, "site/content/roads/2026-12-01-a.yaml", "a: 1\n")
+    write(top, "site/content/health/2026-12-02-b.yaml", "b: 1\n")
+    write(top, "site/config.yaml", "c: 1\n")
+    first = commit_all(top, "first", who="Vikas More")
+    write(top, "site/content/roads/2026-12-01-a.yaml", "a: 2\n")
+    second = commit_all(top, "second", who="Neha Kale")
+    root = top / "site"
+    a, b = root / "content/roads/2026-12-01-a.yaml", root / "content/health/2026-12-02-b.yaml"
+    vikas, neha = (
+        (first, "Vikas More", "vikas.more@punecorporation.org"),
+        (second, "Neha Kale", "neha.kale@punecorporation.org"),
+    )
+
+    with gitutil.EarlyCommits(root, root / "content") as early:
+        assert early.of([a, b]) == {a: neha, b: vikas}
+    with gitutil.EarlyCommits(root, root / "content") as early:
+        assert early.of([a, root / "config.yaml"]) == {a: neha, root / "config.yaml": vikas}
+    with gitutil.EarlyCommits(root, root / "content") as early:
+        pass  # never asked: leaving stops its git
+    empty = init_repo(tmp_path / "empty")
+    write(empty, "content/a.yaml", "a: 1\n")
+    with gitutil.EarlyCommits(empty, empty / "content") as early:
+        assert early.of([empty / "content/a.yaml"]) == {}
+    plain = tmp_path / "plain"
+    (plain / "content").mkdir(parents=True)
+    with gitutil.EarlyCommits(plain, plain / "content") as early, pytest.raises(UsageError):
+        early.of([plain / "content/a.yaml"])
+
+
 # is_repo, status_clean, head_commit
 
 

@@ -127,7 +127,10 @@ def aligned(rows: Sequence[Sequence[Cell]], *, right: Iterable[int] = (), indent
     """Rows as plain lines: every column padded but the last (a URL or an error stays whole and unpadded)."""
     from pmcpost.safetext import visible
 
-    cells = [[visible(_text(c), newlines=False) for c in row] for row in rows]
+    cells = [[_text(c) for c in row] for row in rows]
+    whole = " ".join(" ".join(r) for r in cells)
+    if visible(whole, newlines=False) != whole:  # escaped cell by cell only when something needs it
+        cells = [[visible(c, newlines=False) for c in row] for row in cells]
     if not cells:
         return []
     columns = max(len(r) for r in cells)

@@ -39,8 +39,10 @@ def _hashtag() -> Any:
     return regex.compile(HASHTAG_PATTERN)
 
 
+@lru_cache(maxsize=2048)
 def graphemes(text: str) -> int:
-    """User-perceived characters (extended grapheme clusters, UAX #29)."""
+    """User-perceived characters (extended grapheme clusters, UAX #29). Remembered: the renderer measures a
+    post, and the adapter measures the same text again against the instance's limits before sending it."""
     return len(_graphemes().findall(text))
 
 

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import requests
@@ -314,6 +316,7 @@ class ContainerPlatform:
         # is served for the rest of it (Instagram and Threads, or several announcements, share images).
         self._image_session = requests.Session()
         self._served: dict[tuple[str, str], str] = {}  # (url template's answer, sha256) -> url
+        self._digests: dict[tuple[Path, int, int], str] = {}  # (image, size, mtime) -> sha256, read once a run
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(user_id={self.user_id!r}, token=${self.token_variable})"
@@ -432,7 +435,7 @@ class ContainerPlatform:
                 from pmcpost.gitutil import head_commit
 
                 self._commit = head_commit(self.config.root) or ""
-            digest = file_sha256(media.path)
+            digest = self._digest(media.path)
             rel = media.path.relative_to(self.config.root).as_posix()
             url = self.image_url.format(path=rel, sha256=digest, commit=self._commit or "")
             if (url, digest) not in self._served:
@@ -440,6 +443,17 @@ class ContainerPlatform:
                 self._served[(url, digest)] = url
             urls.append(url)
         return urls
+
+    def _digest(self, path: Path) -> str:
+        """The image's sha256, hashed once per run (one photo on many posts), again if the file changes."""
+        try:
+            info = os.stat(path)
+        except OSError:
+            return file_sha256(path)  # says what is wrong, as before
+        key = (path, info.st_size, info.st_mtime_ns)
+        if key not in self._digests:
+            self._digests[key] = file_sha256(path)
+        return self._digests[key]
 
     def _create(self, part: Part, reply_to: RemotePost | None) -> str:
         urls = self.image_urls(part)
