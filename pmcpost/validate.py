@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 # Below this many files a worker pool costs more to start than it saves.
 PARALLEL_THRESHOLD = 2000
 _SMALLEST_SPAN = 100
+_SMALLEST_MEETING_SPAN = 25  # a few milliseconds of checking: what one side may wait for the other at the end
 
 
 @dataclass
@@ -167,13 +168,13 @@ def _meeting_spans(count: int, jobs: int) -> list[tuple[int, int]]:
     front: list[tuple[int, int]] = []
     start = 0
     while start < meet:
-        size = max(_SMALLEST_SPAN, (meet - start) // (2 * jobs))
+        size = max(_SMALLEST_MEETING_SPAN, (meet - start) // (2 * jobs))
         front.append((start, min(start + size, meet)))
         start += size
     back: list[tuple[int, int]] = []
     end = count
     while end > meet:
-        size = max(_SMALLEST_SPAN, (end - meet) // 4)
+        size = max(_SMALLEST_MEETING_SPAN, (end - meet) // 4)
         back.append((max(end - size, meet), end))
         end -= size
     return front + back[::-1]
