@@ -121,7 +121,7 @@ def parse_moment(text: str, tz: tzinfo | None) -> datetime:
 
 
 def _checked(text: str, moment: datetime) -> datetime:
-    if moment.tzinfo is not None:
+    if moment.tzinfo is not None and not 1 < moment.year < 9999:  # an offset moves a moment by at most a day
         try:  # near year 1 or 9999 an offset pushes the moment out of range; comparisons would then fail
             moment.astimezone(timezone.utc)
         except OverflowError:
