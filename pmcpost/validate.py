@@ -120,8 +120,8 @@ def _check_in_parallel(
     config: Config, files: list[str], render: bool, now: datetime | None, jobs: int
 ) -> list[_BatchResult]:
     """The slices of ``files`` checked by ``jobs - 1`` worker processes and by this one. The workers take slices
-    from the front; this process, which needs no start-up, takes them from the back (the small ones) for as long
-    as no worker has begun them. The results come in the order of the slices."""
+    from the front; this process, which needs no start-up, takes them from the back for as long as no worker has
+    begun them. The results come in the order of the slices."""
     spans = _meeting_spans(len(files), jobs)
     results: list[_BatchResult | None] = [None] * len(spans)
     _start_worker(config, files, render, now)  # this process checks slices too (and the workers inherit it)
