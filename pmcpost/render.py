@@ -197,24 +197,20 @@ class PlatformFacts:
 
     spec: PlatformSpec
     measure: Callable[[str], int]
-    combined: bool
-    split: Callable[[str, int], Measured]
-    split_measures: bool  # split gives each part's length
+    combined: bool = False  # threads only: both languages in one post first, when they fit
+    split: Callable[[str, int], Measured] | None = None  # threads only
+    split_measures: bool = False  # split gives each part's length
 
     @classmethod
     def of(cls, config: Config, platform: str) -> PlatformFacts:
         spec = configured(config, platform)
         threads = spec.threads
         if threads is None:
-            return cls(spec, spec.measure_text, False, _unmeasured(_no_split), False)
+            return cls(spec, spec.measure_text)
         layout = config.platforms[platform].options.get(threads.layout_option, threads.default_layout)
         measured = threads.split_measured
         split = measured or _unmeasured(threads.split_text)
         return cls(spec, spec.measure_text, layout == "combined", split, measured is not None)
-
-
-def _no_split(text: str, limit: int) -> list[str]:
-    return [text]
 
 
 class Renderer:
@@ -401,7 +397,8 @@ class Renderer:
         lengths: list[int | None] = []
         warnings: list[str] = []
         draft = Draft(a, languages, spec.threads is not None, texts, part_languages, lengths, warnings)
-        if spec.threads is not None:
+        if facts.split is not None:
+            assert spec.threads is not None
             combined = self.render_text(a, platform, languages, context) if facts.combined else None
             length = measure(combined) if combined is not None else limit + 1
             if length <= limit:

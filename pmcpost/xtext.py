@@ -581,8 +581,18 @@ def nfc_length(text: str) -> int:
 _URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
 
 
-@lru_cache(maxsize=1024)  # announcements of a department link to the same few pages
 def encode_url(url: str) -> str:
+    """``_encode_url``, remembered for the links of ordinary length: announcements of a department link to the
+    same few pages, and a link of tens of kilobytes (a file may hold one) should not be kept a thousand times."""
+    return _encode_remembered(url) if len(url) <= 2048 else _encode_url(url)
+
+
+@lru_cache(maxsize=1024)
+def _encode_remembered(url: str) -> str:
+    return _encode_url(url)
+
+
+def _encode_url(url: str) -> str:
     """``url`` with a punycode (IDNA) host and non-ASCII characters of its path, query and fragment
     percent-encoded as UTF-8, so X counts the whole link as one URL (its matching stops at Devanagari)."""
     url = normalise(url)
