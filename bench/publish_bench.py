@@ -1,13 +1,23 @@
-"""Benchmark `pmcpost publish` against a bare posting loop, both against the local X, Graph, Instagram and
-Threads API emulators.
+"""Benchmark `pmcpost publish` against bare posting loops with the same clients, each against the local API
+emulators, in three sections:
 
-Generates 200 single-post announcements in a temporary git repository (website disabled, no daily quota), for
-X, Facebook and Threads, and as many with a photo for Instagram, then measures in one process: (1) `pmcpost
-publish --yes` in-process (publish_run.run), with its plan, intents, fsyncs and checks; (2) a loop posting the
-same texts with tweepy.Client.create_tweet and facebook.GraphAPI.put_object directly, and Meta's container
-flow (create, read the status, publish) with requests, through the same sessions and timeouts. Prints both
-and the ratio (goal: at most 1.5). Usage: python bench/publish_bench.py [--count 200] [--profile]
-(--profile sorts by $SORT, default cumulative, and shows $TOP rows, default 25).
+1. X, Facebook, Threads and Instagram: 200 single-post announcements for X, Facebook and Threads and as many
+   with a photo for Instagram; the bare loop posts the same texts with tweepy.Client.create_tweet,
+   facebook.GraphAPI.put_object and Meta's container flow (create, read the status, publish) with requests;
+2. Mastodon and Bluesky: the same announcements; the bare loop makes the same requests (one instance read and
+   one session, then one create per post);
+3. Telegram alone: the bare loop calls sendMessage once per post.
+
+The bare loops use the same sessions and timeouts as pmcpost; pmcpost runs in-process (publish_run.run, as
+`publish --yes`), with its plan, lock, intents, fsyncs, checks and outcomes. Each section alternates the sides
+over several rounds (bare loop, then pmcpost, then, in sections 2 and 3, the posting phase alone on a plan
+built beforehand), each on fresh emulators; every pmcpost run has a fresh repository of its own (a second run
+on one would find everything posted), built before any timing. A machine busy with other work thus slows both
+sides alike and no single noisy sample decides: per-round figures are printed, and the ratio is of the medians
+(goal: at most 1.5).
+
+Usage: python bench/publish_bench.py [--count 200] [--rounds 5] [--section meta|fediverse|telegram] [--profile]
+(--profile profiles the pmcpost runs, sorted by $SORT, default cumulative, showing $TOP rows, default 25).
 """
 
 from __future__ import annotations
@@ -15,14 +25,17 @@ from __future__ import annotations
 import argparse
 import compileall
 import contextlib
+import cProfile
 import gc
 import io
 import os
-import shutil
+import pstats
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -38,6 +51,7 @@ from emulator.graph import PAGE_TOKEN, GraphEmulator  # noqa: E402
 from emulator.meta import InstagramEmulator, MetaEmulator, ThreadsEmulator  # noqa: E402
 from emulator.xapi import XApiEmulator  # noqa: E402
 
+GOAL = 1.5
 IST = ZoneInfo("Asia/Kolkata")
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=IST)
 DEPARTMENTS = [
@@ -253,16 +267,105 @@ def run_bare(
     return time.perf_counter() - started
 
 
-def fediverse(root: Path, count: int) -> None:
-    """The same announcements on Mastodon and Bluesky only (X and Facebook off): pmcpost publish against a bare
-    loop of the same requests (one instance read or session, then one create per post) through the same sessions."""
+class Rounds:
+    """One section's figures: the sides alternate round by round (bare loop, pmcpost, the posting phase), each
+    run on its own fresh emulators and, for pmcpost, its own fresh repository, so a machine busy with other work
+    slows both alike and no single noisy sample decides; the ratio is of the medians."""
+
+    def __init__(self, title: str, bare_label: str) -> None:
+        self.title, self.bare_label = title, bare_label
+        self.bare: list[float] = []
+        self.ours: list[float] = []
+        self.posting: list[float] = []
+
+    def print_round(self) -> None:
+        line = f"  round {len(self.ours)}: bare {self.bare[-1]:.3f} s   pmcpost {self.ours[-1]:.3f} s"
+        if len(self.posting) == len(self.ours):
+            line += f"   posting phase {self.posting[-1]:.3f} s"
+        print(line + f"   ({self.ours[-1] / self.bare[-1]:.2f})", flush=True)
+
+    def conclude(self) -> None:
+        """Prints the medians and their ratio."""
+        bare, ours = statistics.median(self.bare), statistics.median(self.ours)
+        print(f"  median {self.bare_label + ':':<44} {bare:.3f} s")
+        print(f"  median {'pmcpost publish --yes:':<44} {ours:.3f} s")
+        if self.posting:
+            posting = statistics.median(self.posting)
+            print(f"    of which posting (intents, sends, outcomes; plan built before): {posting:.3f} s")
+        ratio = ours / bare
+        print(f"  ratio of medians: {ratio:.2f} (goal <= {GOAL}) {'ok' if ratio <= GOAL else 'ABOVE GOAL'}")
+        if self.posting:
+            print(f"  posting-phase ratio: {statistics.median(self.posting) / bare:.2f}")
+
+
+def profiled(profiler: cProfile.Profile | None, run: Callable[[], tuple[float, int]]) -> tuple[float, int]:
+    if profiler is None:
+        return run()
+    profiler.enable()
+    try:
+        return run()
+    finally:
+        profiler.disable()
+
+
+def new_repo(tmp: Path, name: str, count: int, image_url: str | None = None) -> Path:
+    root = tmp / name
+    root.mkdir()
+    make_repo(root, count, image_url)
+    return root
+
+
+def bench_meta(args: argparse.Namespace, tmp: Path, profiler: cProfile.Profile | None) -> bool:
+    """X, Facebook, Threads and Instagram: pmcpost publish against tweepy, facebook-sdk and Meta's container flow."""
+    images = Images(tmp / "meta-0")
+    with images:
+        template = images.server.image_url_template()
+        # every pmcpost round gets a repository of its own (a second run on one would find everything posted),
+        # built before any timing
+        repos = [new_repo(tmp, f"meta-{n}", args.count, template) for n in range(args.rounds)]
+        images.serve()
+        image_url = template.format(path=PHOTO_PATH)
+        rounds = Rounds(
+            f"{4 * args.count} posts ({args.count} announcements on X, Facebook and Threads, {args.count} photos "
+            "on Instagram)",
+            "bare tweepy + facebook-sdk + container loop",
+        )
+        print(rounds.title, flush=True)
+        posts: list[tuple[str, str, str | None]] = []
+        for root in repos:
+            with meta_emulators() as (bx, bg, bi, bt):
+                posts = posts or messages(root, emulator_env(bx, bg, bi, bt))
+                rounds.bare.append(run_bare(posts, bx, bg, bi, bt, image_url))
+                assert _count(bx, bg, bi, bt) == len(posts)
+            with meta_emulators() as (x, graph, ig, th):
+                env = emulator_env(x, graph, ig, th)
+                ours, code = profiled(profiler, lambda: run_pmcpost(root, env))  # noqa: B023 (called at once)
+                if code != 0 or _count(x, graph, ig, th) != len(posts):
+                    print(f"pmcpost publish failed (exit {code}, {_count(x, graph, ig, th)} posts)")
+                    return False
+                rounds.ours.append(ours)
+            rounds.print_round()
+    rounds.conclude()
+    return True
+
+
+@contextlib.contextmanager
+def meta_emulators() -> Iterator[tuple[XApiEmulator, GraphEmulator, InstagramEmulator, ThreadsEmulator]]:
+    with (
+        XApiEmulator(daily_limit=10**9) as x,
+        GraphEmulator() as graph,
+        InstagramEmulator() as ig,
+        ThreadsEmulator() as th,
+    ):
+        assert isinstance(x, XApiEmulator) and isinstance(graph, GraphEmulator)
+        assert isinstance(ig, InstagramEmulator) and isinstance(th, ThreadsEmulator)
+        ig.quota_total = th.quota_total = 10**6
+        yield x, graph, ig, th
+
+
+def fediverse_only(root: Path) -> None:
+    """Mastodon and Bluesky on, X and Facebook off (left uncommitted in the working tree)."""
     import re
-
-    from emulator.bluesky import BlueskyEmulator
-    from emulator.mastodon import MastodonEmulator
-
-    from pmcpost.platforms.bluesky_spec import tid
-    from pmcpost.platforms.restapi import JsonApi
 
     config = (root / "config.yaml").read_text(encoding="utf-8")
     for name, on in (("twitter", "false"), ("facebook", "false"), ("mastodon", "true"), ("bluesky", "true")):
@@ -271,193 +374,146 @@ def fediverse(root: Path, count: int) -> None:
         config.replace("default_platforms: [twitter, facebook, website]", "default_platforms: [mastodon, bluesky]"),
         encoding="utf-8",
     )
-    with MastodonEmulator() as bm, BlueskyEmulator() as bb:
-        assert isinstance(bm, MastodonEmulator) and isinstance(bb, BlueskyEmulator)
-        posts = messages(root, bm.environ() | bb.environ())
-        fresh_collector()
-        started = time.perf_counter()
-        mastodon = JsonApi("Mastodon", bm.url, 20.0)
-        mastodon.session.headers["Authorization"] = f"Bearer {bm.token}"
-        bluesky = JsonApi("Bluesky", bb.url, 20.0)
-        mastodon.call("GET", "/api/v2/instance", "bench")
-        session = bluesky.call(
-            "POST",
-            "/xrpc/com.atproto.server.createSession",
-            "bench",
-            json={"identifier": "pmcpune.bsky.social", "password": bb.password},
-        ).body
-        auth = {"Authorization": f"Bearer {session['accessJwt']}"}
-        for n, (platform, text, _) in enumerate(posts):
-            if platform == "mastodon":
-                mastodon.call(
-                    "POST",
-                    "/api/v1/statuses",
-                    "bench",
-                    creates=True,
-                    json={"status": text},
-                    headers={"Idempotency-Key": str(n)},
-                )
-            else:
-                record = {"$type": "app.bsky.feed.post", "text": text, "createdAt": "2026-12-01T00:00:00Z"}
-                payload = {
-                    "repo": session["did"],
-                    "collection": "app.bsky.feed.post",
-                    "rkey": tid(n, 0),
-                    "record": record,
-                }
-                bluesky.call(
-                    "POST", "/xrpc/com.atproto.repo.createRecord", "bench", creates=True, json=payload, headers=auth
-                )
-        bare = time.perf_counter() - started
-        assert len(bm.seen_posts()) + len(bb.seen_posts()) == len(posts)
-    again = root.parent / "again"
-    shutil.copytree(root, again)  # a fresh repository (and log) for the posting phase
-    with MastodonEmulator() as m, BlueskyEmulator() as b:
-        assert isinstance(m, MastodonEmulator) and isinstance(b, BlueskyEmulator)
-        ours, code = run_pmcpost(root, m.environ() | b.environ())
-        made = len(m.seen_posts()) + len(b.seen_posts())
-    with MastodonEmulator() as pm, BlueskyEmulator() as pb:
-        assert isinstance(pm, MastodonEmulator) and isinstance(pb, BlueskyEmulator)
-        posting = run_posting_phase(again, pm.environ() | pb.environ())
-    if code != 0 or made != len(posts):
-        print(f"pmcpost publish to Mastodon and Bluesky failed (exit {code}, {made} posts)")
-        return
-    print(f"{len(posts)} posts ({count} announcements on Mastodon and Bluesky)")
-    print(f"bare requests loop:              {bare:.3f} s")
-    print(f"pmcpost publish --yes:           {ours:.3f} s")
-    print(f"  of which posting (intents, sends, outcomes; plan built before): {posting:.3f} s")
-    ratio = ours / bare
-    print(f"ratio: {ratio:.2f} (goal <= 1.5) {'ok' if ratio <= 1.5 else 'ABOVE GOAL'}")
-    print(f"posting-phase ratio: {posting / bare:.2f}")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=200)
-    parser.add_argument("--profile", action="store_true", help="Profile the pmcpost run (cProfile, top 25).")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="pmcpost-bench-") as tmp:
-        root = Path(tmp) / "repo"
-        root.mkdir()
-        images = Images(root)
-        with images:
-            return _measure(args, root, images)
+def bare_fediverse(posts: list[tuple[str, str, str | None]], url: str, token: str, bsky: str, password: str) -> float:
+    """One instance read and one session, then one create per post, through the sessions pmcpost uses."""
+    from pmcpost.platforms.bluesky_spec import tid
+    from pmcpost.platforms.restapi import JsonApi
 
-
-def _count(x: XApiEmulator, graph: GraphEmulator, *meta: MetaEmulator) -> int:
-    return len(x.posts) + len(graph.posts) + sum(len(m.media) for m in meta)
-
-
-def _measure(args: argparse.Namespace, root: Path, images: Images) -> int:
-    template = images.server.image_url_template()
-    make_repo(root, args.count, template)
-    images.serve()
-    image_url = template.format(path=PHOTO_PATH)
-    with (
-        XApiEmulator(daily_limit=10**9) as bx,
-        GraphEmulator() as bg,
-        InstagramEmulator() as bi,
-        ThreadsEmulator() as bt,
-    ):
-        assert isinstance(bx, XApiEmulator) and isinstance(bg, GraphEmulator)
-        bi.quota_total = bt.quota_total = 10**6
-        posts = messages(root, emulator_env(bx, bg, bi, bt))
-        bare = run_bare(posts, bx, bg, bi, bt, image_url)
-        assert _count(bx, bg, bi, bt) == len(posts)
-    with (
-        XApiEmulator(daily_limit=10**9) as x,
-        GraphEmulator() as graph,
-        InstagramEmulator() as ig,
-        ThreadsEmulator() as th,
-    ):
-        assert isinstance(x, XApiEmulator) and isinstance(graph, GraphEmulator)
-        ig.quota_total = th.quota_total = 10**6
-        env = emulator_env(x, graph, ig, th)
-        if args.profile:
-            import cProfile
-            import pstats
-
-            profiler = cProfile.Profile()
-            profiler.enable()
-        ours, code = run_pmcpost(root, env)
-        if args.profile:
-            profiler.disable()
-            pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
-                int(os.environ.get("TOP", "25"))
+    fresh_collector()
+    started = time.perf_counter()
+    mastodon = JsonApi("Mastodon", url, 20.0)
+    mastodon.session.headers["Authorization"] = f"Bearer {token}"
+    bluesky = JsonApi("Bluesky", bsky, 20.0)
+    mastodon.call("GET", "/api/v2/instance", "bench")
+    session = bluesky.call(
+        "POST",
+        "/xrpc/com.atproto.server.createSession",
+        "bench",
+        json={"identifier": "pmcpune.bsky.social", "password": password},
+    ).body
+    auth = {"Authorization": f"Bearer {session['accessJwt']}"}
+    for n, (platform, text, _) in enumerate(posts):
+        if platform == "mastodon":
+            mastodon.call(
+                "POST",
+                "/api/v1/statuses",
+                "bench",
+                creates=True,
+                json={"status": text},
+                headers={"Idempotency-Key": str(n)},
             )
-        if code != 0 or _count(x, graph, ig, th) != len(posts):
-            print(f"pmcpost publish failed (exit {code}, {_count(x, graph, ig, th)} posts)")
-            return 1
-        entries = sum(1 for _ in (root / "audit").glob("*.jsonl"))
-    shutil.rmtree(root / "audit", ignore_errors=True)
-    print(
-        f"{len(posts)} posts ({args.count} announcements on X, Facebook and Threads, {args.count} photos on "
-        f"Instagram), {entries} audit file(s)"
+        else:
+            record = {"$type": "app.bsky.feed.post", "text": text, "createdAt": "2026-12-01T00:00:00Z"}
+            payload = {"repo": session["did"], "collection": "app.bsky.feed.post", "rkey": tid(n, 0), "record": record}
+            bluesky.call(
+                "POST", "/xrpc/com.atproto.repo.createRecord", "bench", creates=True, json=payload, headers=auth
+            )
+    return time.perf_counter() - started
+
+
+def bench_fediverse(args: argparse.Namespace, tmp: Path, profiler: cProfile.Profile | None) -> bool:
+    """The same announcements on Mastodon and Bluesky only (X and Facebook off): pmcpost publish against a bare
+    loop of the same requests, and the posting phase alone on a repository of its own."""
+    from emulator.bluesky import BlueskyEmulator
+    from emulator.mastodon import MastodonEmulator
+
+    repos = []
+    for n in range(args.rounds):
+        for name in (f"fedi-{n}", f"fedi-posting-{n}"):
+            repos.append(new_repo(tmp, name, args.count))
+            fediverse_only(repos[-1])
+    rounds = Rounds(
+        f"\n{2 * args.count} posts ({args.count} announcements on Mastodon and Bluesky)", "bare requests loop"
     )
-    print(f"bare tweepy + facebook-sdk + container loop: {bare:.3f} s")
-    print(f"pmcpost publish --yes:                       {ours:.3f} s")
-    ratio = ours / bare
-    print(f"ratio: {ratio:.2f} (goal <= 1.5) {'ok' if ratio <= 1.5 else 'ABOVE GOAL'}")
-    with tempfile.TemporaryDirectory(prefix="pmcpost-bench-") as tmp:
-        root = Path(tmp) / "repo"
-        root.mkdir()
-        make_repo(root, args.count)
-        fediverse(root, args.count)
-    return bench_telegram(args.count)
+    print(rounds.title, flush=True)
+    posts: list[tuple[str, str, str | None]] = []
+    for root, again in zip(repos[::2], repos[1::2], strict=True):
+        with MastodonEmulator() as bm, BlueskyEmulator() as bb:
+            assert isinstance(bm, MastodonEmulator) and isinstance(bb, BlueskyEmulator)
+            posts = posts or messages(root, bm.environ() | bb.environ())
+            rounds.bare.append(bare_fediverse(posts, bm.url, bm.token, bb.url, bb.password))
+            assert len(bm.seen_posts()) + len(bb.seen_posts()) == len(posts)
+        with MastodonEmulator() as m, BlueskyEmulator() as b:
+            assert isinstance(m, MastodonEmulator) and isinstance(b, BlueskyEmulator)
+            env = m.environ() | b.environ()
+            ours, code = profiled(profiler, lambda: run_pmcpost(root, env))  # noqa: B023 (called at once)
+            made = len(m.seen_posts()) + len(b.seen_posts())
+        if code != 0 or made != len(posts):
+            print(f"pmcpost publish to Mastodon and Bluesky failed (exit {code}, {made} posts)")
+            return False
+        rounds.ours.append(ours)
+        with MastodonEmulator() as pm, BlueskyEmulator() as pb:
+            assert isinstance(pm, MastodonEmulator) and isinstance(pb, BlueskyEmulator)
+            rounds.posting.append(run_posting_phase(again, pm.environ() | pb.environ()))
+        rounds.print_round()
+    rounds.conclude()
+    return True
 
 
-def bench_telegram(count: int) -> int:
-    """Telegram alone (X, Facebook and the website disabled): pmcpost publish against a bare requests loop
-    calling sendMessage through the same session (base URL, timeout) pmcpost uses."""
+def telegram_only(text: str) -> str:
+    for name in ("twitter", "facebook"):
+        at = text.index(f"  {name}:\n")
+        text = text[:at] + text[at:].replace("    enabled: true", "    enabled: false", 1)
+    at = text.index("  telegram:\n")
+    text = text[:at] + text[at:].replace("    enabled: false", "    enabled: true", 1)
+    return text.replace("default_platforms: [twitter, facebook, website]", "default_platforms: [telegram]")
+
+
+def make_telegram_repo(root: Path, count: int) -> None:
+    """``count`` announcements for Telegram alone (X, Facebook and the website disabled), committed."""
+    root.mkdir()
+    make_repo(root, count)
+    config = root / "config.yaml"
+    config.write_text(telegram_only(config.read_text(encoding="utf-8")), encoding="utf-8")
+    subprocess.run(["git", "commit", "-qam", "telegram only"], cwd=root, check=True, capture_output=True)
+
+
+def bare_telegram(posts: list[tuple[str, str, str | None]], url: str, token: str, channel: str) -> float:
+    """sendMessage for each post through the session (base URL, timeout) pmcpost uses."""
+    from pmcpost.platforms.http import RebasedSession
+
+    fresh_collector()
+    started = time.perf_counter()
+    session = RebasedSession(url, url, 20.0)
+    for _, text, _ in posts:
+        reply = session.post(f"{url}/bot{token}/sendMessage", json={"chat_id": channel, "text": text})
+        assert reply.json()["ok"] is True
+    return time.perf_counter() - started
+
+
+def bench_telegram(args: argparse.Namespace, tmp: Path, profiler: cProfile.Profile | None) -> bool:
+    """Telegram alone: pmcpost publish against a bare requests loop calling sendMessage, and the posting phase
+    alone on a repository of its own."""
     import requests  # noqa: F401  (imported before timing, as pmcpost's adapter imports it before posting)
     from emulator.telegram import CHANNEL, TelegramEmulator
 
-    from pmcpost.platforms.http import RebasedSession
-
-    def telegram_only(text: str) -> str:
-        for name in ("twitter", "facebook"):
-            at = text.index(f"  {name}:\n")
-            text = text[:at] + text[at:].replace("    enabled: true", "    enabled: false", 1)
-        at = text.index("  telegram:\n")
-        text = text[:at] + text[at:].replace("    enabled: false", "    enabled: true", 1)
-        return text.replace("default_platforms: [twitter, facebook, website]", "default_platforms: [telegram]")
-
-    def make_telegram_repo(root: Path) -> None:
-        root.mkdir()
-        make_repo(root, count)
-        config = root / "config.yaml"
-        config.write_text(telegram_only(config.read_text(encoding="utf-8")), encoding="utf-8")
-        subprocess.run(["git", "commit", "-qam", "telegram only"], cwd=root, check=True, capture_output=True)
-
-    with tempfile.TemporaryDirectory(prefix="pmcpost-bench-") as tmp:
-        root, again = Path(tmp) / "repo", Path(tmp) / "again"
-        make_telegram_repo(root)
-        make_telegram_repo(again)  # a fresh repository (and log) for the posting phase
+    repos = []
+    for n in range(args.rounds):
+        for name in (f"telegram-{n}", f"telegram-posting-{n}"):
+            repos.append(tmp / name)
+            make_telegram_repo(repos[-1], args.count)
+    rounds = Rounds(f"\n{args.count} posts ({args.count} announcements on Telegram)", "bare requests sendMessage loop")
+    print(rounds.title, flush=True)
+    posts: list[tuple[str, str, str | None]] = []
+    for root, again in zip(repos[::2], repos[1::2], strict=True):
         with TelegramEmulator() as bt:
-            posts = messages(root, bt.environ())
-            fresh_collector()
-            started = time.perf_counter()
-            session = RebasedSession(bt.url, bt.url, 20.0)
-            for _, text, _ in posts:
-                reply = session.post(f"{bt.url}/bot{bt.token}/sendMessage", json={"chat_id": CHANNEL, "text": text})
-                assert reply.json()["ok"] is True
-            bare = time.perf_counter() - started
+            posts = posts or messages(root, bt.environ())
+            rounds.bare.append(bare_telegram(posts, bt.url, bt.token, CHANNEL))
         with TelegramEmulator() as tg:
-            ours, code = run_pmcpost(root, tg.environ())
+            env = tg.environ()
+            ours, code = profiled(profiler, lambda: run_pmcpost(root, env))  # noqa: B023 (called at once)
             if code != 0 or len(tg.seen_posts()) != len(posts):
                 print(f"pmcpost publish to Telegram failed (exit {code}, {len(tg.seen_posts())} posts)")
-                return 1
+                return False
+            rounds.ours.append(ours)
         with TelegramEmulator() as tp:
-            posting = run_posting_phase(again, tp.environ())
+            rounds.posting.append(run_posting_phase(again, tp.environ()))
             assert len(tp.seen_posts()) == len(posts)
-    print(f"\n{len(posts)} posts ({count} announcements on Telegram)")
-    print(f"bare requests sendMessage loop:  {bare:.3f} s")
-    print(f"pmcpost publish --yes:           {ours:.3f} s")
-    print(f"  of which posting (intents, sends, outcomes; plan built before): {posting:.3f} s")
-    ratio = ours / bare
-    print(f"ratio: {ratio:.2f} (goal <= 1.5) {'ok' if ratio <= 1.5 else 'ABOVE GOAL'}")
-    print(f"posting-phase ratio: {posting / bare:.2f}")
-    return 0
+        rounds.print_round()
+    rounds.conclude()
+    return True
 
 
 def run_posting_phase(root: Path, env: dict[str, str]) -> float:
@@ -477,6 +533,36 @@ def run_posting_phase(root: Path, env: dict[str, str]) -> float:
     elapsed = time.perf_counter() - started
     assert all(o.ok for o in outcomes)
     return elapsed
+
+
+def _count(x: XApiEmulator, graph: GraphEmulator, *meta: MetaEmulator) -> int:
+    return len(x.posts) + len(graph.posts) + sum(len(m.media) for m in meta)
+
+
+SECTIONS = {"meta": bench_meta, "fediverse": bench_fediverse, "telegram": bench_telegram}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of both sides (default 5)")
+    parser.add_argument(
+        "--section", choices=[*SECTIONS, "all"], default="all", help="one section only (default: all three)"
+    )
+    parser.add_argument("--profile", action="store_true", help="Profile the pmcpost runs (cProfile, top 25).")
+    args = parser.parse_args()
+    profiler = cProfile.Profile() if args.profile else None
+    print(f"{os.cpu_count()} cores; {args.rounds} rounds per section; load {os.getloadavg()[0]:.2f}")
+    ran = True
+    for name, section in SECTIONS.items():
+        if args.section in (name, "all"):
+            with tempfile.TemporaryDirectory(prefix="pmcpost-bench-") as tmp:
+                ran = section(args, Path(tmp), profiler) and ran
+    if profiler is not None:
+        pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
+            int(os.environ.get("TOP", "25"))
+        )
+    return 0 if ran else 1
 
 
 if __name__ == "__main__":
