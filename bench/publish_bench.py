@@ -9,12 +9,15 @@ emulators, in three sections:
 3. Telegram alone: the bare loop calls sendMessage once per post.
 
 The bare loops use the same sessions and timeouts as pmcpost; pmcpost runs in-process (publish_run.run, as
-`publish --yes`), with its plan, lock, intents, fsyncs, checks and outcomes. Each section alternates the sides
-over several rounds (bare loop, then pmcpost, then, in sections 2 and 3, the posting phase alone on a plan
-built beforehand), each on fresh emulators; every pmcpost run has a fresh repository of its own (a second run
-on one would find everything posted), built before any timing. A machine busy with other work thus slows both
-sides alike and no single noisy sample decides: per-round figures are printed, and the ratio is of the medians
-(goal: at most 1.5).
+`publish --yes`), with its plan, lock, intents, fsyncs, checks and outcomes. Each section runs several rounds;
+a round times the bare loop and pmcpost, which of the two goes first alternating from round to round, then,
+in sections 2 and 3, the posting phase alone (the Publisher on a plan built beforehand). Every run has fresh
+emulators, and every pmcpost run a fresh repository of its own (a second run on one would find everything
+posted), built before any timing. A machine busy with other work thus slows both sides alike and no single
+noisy sample decides: per-round figures are printed, and the ratio is of the medians (goal: at most 1.5), with
+CPU seconds beside the wall-clock ones (this process's threads, the in-process emulators' included on both
+sides, and the git processes pmcpost waits for). The client libraries are imported before timing; pmcpost's
+first round also imports its publishing modules, an outlier the median leaves aside.
 
 Usage: python bench/publish_bench.py [--count 200] [--rounds 5] [--section meta|fediverse|telegram] [--profile]
 (--profile profiles the pmcpost runs, sorted by $SORT, default cumulative, showing $TOP rows, default 25).
@@ -30,12 +33,14 @@ import gc
 import io
 import os
 import pstats
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -91,6 +96,35 @@ publish_at: "2026-12-01 {hour:02d}:{minute:02d}"
 platforms: [instagram]
 """
 PHOTO_PATH = "content/photo.jpg"
+
+
+@dataclass(frozen=True)
+class Took:
+    """One timed run: wall-clock seconds, and CPU seconds of this process (every thread: the client and the
+    in-process emulators alike) and of the processes it waited for (pmcpost's git)."""
+
+    wall: float
+    cpu: float
+
+
+def _cpu() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+class Stopwatch:
+    """Started after collecting earlier garbage (fresh_collector); ``stop()`` gives what the run took."""
+
+    def __init__(self) -> None:
+        fresh_collector()
+        self.wall, self.cpu = time.perf_counter(), _cpu()
+
+    def stop(self) -> Took:
+        return Took(time.perf_counter() - self.wall, _cpu() - self.cpu)
+
+
+class Failed(Exception):
+    """A run did not post what it should have; the benchmark stops with this message."""
 
 
 def fresh_collector() -> None:
@@ -163,12 +197,11 @@ class Images:
         self.server.serve(PHOTO_PATH, (self.root / PHOTO_PATH).read_bytes())
 
 
-def run_pmcpost(root: Path, env: dict[str, str]) -> tuple[float, int]:
+def run_pmcpost(root: Path, env: dict[str, str]) -> tuple[Took, int]:
     from pmcpost import publish_run
     from pmcpost.config import load_config
 
-    fresh_collector()
-    started = time.perf_counter()
+    watch = Stopwatch()
     config = load_config(root, environ=env)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         code = publish_run.run(
@@ -183,7 +216,7 @@ def run_pmcpost(root: Path, env: dict[str, str]) -> tuple[float, int]:
             skip_unconfigured=False,
             environ=env,
         )
-    return time.perf_counter() - started, code
+    return watch.stop(), code
 
 
 def messages(root: Path, env: dict[str, str]) -> list[tuple[str, str, str | None]]:
@@ -225,7 +258,7 @@ def run_bare(
     ig: InstagramEmulator,
     th: ThreadsEmulator,
     image_url: str,
-) -> float:
+) -> Took:
     """The same posts with tweepy and facebook-sdk directly: the same sessions (base URL, timeout) pmcpost uses."""
     import facebook
     import tweepy
@@ -234,8 +267,7 @@ def run_bare(
     from pmcpost.platforms.http import RebasedSession
     from pmcpost.platforms.twitter import TWEEPY_HOST
 
-    fresh_collector()
-    started = time.perf_counter()
+    watch = Stopwatch()
     client = tweepy.Client(
         consumer_key=x.consumer_key,
         consumer_secret=x.consumer_secret,
@@ -264,48 +296,69 @@ def run_bare(
             if link:
                 args["link"] = link
             api.put_object(graph.page_id, "feed", **args)
-    return time.perf_counter() - started
+    return watch.stop()
 
 
 class Rounds:
-    """One section's figures: the sides alternate round by round (bare loop, pmcpost, the posting phase), each
-    run on its own fresh emulators and, for pmcpost, its own fresh repository, so a machine busy with other work
-    slows both alike and no single noisy sample decides; the ratio is of the medians."""
+    """One section's figures. Each round runs the bare loop and pmcpost, in turn first (so a drift in the machine's
+    load over the rounds weighs on both alike), then the posting phase alone where measured; every run has its own
+    fresh emulators and, for pmcpost, its own fresh repository. The ratio is of the medians, so no single noisy
+    sample decides; CPU seconds are given too (they count the in-process emulators' work on both sides)."""
 
-    def __init__(self, title: str, bare_label: str) -> None:
-        self.title, self.bare_label = title, bare_label
-        self.bare: list[float] = []
-        self.ours: list[float] = []
-        self.posting: list[float] = []
+    def __init__(self, title: str, bare_label: str, profiler: cProfile.Profile | None) -> None:
+        self.title, self.bare_label, self.profiler = title, bare_label, profiler
+        self.bare: list[Took] = []
+        self.ours: list[Took] = []
+        self.posting: list[Took] = []
+        print(title, flush=True)
 
-    def print_round(self) -> None:
-        line = f"  round {len(self.ours)}: bare {self.bare[-1]:.3f} s   pmcpost {self.ours[-1]:.3f} s"
-        if len(self.posting) == len(self.ours):
-            line += f"   posting phase {self.posting[-1]:.3f} s"
-        print(line + f"   ({self.ours[-1] / self.bare[-1]:.2f})", flush=True)
+    def round(
+        self, bare: Callable[[], Took], ours: Callable[[], Took], posting: Callable[[], Took] | None = None
+    ) -> None:
+        """One round: ``bare`` and ``ours`` (profiled with --profile), which goes first alternating, then
+        ``posting``; prints the round's figures."""
+        first_bare = len(self.ours) % 2 == 0
+        if first_bare:
+            self.bare.append(bare())
+        self.ours.append(self._profiled(ours))
+        if not first_bare:
+            self.bare.append(bare())
+        line = f"  round {len(self.ours)}: bare {self.bare[-1].wall:.3f} s   pmcpost {self.ours[-1].wall:.3f} s"
+        if posting is not None:
+            self.posting.append(posting())
+            line += f"   posting phase {self.posting[-1].wall:.3f} s"
+        order = "" if first_bare else ", pmcpost first"
+        print(f"{line}   (ratio {self.ours[-1].wall / self.bare[-1].wall:.2f}{order})", flush=True)
+
+    def _profiled(self, run: Callable[[], Took]) -> Took:
+        if self.profiler is None:
+            return run()
+        self.profiler.enable()
+        try:
+            return run()
+        finally:
+            self.profiler.disable()
 
     def conclude(self) -> None:
         """Prints the medians and their ratio."""
-        bare, ours = statistics.median(self.bare), statistics.median(self.ours)
-        print(f"  median {self.bare_label + ':':<44} {bare:.3f} s")
-        print(f"  median {'pmcpost publish --yes:':<44} {ours:.3f} s")
-        if self.posting:
-            posting = statistics.median(self.posting)
-            print(f"    of which posting (intents, sends, outcomes; plan built before): {posting:.3f} s")
-        ratio = ours / bare
-        print(f"  ratio of medians: {ratio:.2f} (goal <= {GOAL}) {'ok' if ratio <= GOAL else 'ABOVE GOAL'}")
-        if self.posting:
-            print(f"  posting-phase ratio: {statistics.median(self.posting) / bare:.2f}")
 
+        def median(runs: list[Took]) -> Took:
+            return Took(statistics.median(t.wall for t in runs), statistics.median(t.cpu for t in runs))
 
-def profiled(profiler: cProfile.Profile | None, run: Callable[[], tuple[float, int]]) -> tuple[float, int]:
-    if profiler is None:
-        return run()
-    profiler.enable()
-    try:
-        return run()
-    finally:
-        profiler.disable()
+        bare, ours = median(self.bare), median(self.ours)
+        print(f"  median {self.bare_label + ':':<44} {bare.wall:.3f} s (CPU {bare.cpu:.3f} s)")
+        print(f"  median {'pmcpost publish --yes:':<44} {ours.wall:.3f} s (CPU {ours.cpu:.3f} s)")
+        if self.posting:
+            posting = median(self.posting)
+            print(
+                f"    of which posting (intents, sends, outcomes; plan built before): {posting.wall:.3f} s "
+                f"(CPU {posting.cpu:.3f} s)"
+            )
+        ratio = ours.wall / bare.wall
+        verdict = "ok" if ratio <= GOAL else "ABOVE GOAL"
+        print(f"  ratio of medians: {ratio:.2f} (CPU {ours.cpu / bare.cpu:.2f}); goal <= {GOAL}: {verdict}")
+        if self.posting:
+            print(f"  posting-phase ratio: {posting.wall / bare.wall:.2f} (CPU {posting.cpu / bare.cpu:.2f})")
 
 
 def new_repo(tmp: Path, name: str, count: int, image_url: str | None = None) -> Path:
@@ -315,7 +368,7 @@ def new_repo(tmp: Path, name: str, count: int, image_url: str | None = None) -> 
     return root
 
 
-def bench_meta(args: argparse.Namespace, tmp: Path, profiler: cProfile.Profile | None) -> bool:
+def bench_meta(args: argparse.Namespace, tmp: Path, profiler: cProfile.Profile | None) -> None:
     """X, Facebook, Threads and Instagram: pmcpost publish against tweepy, facebook-sdk and Meta's container flow."""
     images = Images(tmp / "meta-0")
     with images:
@@ -325,28 +378,32 @@ def bench_meta(args: argparse.Namespace, tmp: Path, profiler: cProfile.Profile |
         repos = [new_repo(tmp, f"meta-{n}", args.count, template) for n in range(args.rounds)]
         images.serve()
         image_url = template.format(path=PHOTO_PATH)
+        with meta_emulators() as emulators:
+            posts = messages(repos[0], emulator_env(*emulators))
         rounds = Rounds(
-            f"{4 * args.count} posts ({args.count} announcements on X, Facebook and Threads, {args.count} photos "
+            f"{len(posts)} posts ({args.count} announcements on X, Facebook and Threads, {args.count} photos "
             "on Instagram)",
             "bare tweepy + facebook-sdk + container loop",
+            profiler,
         )
-        print(rounds.title, flush=True)
-        posts: list[tuple[str, str, str | None]] = []
-        for root in repos:
-            with meta_emulators() as (bx, bg, bi, bt):
-                posts = posts or messages(root, emulator_env(bx, bg, bi, bt))
-                rounds.bare.append(run_bare(posts, bx, bg, bi, bt, image_url))
-                assert _count(bx, bg, bi, bt) == len(posts)
+
+        def bare() -> Took:
             with meta_emulators() as (x, graph, ig, th):
-                env = emulator_env(x, graph, ig, th)
-                ours, code = profiled(profiler, lambda: run_pmcpost(root, env))  # noqa: B023 (called at once)
-                if code != 0 or _count(x, graph, ig, th) != len(posts):
-                    print(f"pmcpost publish failed (exit {code}, {_count(x, graph, ig, th)} posts)")
-                    return False
-                rounds.ours.append(ours)
-            rounds.print_round()
+                took = run_bare(posts, x, graph, ig, th, image_url)
+                assert _count(x, graph, ig, th) == len(posts)
+            return took
+
+        for root in repos:
+
+            def ours(root: Path = root) -> Took:
+                with meta_emulators() as (x, graph, ig, th):
+                    took, code = run_pmcpost(root, emulator_env(x, graph, ig, th))
+                    if code != 0 or _count(x, graph, ig, th) != len(posts):
+                        raise Failed(f"pmcpost publish failed (exit {code}, {_count(x, graph, ig, th)} posts)")
+                return took
+
+            rounds.round(bare, ours)
     rounds.conclude()
-    return True
 
 
 @contextlib.contextmanager
@@ -376,13 +433,12 @@ def fediverse_only(root: Path) -> None:
     )
 
 
-def bare_fediverse(posts: list[tuple[str, str, str | None]], url: str, token: str, bsky: str, password: str) -> float:
+def bare_fediverse(posts: list[tuple[str, str, str | None]], url: str, token: str, bsky: str, password: str) -> Took:
     """One instance read and one session, then one create per post, through the sessions pmcpost uses."""
     from pmcpost.platforms.bluesky_spec import tid
     from pmcpost.platforms.restapi import JsonApi
 
-    fresh_collector()
-    started = time.perf_counter()
+    watch = Stopwatch()
     mastodon = JsonApi("Mastodon", url, 20.0)
     mastodon.session.headers["Authorization"] = f"Bearer {token}"
     bluesky = JsonApi("Bluesky", bsky, 20.0)
@@ -410,10 +466,10 @@ def bare_fediverse(posts: list[tuple[str, str, str | None]], url: str, token: st
             bluesky.call(
                 "POST", "/xrpc/com.atproto.repo.createRecord", "bench", creates=True, json=payload, headers=auth
             )
-    return time.perf_counter() - started
+    return watch.stop()
 
 
-def bench_fediverse(args: argparse.Namespace, tmp: Path, profiler: cProfile.Profile | None) -> bool:
+def bench_fediverse(args: argparse.Namespace, tmp: Path, profiler: cProfile.Profile | None) -> None:
     """The same announcements on Mastodon and Bluesky only (X and Facebook off): pmcpost publish against a bare
     loop of the same requests, and the posting phase alone on a repository of its own."""
     from emulator.bluesky import BlueskyEmulator
@@ -424,32 +480,37 @@ def bench_fediverse(args: argparse.Namespace, tmp: Path, profiler: cProfile.Prof
         for name in (f"fedi-{n}", f"fedi-posting-{n}"):
             repos.append(new_repo(tmp, name, args.count))
             fediverse_only(repos[-1])
+    with MastodonEmulator() as m, BlueskyEmulator() as b:
+        posts = messages(repos[0], m.environ() | b.environ())
     rounds = Rounds(
-        f"\n{2 * args.count} posts ({args.count} announcements on Mastodon and Bluesky)", "bare requests loop"
+        f"\n{len(posts)} posts ({args.count} announcements on Mastodon and Bluesky)", "bare requests loop", profiler
     )
-    print(rounds.title, flush=True)
-    posts: list[tuple[str, str, str | None]] = []
-    for root, again in zip(repos[::2], repos[1::2], strict=True):
-        with MastodonEmulator() as bm, BlueskyEmulator() as bb:
-            assert isinstance(bm, MastodonEmulator) and isinstance(bb, BlueskyEmulator)
-            posts = posts or messages(root, bm.environ() | bb.environ())
-            rounds.bare.append(bare_fediverse(posts, bm.url, bm.token, bb.url, bb.password))
-            assert len(bm.seen_posts()) + len(bb.seen_posts()) == len(posts)
+
+    def bare() -> Took:
         with MastodonEmulator() as m, BlueskyEmulator() as b:
             assert isinstance(m, MastodonEmulator) and isinstance(b, BlueskyEmulator)
-            env = m.environ() | b.environ()
-            ours, code = profiled(profiler, lambda: run_pmcpost(root, env))  # noqa: B023 (called at once)
-            made = len(m.seen_posts()) + len(b.seen_posts())
-        if code != 0 or made != len(posts):
-            print(f"pmcpost publish to Mastodon and Bluesky failed (exit {code}, {made} posts)")
-            return False
-        rounds.ours.append(ours)
-        with MastodonEmulator() as pm, BlueskyEmulator() as pb:
-            assert isinstance(pm, MastodonEmulator) and isinstance(pb, BlueskyEmulator)
-            rounds.posting.append(run_posting_phase(again, pm.environ() | pb.environ()))
-        rounds.print_round()
+            took = bare_fediverse(posts, m.url, m.token, b.url, b.password)
+            assert len(m.seen_posts()) + len(b.seen_posts()) == len(posts)
+        return took
+
+    for root, again in zip(repos[::2], repos[1::2], strict=True):
+
+        def ours(root: Path = root) -> Took:
+            with MastodonEmulator() as m, BlueskyEmulator() as b:
+                took, code = run_pmcpost(root, m.environ() | b.environ())
+                made = len(m.seen_posts()) + len(b.seen_posts())
+            if code != 0 or made != len(posts):
+                raise Failed(f"pmcpost publish to Mastodon and Bluesky failed (exit {code}, {made} posts)")
+            return took
+
+        def posting(again: Path = again) -> Took:
+            with MastodonEmulator() as m, BlueskyEmulator() as b:
+                took = run_posting_phase(again, m.environ() | b.environ())
+                assert len(m.seen_posts()) + len(b.seen_posts()) == len(posts)
+            return took
+
+        rounds.round(bare, ours, posting)
     rounds.conclude()
-    return True
 
 
 def telegram_only(text: str) -> str:
@@ -470,20 +531,19 @@ def make_telegram_repo(root: Path, count: int) -> None:
     subprocess.run(["git", "commit", "-qam", "telegram only"], cwd=root, check=True, capture_output=True)
 
 
-def bare_telegram(posts: list[tuple[str, str, str | None]], url: str, token: str, channel: str) -> float:
+def bare_telegram(posts: list[tuple[str, str, str | None]], url: str, token: str, channel: str) -> Took:
     """sendMessage for each post through the session (base URL, timeout) pmcpost uses."""
     from pmcpost.platforms.http import RebasedSession
 
-    fresh_collector()
-    started = time.perf_counter()
+    watch = Stopwatch()
     session = RebasedSession(url, url, 20.0)
     for _, text, _ in posts:
         reply = session.post(f"{url}/bot{token}/sendMessage", json={"chat_id": channel, "text": text})
         assert reply.json()["ok"] is True
-    return time.perf_counter() - started
+    return watch.stop()
 
 
-def bench_telegram(args: argparse.Namespace, tmp: Path, profiler: cProfile.Profile | None) -> bool:
+def bench_telegram(args: argparse.Namespace, tmp: Path, profiler: cProfile.Profile | None) -> None:
     """Telegram alone: pmcpost publish against a bare requests loop calling sendMessage, and the posting phase
     alone on a repository of its own."""
     import requests  # noqa: F401  (imported before timing, as pmcpost's adapter imports it before posting)
@@ -494,29 +554,36 @@ def bench_telegram(args: argparse.Namespace, tmp: Path, profiler: cProfile.Profi
         for name in (f"telegram-{n}", f"telegram-posting-{n}"):
             repos.append(tmp / name)
             make_telegram_repo(repos[-1], args.count)
-    rounds = Rounds(f"\n{args.count} posts ({args.count} announcements on Telegram)", "bare requests sendMessage loop")
-    print(rounds.title, flush=True)
-    posts: list[tuple[str, str, str | None]] = []
-    for root, again in zip(repos[::2], repos[1::2], strict=True):
-        with TelegramEmulator() as bt:
-            posts = posts or messages(root, bt.environ())
-            rounds.bare.append(bare_telegram(posts, bt.url, bt.token, CHANNEL))
+    with TelegramEmulator() as tg:
+        posts = messages(repos[0], tg.environ())
+    rounds = Rounds(
+        f"\n{len(posts)} posts ({args.count} announcements on Telegram)", "bare requests sendMessage loop", profiler
+    )
+
+    def bare() -> Took:
         with TelegramEmulator() as tg:
-            env = tg.environ()
-            ours, code = profiled(profiler, lambda: run_pmcpost(root, env))  # noqa: B023 (called at once)
-            if code != 0 or len(tg.seen_posts()) != len(posts):
-                print(f"pmcpost publish to Telegram failed (exit {code}, {len(tg.seen_posts())} posts)")
-                return False
-            rounds.ours.append(ours)
-        with TelegramEmulator() as tp:
-            rounds.posting.append(run_posting_phase(again, tp.environ()))
-            assert len(tp.seen_posts()) == len(posts)
-        rounds.print_round()
+            return bare_telegram(posts, tg.url, tg.token, CHANNEL)
+
+    for root, again in zip(repos[::2], repos[1::2], strict=True):
+
+        def ours(root: Path = root) -> Took:
+            with TelegramEmulator() as tg:
+                took, code = run_pmcpost(root, tg.environ())
+                if code != 0 or len(tg.seen_posts()) != len(posts):
+                    raise Failed(f"pmcpost publish to Telegram failed (exit {code}, {len(tg.seen_posts())} posts)")
+            return took
+
+        def posting(again: Path = again) -> Took:
+            with TelegramEmulator() as tg:
+                took = run_posting_phase(again, tg.environ())
+                assert len(tg.seen_posts()) == len(posts)
+            return took
+
+        rounds.round(bare, ours, posting)
     rounds.conclude()
-    return True
 
 
-def run_posting_phase(root: Path, env: dict[str, str]) -> float:
+def run_posting_phase(root: Path, env: dict[str, str]) -> Took:
     """The Publisher alone (intents, fsyncs, sends, outcomes) on a plan built beforehand: what pmcpost adds per
     post, without reading and rendering the announcements."""
     from pmcpost.audit import AuditLog
@@ -527,12 +594,11 @@ def run_posting_phase(root: Path, env: dict[str, str]) -> float:
     config = load_config(root, environ=env)
     plan, _ = build_plan(config, [], NOW)
     ctx = PublishContext(config=config, log=AuditLog(config.audit_dir), environ=env, actor={"user": "bench"})
-    fresh_collector()
-    started = time.perf_counter()
+    watch = Stopwatch()
     outcomes = Publisher(ctx).run(plan)
-    elapsed = time.perf_counter() - started
+    took = watch.stop()
     assert all(o.ok for o in outcomes)
-    return elapsed
+    return took
 
 
 def _count(x: XApiEmulator, graph: GraphEmulator, *meta: MetaEmulator) -> int:
@@ -553,16 +619,19 @@ def main() -> int:
     args = parser.parse_args()
     profiler = cProfile.Profile() if args.profile else None
     print(f"{os.cpu_count()} cores; {args.rounds} rounds per section; load {os.getloadavg()[0]:.2f}")
-    ran = True
-    for name, section in SECTIONS.items():
-        if args.section in (name, "all"):
-            with tempfile.TemporaryDirectory(prefix="pmcpost-bench-") as tmp:
-                ran = section(args, Path(tmp), profiler) and ran
+    try:
+        for name, section in SECTIONS.items():
+            if args.section in (name, "all"):
+                with tempfile.TemporaryDirectory(prefix="pmcpost-bench-") as tmp:
+                    section(args, Path(tmp), profiler)
+    except Failed as exc:
+        print(exc)
+        return 1
     if profiler is not None:
         pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
             int(os.environ.get("TOP", "25"))
         )
-    return 0 if ran else 1
+    return 0
 
 
 if __name__ == "__main__":
