@@ -159,14 +159,15 @@ def discover_names(config: Config, paths: Sequence[Path] = ()) -> list[str]:
     """``discover`` as strings: tens of thousands of Paths take a while to make, and worker processes can
     each make their own share."""
     roots = list(paths) or [config.content_dir]
-    found: set[str] = set()  # strings: hashing and sorting tens of thousands of Paths is slow
+    found: list[str] = []  # strings: hashing and sorting tens of thousands of Paths is slow
     for p in roots:
         p = p if p.is_absolute() else (Path.cwd() / p)
         if p.is_dir():
-            found.update(_yaml_files(p))
+            found.extend(_yaml_files(p))
         else:
-            found.add(os.fspath(p))
-    return sorted(found)
+            found.append(os.fspath(p))
+    # One folder's walk names each file once; files and folders a user names may overlap.
+    return sorted(set(found) if len(roots) > 1 else found)
 
 
 def _yaml_files(folder: Path) -> Iterator[str]:
@@ -176,13 +177,17 @@ def _yaml_files(folder: Path) -> Iterator[str]:
         try:
             with os.scandir(stack.pop()) as entries:
                 for entry in entries:
-                    if entry.is_symlink():
-                        # Never followed (no loops, nothing from outside); loading refuses it by name.
-                        if entry.name.endswith(YAML_SUFFIXES) or entry.is_dir():
+                    # A link is never followed (no loops, nothing from outside): it is listed when it names a YAML
+                    # file or a folder, and loading refuses it by name. The common case, a YAML file, is asked
+                    # about first: two questions per file rather than four.
+                    if entry.name.endswith(YAML_SUFFIXES):
+                        if entry.is_file(follow_symlinks=False) or entry.is_symlink():
                             yield entry.path
-                    elif entry.is_dir():
+                        elif entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                    elif entry.is_dir(follow_symlinks=False):
                         stack.append(entry.path)
-                    elif entry.name.endswith(YAML_SUFFIXES) and entry.is_file():
+                    elif entry.is_symlink() and entry.is_dir():
                         yield entry.path
         except OSError:  # a folder that vanished or cannot be read holds nothing to check
             continue

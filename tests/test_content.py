@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pmcpost.config import Config, load_config
-from pmcpost.content import media_limits, parse_announcement, parse_time
+from pmcpost.content import discover_names, media_limits, parse_announcement, parse_time
 from pmcpost.validate import validate
 
 G = GOOD_ANNOUNCEMENT
@@ -312,6 +312,30 @@ def test_named_pipe_named_as_a_file_is_an_error_not_a_wait(tmp_path: Path) -> No
     os.mkfifo(root / P)  # nobody ever writes into it: reading must not wait for a writer
     report = validate(load_config(root, environ={}), [root / P])
     assert [str(d) for d in report.diagnostics] == [f"{P}:1:1: error: the announcement file is empty"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_what_a_walk_of_the_content_folder_lists(tmp_path: Path) -> None:
+    """YAML files, links (refused later, by name) and what lies in folders, even one named like a YAML file;
+    not other files, nor a named pipe that only looks like one. Each once, sorted, also when the folders asked
+    for overlap."""
+    root = make_repo(tmp_path, {P: G, "content/roads/notes.txt": "x", "content/roads/old.yaml/2026-12-01-a.yaml": G})
+    os.mkfifo(root / "content/roads/2026-12-02-pipe.yaml")
+    os.symlink(root / P, root / "content/roads/2026-12-03-linked.yaml")
+    os.symlink(root / "content/roads/old.yaml", root / "content/roads/linked-folder")
+    os.symlink(root / "content/roads/notes.txt", root / "content/roads/linked-notes")
+    config = load_config(root, environ={})
+    expected = [
+        str(root / name)
+        for name in (
+            "content/roads/2026-12-03-linked.yaml",
+            "content/roads/linked-folder",
+            "content/roads/old.yaml/2026-12-01-a.yaml",
+            P,
+        )
+    ]
+    assert discover_names(config) == expected
+    assert discover_names(config, [root / "content", root / "content/roads", root / P]) == expected
 
 
 def test_file_name_date_disagrees_with_publish_at(tmp_path: Path) -> None:
