@@ -235,11 +235,12 @@ def relative_label(root: Path, path: str | Path) -> str:
     return "/".join(parts) if parts else str(path)
 
 
-def load_announcements(config: Config, files: Iterable[str | Path]) -> LoadResult:
-    """Load and check each file; duplicate ids across files are reported too."""
+def load_announcements(config: Config, files: Iterable[str | Path], *, digests: bool = True) -> LoadResult:
+    """Load and check each file; duplicate ids across files are reported too. Without ``digests`` the
+    announcements' ``source_sha256`` stays empty: a check whose announcements are dropped at once needs none."""
     result = LoadResult()
     seen: dict[str, str] = {}
-    run = LoadRun()
+    run = LoadRun(digests=digests)
     for path in files:
         result.files += 1
         announcement, diags = load_file(config, path, run)
@@ -314,7 +315,8 @@ class LoadRun:
     """What the files of one run share, worked out once: each image looked at once (announcements share
     them), and the enabled platforms' image rules."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, digests: bool = True) -> None:
+        self.digests = digests  # each announcement's source_sha256 (what publishing records) is computed
         self.media: dict[tuple[Path, str], tuple[str, str, str, int]] = {}
         self._rules: dict[tuple[str, ...], _ImageRules] = {}
         self._kept: dict[tuple[str, ...], tuple[tuple[str, ...], list[str]]] = {}
@@ -678,7 +680,7 @@ class _AnnouncementReader:
             platforms=tuple(platforms),
             overrides=overrides,
             freeze_exempt=freeze_exempt,
-            source_sha256=hashlib.sha256(self.data).hexdigest(),
+            source_sha256=hashlib.sha256(self.data).hexdigest() if self.run.digests else "",
         )
 
     # -- pieces ----------------------------------------------------------------------------------

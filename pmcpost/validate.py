@@ -61,7 +61,7 @@ def _quiet_gc() -> Iterator[None]:
 def _check_batch(args: tuple[Config, Sequence[str | Path], bool, bool, datetime | None]) -> _BatchResult:
     config, paths, render, keep, now = args
     with _quiet_gc():
-        loaded = load_announcements(config, paths)
+        loaded = load_announcements(config, paths, digests=keep)  # a digest is for announcements kept
         template_errors: TemplateErrors = {}
         diagnostics = list(loaded.diagnostics)
         if render and loaded.announcements:

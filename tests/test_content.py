@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pmcpost.config import Config, load_config
-from pmcpost.content import discover_names, media_limits, parse_announcement, parse_time
+from pmcpost.content import discover_names, load_announcements, media_limits, parse_announcement, parse_time
 from pmcpost.validate import validate
 
 G = GOOD_ANNOUNCEMENT
@@ -25,6 +25,20 @@ def check(tmp_path: Path, files: dict[str, str | bytes], *, config_text: str | N
     report = validate(config, render=False)
     assert report.files == len([f for f in files if f.endswith((".yaml", ".yml"))])
     return [str(d) for d in report.diagnostics]
+
+
+def test_the_digest_of_the_file_is_kept_unless_the_announcements_are_dropped(tmp_path: Path) -> None:
+    """Publishing records each file's sha256 (a changed file is not posted twice); a large validate run, whose
+    workers drop every announcement once checked, computes none."""
+    import hashlib
+
+    root = make_repo(tmp_path, {P: G})
+    config = load_config(root, environ={})
+    digest = hashlib.sha256((root / P).read_bytes()).hexdigest()
+    [kept] = validate(config, render=False).announcements
+    assert kept.source_sha256 == digest
+    assert [a.source_sha256 for a in load_announcements(config, [root / P]).announcements] == [digest]
+    assert [a.source_sha256 for a in load_announcements(config, [root / P], digests=False).announcements] == [""]
 
 
 def test_good_announcement_loads(tmp_path: Path) -> None:
