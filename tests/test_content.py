@@ -405,6 +405,25 @@ def test_duplicate_ids(tmp_path: Path) -> None:
     ]
 
 
+def test_duplicate_ids_in_slices_far_apart(tmp_path: Path) -> None:
+    # Files whose names sort between the two (and fail to load for their names) put the first and the last
+    # file in different slices, checked by different processes: only the merged results show the duplicate.
+    from pmcpost import validate as validate_module
+
+    first, last = P, P.replace(".yaml", ".yml")
+    files: dict[str, str | bytes] = {first: G, last: G}
+    between = [P.replace(".yaml", f".yaml-{i:04d}.yaml") for i in range(validate_module.PARALLEL_THRESHOLD)]
+    files.update(dict.fromkeys(between, G))
+    assert sorted(files) == [first, *between, last]
+    root = make_repo(tmp_path, files)
+    report = validate(load_config(root, environ={}), jobs=2, render=False)
+    assert report.files == len(files)
+    assert [str(d) for d in report.diagnostics if "duplicate" in d.message] == [
+        f"{last}: error: duplicate id 'water-supply/2026-12-01-shutdown': {first} has it too"
+    ]
+    assert len(report.diagnostics) == 1 + len(between)  # each name between is wrong
+
+
 def test_duplicate_ids_across_worker_processes(tmp_path: Path) -> None:
     # Enough files to cross the parallel threshold, so the check runs over merged worker results.
     from pmcpost import validate as validate_module
