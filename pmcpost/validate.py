@@ -61,7 +61,7 @@ def _quiet_gc() -> Iterator[None]:
 def _check_batch(args: tuple[Config, Sequence[str | Path], bool, bool, datetime | None]) -> _BatchResult:
     config, paths, render, keep, now = args
     with _quiet_gc():
-        loaded = load_announcements(config, paths)
+        loaded = load_announcements(config, paths, digests=keep)  # a digest is for announcements kept
         template_errors: TemplateErrors = {}
         diagnostics = list(loaded.diagnostics)
         if render and loaded.announcements:
@@ -222,6 +222,24 @@ def load_all(config: Config, paths: Sequence[Path] = (), *, jobs: int | None = N
     return merged
 
 
+def _duplicates_across(results: list[_BatchResult]) -> list[Diagnostic]:
+    """An id that two slices' files both have (each slice found its own duplicates)."""
+    if len(results) < 2:
+        return []
+    ids = [announcement_id for part in results for announcement_id, _ in part.ids]
+    if len(set(ids)) == len(ids):  # the usual answer, found at C speed: no file by file look-ups
+        return []
+    seen: dict[str, str] = {}
+    found = []
+    for part in results:
+        for announcement_id, path in part.ids:
+            if announcement_id in seen:
+                found.append(_duplicate(announcement_id, path, seen[announcement_id]))
+            else:
+                seen[announcement_id] = path
+    return found
+
+
 def validate(
     config: Config,
     paths: Sequence[Path] = (),
@@ -246,17 +264,12 @@ def validate(
         else:
             results = _check_in_parallel(config, files, render, now, jobs)
     report = ValidationReport()
-    seen: dict[str, str] = {}
     template_errors: TemplateErrors = {}
+    report.diagnostics.extend(_duplicates_across(results))
     for part in results:
         report.files += part.files
         report.diagnostics.extend(part.diagnostics)
         report.announcements.extend(part.announcements)
-        for announcement_id, path in part.ids:
-            if announcement_id in seen:
-                report.diagnostics.append(_duplicate(announcement_id, path, seen[announcement_id]))
-            else:
-                seen[announcement_id] = path
         for key, (first, count) in part.template_errors.items():
             if key in template_errors:
                 template_errors[key][1] += count

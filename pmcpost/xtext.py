@@ -535,7 +535,12 @@ def _emoji_sequences(text: str) -> dict[int, int]:
 def weighted_length(text: str) -> int:
     """X's weighted length of ``text`` (limit ``X_LIMIT``): after NFC, 1 or 2 per code point, 2 per emoji
     sequence, ``URL_WEIGHT`` per URL."""
-    text = normalise(text)
+    return _nfc_weighted_length(normalise(text))
+
+
+def _nfc_weighted_length(text: str) -> int:
+    """``weighted_length`` of a text known to be NFC: splitting measures many pieces of one normalised text
+    (a piece of an NFC text is NFC), and checking that again costs a scan of each piece."""
     if not text.strip(_JAVA_TRIM):
         return 0
     n = len(text)
@@ -706,7 +711,7 @@ def _fit(text: str, start: int, end: int, budget: int) -> int | None:
     """The weight of the stripped chunk ``text[start:end]`` when it fits ``budget``, else None."""
     if end - start > _MAX_POST_CHARS:
         return None
-    weight = weighted_length(text[start:end].strip())
+    weight = _nfc_weighted_length(text[start:end].strip())
     return weight if weight <= budget else None
 
 
@@ -762,7 +767,7 @@ def _split(text: str, limit: int, reserve: int, length: int | None) -> list[tupl
         raise ValueError(f"nothing fits: limit {limit} with {reserve} reserved")
     if not text:
         return []
-    length = length if length is not None else weighted_length(text.strip())
+    length = length if length is not None else _nfc_weighted_length(text.strip())
     if length <= budget:
         return [(text, length)]
     cuts = _CutPoints(text)
@@ -805,7 +810,7 @@ def measured_thread_parts(text: str, limit: int = X_LIMIT, *, numbered: bool = T
     body = normalise(text).strip()
     if not body:
         return []
-    length = weighted_length(body)  # measured once: the splitting below knows it does not fit
+    length = _nfc_weighted_length(body)  # measured once: the splitting below knows it does not fit
     if length <= limit:
         return [(body, length)]
     if not numbered:

@@ -243,3 +243,22 @@ def test_no_network_clients_imported(tmp_path: Path, args: list[str]) -> None:
         assert "pmcpost.content" in imported
     heavy = sorted(m for m in imported if m.split(".")[0] in {"tweepy", "facebook", "requests"})
     assert heavy == []
+
+
+@pytest.mark.parametrize("content", [GOOD_ANNOUNCEMENT, BAD])
+def test_the_command_leaves_the_collector_as_it_found_it(tmp_path: Path, content: str) -> None:
+    """validate runs with the cyclic collector off; a program invoking the command (here, click's runner) gets
+    it back on afterwards, whether the files passed or not."""
+    import gc
+
+    root = make_repo(tmp_path, {P: content})
+    assert gc.isenabled()
+    result = CliRunner().invoke(cli, ["--root", str(root), "validate"])
+    assert result.exit_code == (0 if content is GOOD_ANNOUNCEMENT else 1), result.output
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        CliRunner().invoke(cli, ["--root", str(root), "validate"])
+        assert not gc.isenabled()  # nor turned on when it was off
+    finally:
+        gc.enable()

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pmcpost.config import Config, load_config
-from pmcpost.content import media_limits, parse_announcement, parse_time
+from pmcpost.content import discover_names, load_announcements, media_limits, parse_announcement, parse_time
 from pmcpost.validate import validate
 
 G = GOOD_ANNOUNCEMENT
@@ -25,6 +25,20 @@ def check(tmp_path: Path, files: dict[str, str | bytes], *, config_text: str | N
     report = validate(config, render=False)
     assert report.files == len([f for f in files if f.endswith((".yaml", ".yml"))])
     return [str(d) for d in report.diagnostics]
+
+
+def test_the_digest_of_the_file_is_kept_unless_the_announcements_are_dropped(tmp_path: Path) -> None:
+    """Publishing records each file's sha256 (a changed file is not posted twice); a large validate run, whose
+    workers drop every announcement once checked, computes none."""
+    import hashlib
+
+    root = make_repo(tmp_path, {P: G})
+    config = load_config(root, environ={})
+    digest = hashlib.sha256((root / P).read_bytes()).hexdigest()
+    [kept] = validate(config, render=False).announcements
+    assert kept.source_sha256 == digest
+    assert [a.source_sha256 for a in load_announcements(config, [root / P]).announcements] == [digest]
+    assert [a.source_sha256 for a in load_announcements(config, [root / P], digests=False).announcements] == [""]
 
 
 def test_good_announcement_loads(tmp_path: Path) -> None:
@@ -314,6 +328,30 @@ def test_named_pipe_named_as_a_file_is_an_error_not_a_wait(tmp_path: Path) -> No
     assert [str(d) for d in report.diagnostics] == [f"{P}:1:1: error: the announcement file is empty"]
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_what_a_walk_of_the_content_folder_lists(tmp_path: Path) -> None:
+    """YAML files, links (refused later, by name) and what lies in folders, even one named like a YAML file;
+    not other files, nor a named pipe that only looks like one. Each once, sorted, also when the folders asked
+    for overlap."""
+    root = make_repo(tmp_path, {P: G, "content/roads/notes.txt": "x", "content/roads/old.yaml/2026-12-01-a.yaml": G})
+    os.mkfifo(root / "content/roads/2026-12-02-pipe.yaml")
+    os.symlink(root / P, root / "content/roads/2026-12-03-linked.yaml")
+    os.symlink(root / "content/roads/old.yaml", root / "content/roads/linked-folder")
+    os.symlink(root / "content/roads/notes.txt", root / "content/roads/linked-notes")
+    config = load_config(root, environ={})
+    expected = [
+        str(root / name)
+        for name in (
+            "content/roads/2026-12-03-linked.yaml",
+            "content/roads/linked-folder",
+            "content/roads/old.yaml/2026-12-01-a.yaml",
+            P,
+        )
+    ]
+    assert discover_names(config) == expected
+    assert discover_names(config, [root / "content", root / "content/roads", root / P]) == expected
+
+
 def test_file_name_date_disagrees_with_publish_at(tmp_path: Path) -> None:
     path = "content/water-supply/2026-12-02-shutdown.yaml"
     assert check(tmp_path, {path: G}) == [
@@ -365,6 +403,25 @@ def test_duplicate_ids(tmp_path: Path) -> None:
     assert check(tmp_path, {P: G, other: G}) == [
         f"{other}: error: duplicate id 'water-supply/2026-12-01-shutdown': {P} has it too"
     ]
+
+
+def test_duplicate_ids_in_slices_far_apart(tmp_path: Path) -> None:
+    # Files whose names sort between the two (and fail to load for their names) put the first and the last
+    # file in different slices, checked by different processes: only the merged results show the duplicate.
+    from pmcpost import validate as validate_module
+
+    first, last = P, P.replace(".yaml", ".yml")
+    files: dict[str, str | bytes] = {first: G, last: G}
+    between = [P.replace(".yaml", f".yaml-{i:04d}.yaml") for i in range(validate_module.PARALLEL_THRESHOLD)]
+    files.update(dict.fromkeys(between, G))
+    assert sorted(files) == [first, *between, last]
+    root = make_repo(tmp_path, files)
+    report = validate(load_config(root, environ={}), jobs=2, render=False)
+    assert report.files == len(files)
+    assert [str(d) for d in report.diagnostics if "duplicate" in d.message] == [
+        f"{last}: error: duplicate id 'water-supply/2026-12-01-shutdown': {first} has it too"
+    ]
+    assert len(report.diagnostics) == 1 + len(between)  # each name between is wrong
 
 
 def test_duplicate_ids_across_worker_processes(tmp_path: Path) -> None:

@@ -125,6 +125,24 @@ def plain_tidy(text: str) -> str:
     return "\n".join(out)
 
 
+# Composing pairs and their blockers: a base and marks that compose with it (e + acute, A + ring), marks of the
+# same and of another combining class, a Hangul syllable and the jamo that compose with it, Devanagari with a
+# nukta (its composition is excluded), and a singleton NFC always replaces (the Angstrom sign).
+COMPOSING = [*"eA\u0301\u030a\u0323\u0327\u0345", *"\u1100\u1161\u11a8\uac00", *"\u0915\u093c\u0958", "\u212b"]
+
+
+@settings(deadline=None, max_examples=500)
+@given(text=st.lists(st.sampled_from(COMPOSING + TRICKY), max_size=30).map("".join), data=st.data())
+def test_a_piece_of_an_nfc_text_is_nfc(text: str, data: st.DataObject) -> None:
+    """What splitting a post relies on to measure its pieces without normalising each again."""
+    nfc = unicodedata.normalize("NFC", text)
+    start = data.draw(st.integers(min_value=0, max_value=len(nfc)))
+    end = data.draw(st.integers(min_value=start, max_value=len(nfc)))
+    piece = nfc[start:end]
+    assert unicodedata.normalize("NFC", piece) == piece
+    assert unicodedata.normalize("NFC", piece.strip()) == piece.strip()
+
+
 @settings(deadline=None, max_examples=300)
 @given(
     text=st.lists(st.sampled_from([*TRICKY, "पाणीपुरवठा बंद राहील. ", "Water supply will be shut. "]), max_size=60).map(
