@@ -8,10 +8,11 @@ reported instead of silently accepted, and anchors/aliases are refused before an
 from __future__ import annotations
 
 import difflib
+import operator
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 
@@ -41,6 +42,7 @@ _COLLECTION_TAGS: dict[type[Node], str] = {
 
 
 _PLAIN_TAGS: dict[str, str] = {}  # plain scalar -> its tag, as resolved before
+_DEFAULT_SCALAR_TAG: str = _Loader.DEFAULT_SCALAR_TAG
 
 
 class _NodeLoader(_Loader):
@@ -50,21 +52,28 @@ class _NodeLoader(_Loader):
     def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
         if self.yaml_path_resolvers:
             return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call,no-any-return]
-        if kind is not ScalarNode:
-            return _COLLECTION_TAGS[kind]
+        return _resolve(self, kind, value, implicit)
+
+
+def _resolve(loader: Any, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+    """A node's tag as the safe loader resolves it, with no path resolvers."""
+    if kind is ScalarNode:
         if implicit[0]:
             known = _PLAIN_TAGS.get(value)
-            if known is not None:
-                return known
-            found = self.DEFAULT_SCALAR_TAG
-            for tag, expression in _IMPLICIT.get(value[:1], _WILDCARD):
-                if expression.match(value):
-                    found = tag
-                    break
-            if len(value) <= 32 and len(_PLAIN_TAGS) < 4096:  # keys and short values recur in every file
-                _PLAIN_TAGS[value] = found
-            return found
-        return self.DEFAULT_SCALAR_TAG
+            return known if known is not None else _resolve_plain(value)
+        return _DEFAULT_SCALAR_TAG
+    return _COLLECTION_TAGS[kind]
+
+
+def _resolve_plain(value: str) -> str:
+    found = _DEFAULT_SCALAR_TAG
+    for tag, expression in _IMPLICIT.get(value[:1], _WILDCARD):
+        if expression.match(value):
+            found = tag
+            break
+    if len(value) <= 32 and len(_PLAIN_TAGS) < 4096:  # keys and short values recur in every file
+        _PLAIN_TAGS[value] = found
+    return found
 
 
 def _compose_with_loader(text: str) -> Node | None:
@@ -78,15 +87,12 @@ try:
         """libyaml's composer alone: a safe loader also sets up a constructor and a resolver for every file,
         which composing nodes never uses. Tags resolve as _NodeLoader resolves them."""
 
-        yaml_path_resolvers: ClassVar[dict[Any, Any]] = {}
-        DEFAULT_SCALAR_TAG = _Loader.DEFAULT_SCALAR_TAG
-        resolve = _NodeLoader.resolve
+        resolve = _resolve  # no path resolvers to ask about
 
-        def descend_resolver(self, parent: Node | None, index: Any) -> None:  # path resolvers: none
-            return None
-
-        def ascend_resolver(self) -> None:
-            return None
+        # Path resolvers: none. libyaml calls these around every node and ignores what they return: a C
+        # function that does nothing costs far less than a Python one.
+        descend_resolver = staticmethod(operator.is_)
+        ascend_resolver = staticmethod(tuple)
 
     def compose(text: str) -> Node | None:
         """The node tree of a one-document YAML text (None when it is empty), positions kept."""
