@@ -75,8 +75,8 @@ class Organisation:
     timezone: str
     languages: tuple[str, ...]
 
-    @property
-    def tz(self) -> ZoneInfo:
+    @functools.cached_property
+    def tz(self) -> ZoneInfo:  # asked for every time read in every file
         return ZoneInfo(self.timezone)
 
     @property

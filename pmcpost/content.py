@@ -395,9 +395,13 @@ def link_problem(value: str, what: str) -> str | None:
     """What is wrong with a link (None when it is fine): https only, and an address."""
     if not value.startswith("https://"):
         return tr("{what} must start with https:// (found {value!r})").format(what=what, value=value)
-    if re.search(r"\s", value) or not re.match(r"^https://[^/\s]+\.[^/\s]+", value):
+    if _SPACE.search(value) or not _ADDRESS.match(value):
         return f"{what} is not a valid address: {value!r}"
     return None
+
+
+_SPACE = re.compile(r"\s")
+_ADDRESS = re.compile(r"^https://[^/\s]+\.[^/\s]+")
 
 
 # The one problem a fresh file from `pmcpost new` is meant to have until someone approves it.
@@ -777,14 +781,15 @@ class _AnnouncementReader:
             if lang not in self.languages:
                 r.error(knode, f"language {lang!r} is not configured (configured: {', '.join(self.languages)})")
                 continue
-            value = r.string(vnode, f"{what}.{lang}")
+            where = f"{what}.{lang}"
+            value = r.string(vnode, where)
             if value is not None:
                 out[lang] = value.strip()
                 script = script_mismatch(lang, value)
                 if script is not None:
-                    r.warning(vnode, f"{what}.{lang}: {script}")
-                self.cut_by_comment(vnode, f"{what}.{lang}")
-                self.placeholder(vnode, value, f"{what}.{lang}")
+                    r.warning(vnode, f"{where}: {script}")
+                self.cut_by_comment(vnode, where)
+                self.placeholder(vnode, value, where)
         primary = self.languages[0]
         if required and primary not in e:
             r.error(node, tr("{what} needs the primary language {lang!r}").format(what=what, lang=primary))

@@ -60,6 +60,9 @@ def md_code_block(text: str, info: str = "text") -> list[str]:
 def https_only(url: str | None) -> str | None:
     """``url`` when it is a plain https address, else None: only such links are made clickable (no
     ``javascript:``, ``data:`` or an address a browser would read differently after dropping a tab)."""
-    if not url or url[:8].lower() != "https://" or re.search(r"[\x00-\x20\x7f-\x9f]", url):
+    if not url or url[:8].lower() != "https://" or _UNPRINTABLE_IN_URL.search(url):
         return None
     return url
+
+
+_UNPRINTABLE_IN_URL = re.compile(r"[\x00-\x20\x7f-\x9f]")

@@ -331,7 +331,7 @@ class Reader:
 
     @property
     def failed(self) -> bool:
-        return any(d.severity == "error" for d in self.diagnostics)
+        return bool(self.diagnostics) and any(d.severity == "error" for d in self.diagnostics)
 
     # -- structure -------------------------------------------------------------------------------
     def mapping(self, node: Node, what: str) -> dict[str, tuple[Node, Node]] | None:
