@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pmcpost.config import Config
-from pmcpost.content import Announcement, LoadResult, discover, discover_names, load_announcements
+from pmcpost.content import Announcement, LoadResult, discover_names, load_announcements
 from pmcpost.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ def _check_in_parallel(
     return [result for result in results if result is not None]
 
 
-def _load_batch(args: tuple[Config, list[Path]]) -> LoadResult:
+def _load_batch(args: tuple[Config, list[str]]) -> LoadResult:
     config, paths = args
     with _quiet_gc():
         return load_announcements(config, paths)
@@ -185,7 +185,7 @@ def _meeting_spans(count: int, jobs: int) -> list[tuple[int, int]]:
     return front + back[::-1]
 
 
-def _batches(files: list[Path], jobs: int) -> list[list[Path]]:
+def _batches(files: list[str], jobs: int) -> list[list[str]]:
     return [files[start:stop] for start, stop in _spans(len(files), jobs)]
 
 
@@ -201,7 +201,7 @@ def _duplicate(announcement_id: str, path: str, other: str) -> Diagnostic:
 def load_all(config: Config, paths: Sequence[Path] = (), *, jobs: int | None = None) -> LoadResult:
     """Load every announcement under the given paths (all content by default), using several processes
     for large sets. Duplicate ids are found across the whole set."""
-    files = discover(config, paths)
+    files = discover_names(config, paths)  # strings: a Path per file costs more than the rest of finding them
     jobs = _jobs(jobs, len(files))
     if jobs <= 1:
         with _quiet_gc():
