@@ -43,13 +43,19 @@ def test_a_shorter_note_after_a_longer_one_still_reads(tmp_path: Path) -> None:
     assert read_local_head(audit) == ("c" * 64, "2026-12-01T04:32:00.000000Z")
 
 
-def test_a_swap_cut_short_by_a_kill_does_not_stop_the_next_note(tmp_path: Path) -> None:
+def written_twice(tmp_path: Path) -> tuple[Path, LocalHeadNote, Path]:
+    """A git folder whose note was written twice (so a spare file exists): the audit folder, the writer, the note."""
     audit = make_git_folder(tmp_path)
     note = LocalHeadNote(audit)
     note.write("a" * 64, "2026-12-01T04:30:00.000000Z")
     note.write("b" * 64, "2026-12-01T04:31:00.000000Z")
     path = local_head_file(audit)
     assert path is not None
+    return audit, note, path
+
+
+def test_a_swap_cut_short_by_a_kill_does_not_stop_the_next_note(tmp_path: Path) -> None:
+    audit, _, path = written_twice(tmp_path)
     os.link(path, path.with_name(f".{path.name}.old"))  # killed just after linking the old note
     LocalHeadNote(audit).write("c" * 64, "2026-12-01T04:32:00.000000Z")
     assert read_local_head(audit) == ("c" * 64, "2026-12-01T04:32:00.000000Z")
@@ -59,12 +65,7 @@ def test_a_swap_cut_short_by_a_kill_does_not_stop_the_next_note(tmp_path: Path) 
 
 
 def test_a_deleted_note_is_written_afresh(tmp_path: Path) -> None:
-    audit = make_git_folder(tmp_path)
-    note = LocalHeadNote(audit)
-    note.write("a" * 64, "2026-12-01T04:30:00.000000Z")
-    note.write("b" * 64, "2026-12-01T04:31:00.000000Z")
-    path = local_head_file(audit)
-    assert path is not None
+    audit, note, path = written_twice(tmp_path)
     path.unlink()  # entries thrown away on purpose, as the message of a cut says
     assert read_local_head(audit) is None
     note.write("c" * 64, "2026-12-01T04:32:00.000000Z")
