@@ -382,10 +382,12 @@ def _warn_authors(config: Config, plan: Plan, commits: Mapping[str, tuple[str, s
             )
     if not said:
         return
-    if is_plain(sys.stderr):  # a log: the lines as they are (names and addresses are git's, never markup)
-        plain_lines([visible(line) for line in said], sys.stderr)
+    # Names and addresses are git's, as anyone who commits wrote them: never markup, never a control character.
+    shown = [visible(line, newlines=False) for line in said]
+    if is_plain(sys.stderr):  # a log: one line each, as they are
+        plain_lines(shown, sys.stderr)
     else:  # one print: hundreds of them cost more than the posts' bookkeeping
-        console(stderr=True).print("\n".join(said))
+        console(stderr=True).print("\n".join(shown), markup=False, highlight=False)
 
 
 def _show_not_posted(config: Config, plan: Plan) -> None:

@@ -4,8 +4,12 @@ one line per file, the name and address exactly as git has them."""
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
+from helpers import GOOD_ANNOUNCEMENT, GOOD_PATH, make_repo
+from terminal import run_in_terminal
 from world import CAMP, ROADS, World, quiet_git
 
 
@@ -32,3 +36,20 @@ def test_a_name_that_looks_like_markup_is_shown_as_git_has_it(world: World, caps
         f"warning: {ROADS} was last changed by [bold]Ravi[/bold] <ravi@example.org>, who is neither its "
         "coordinator nor its approver"
     ) in err.splitlines()
+
+
+def test_in_a_terminal_too_the_name_is_shown_as_git_has_it(tmp_path: Path) -> None:
+    """On a terminal the warnings go through rich: a name written as markup, or holding a control character
+    (anyone who commits chooses their name), is shown as written, the character escaped."""
+    root = make_repo(tmp_path / "repo", {GOOD_PATH: GOOD_ANNOUNCEMENT})
+    who = {"GIT_AUTHOR_NAME": "[bold]Ravi[/bold] \x1b[2J", "GIT_AUTHOR_EMAIL": "ravi@example.org"}
+    quiet_git(root, "init", "-q")
+    quiet_git(root, "add", "-A")
+    quiet_git(root, "commit", "-qm", "a contractor's file", env=os.environ | who)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PMCPOST_")}
+    at_time = [sys.executable, str(Path(__file__).with_name("at_time.py")), "2026-12-02 10:00"]
+    out = run_in_terminal([*at_time, "publish", "--yes"], 200, cwd=root, env=env)
+    assert (
+        f"warning: {GOOD_PATH} was last changed by [bold]Ravi[/bold] \\x1b[2J <ravi@example.org>, who is neither "
+        "its coordinator nor its approver"
+    ) in out.splitlines()
