@@ -482,15 +482,6 @@ def find_git_dir(start: Path) -> Path | None:
     return None
 
 
-def git_dir(root: Path) -> Path | None:
-    """The repository's own folder for this work tree (``.git``, or a worktree's), or None outside git."""
-    try:
-        proc = run_git(root, "rev-parse", "--absolute-git-dir", check=False)
-    except GitError:
-        return None
-    return Path(proc.stdout.strip()) if proc.returncode == 0 and proc.stdout.strip() else None
-
-
 def _end_stream(proc: subprocess.Popen[bytes]) -> tuple[int, str]:
     """Stop a streamed git process (whether or not its output was read to the end): its exit code and stderr."""
     if proc.poll() is None:

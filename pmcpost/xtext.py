@@ -687,12 +687,6 @@ class _CutPoints:
         return self._words
 
 
-def _cut_points(text: str) -> tuple[list[int], list[int]]:
-    """(sentence ends, word ends) of ``text``: see _CutPoints."""
-    cuts = _CutPoints(text)
-    return cuts.sentences, cuts.words
-
-
 def _grapheme_cuts(text: str) -> list[int]:
     """Every boundary between grapheme clusters outside URLs: the last resort, so computed only when needed."""
     boundaries = {m.end() for m in _grapheme_regex().finditer(text)}

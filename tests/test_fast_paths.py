@@ -74,12 +74,14 @@ def plain_cut_points(text: str) -> tuple[list[int], list[int]]:
 @settings(deadline=None, max_examples=400)
 @given(text=tricky_texts)
 def test_cut_points_are_the_plain_definitions(text: str) -> None:
-    assert xtext._cut_points(text) == plain_cut_points(text)
+    cuts = xtext._CutPoints(text)
+    assert (cuts.sentences, cuts.words) == plain_cut_points(text)
 
 
 def test_cut_points_of_a_marathi_paragraph() -> None:
     text = "पाणीपुरवठा बंद राहील. \u201cनागरिकांनी\u201d पाणी साठवावे!\n\nधन्यवाद \u093eअ"
-    assert xtext._cut_points(text) == ([22, 50], [11, 15, 22, 35, 40, 50])
+    cuts = xtext._CutPoints(text)
+    assert (cuts.sentences, cuts.words) == ([22, 50], [11, 15, 22, 35, 40, 50])
 
 
 def test_whitespace_class_is_pythons() -> None:
