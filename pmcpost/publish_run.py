@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pmcpost.collector import without_collector
 from pmcpost.config import Config
 from pmcpost.diagnostics import Diagnostic
 from pmcpost.errors import EXIT_OK, EXIT_PROBLEMS, GitError, UsageError
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
     from pmcpost.gitutil import EarlyCommits
 
 
+# A run makes tens of thousands of objects (announcements, plan items, audit fields, requests) and next to no
+# cycles: the collector would walk them again and again for nothing (pmcpost.collector).
+@without_collector
 def run(
     config: Config,
     targets: Sequence[str],

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pmcpost.collector import collector_off
 from pmcpost.config import Config
 from pmcpost.content import Announcement, LoadResult, discover_names, load_announcements
 from pmcpost.diagnostics import Diagnostic
@@ -45,22 +45,9 @@ class _BatchResult:
     past_due: list[Timing] = field(default_factory=list)  # only when asked to check times
 
 
-@contextmanager
-def _quiet_gc() -> Iterator[None]:
-    # Loading makes hundreds of thousands of short-lived node objects: the cyclic collector would scan
-    # the growing set of loaded announcements again and again. Reference counting frees the nodes.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _check_batch(args: tuple[Config, Sequence[str | Path], bool, bool, datetime | None]) -> _BatchResult:
     config, paths, render, keep, now = args
-    with _quiet_gc():
+    with collector_off():
         loaded = load_announcements(config, paths, digests=keep)  # a digest is for announcements kept
         template_errors: TemplateErrors = {}
         diagnostics = list(loaded.diagnostics)
@@ -149,7 +136,7 @@ def _check_in_parallel(
 
 def _load_batch(args: tuple[Config, list[str]]) -> LoadResult:
     config, paths = args
-    with _quiet_gc():
+    with collector_off():
         return load_announcements(config, paths)
 
 
@@ -204,7 +191,7 @@ def load_all(config: Config, paths: Sequence[Path] = (), *, jobs: int | None = N
     files = discover_names(config, paths)  # strings: a Path per file costs more than the rest of finding them
     jobs = _jobs(jobs, len(files))
     if jobs <= 1:
-        with _quiet_gc():
+        with collector_off():
             return load_announcements(config, files)
     merged = LoadResult()
     seen: dict[str, str] = {}
@@ -258,7 +245,7 @@ def validate(
     # Checking makes no garbage cycles to speak of (a few hundred objects for 20,000 files), and a worker forked
     # here inherits the collector switched off: a collection there would walk, and copy the memory pages of,
     # every object it shares with this process.
-    with _quiet_gc():
+    with collector_off():
         if jobs <= 1:
             results = [_check_batch((config, files, render, True, now))]
         else:
