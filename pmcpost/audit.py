@@ -48,7 +48,10 @@ def utc_now() -> datetime:
 
 
 def format_time(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC: fixed width, so string order is time order. Made by isoformat,
+    which gives the text strftime("%Y-%m-%dT%H:%M:%S.%fZ") gives (and pads a year before 1000 to four digits,
+    as strftime does not) in a third less time: every audit entry is stamped."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_time(text: str) -> datetime:
@@ -102,6 +105,7 @@ class AuditLog:
         self._newest: Path | None = None
         self._unsynced: set[Path] = set()
         self._note: LocalHeadNote | None = None  # where the durable head is noted, found once per writer
+        self._noted: str | None = None  # the head this writer last noted there
         self._keep = False  # within kept_open()
         self._kept: tuple[Path, int] | None = None  # the month file kept open there, and its descriptor
 
@@ -223,12 +227,13 @@ class AuditLog:
 
     def _witness(self) -> None:
         """Note the durable head outside git, so ``audit verify`` sees a later uncommitted cut."""
-        if self._prev is not None and self._prev != GENESIS:
+        if self._prev is not None and self._prev != GENESIS and self._prev != self._noted:
             if self._note is None:
                 from pmcpost.audit_witness import LocalHeadNote
 
                 self._note = LocalHeadNote(self.directory)
-            self._note.write(self._prev, self._last_time)
+            if self._note.write(self._prev, self._last_time):
+                self._noted = self._prev  # a sync with nothing new since (the end of a run) need not note it again
 
 
 def _fsync_file(path: Path) -> None:

@@ -99,24 +99,25 @@ class LocalHeadNote:
         self._audit = str(directory.resolve()) if self.path is not None else ""
         self._folder_made = False
 
-    def write(self, sha256: str, time: str) -> None:
+    def write(self, sha256: str, time: str) -> bool:
+        """Whether the note now holds this head (False: no note is kept here, or it could not be written)."""
         path = self.path
         if path is None:
-            return
+            return False
         data = json.dumps({"audit": self._audit, "sha256": sha256, "time": time}).encode()
         try:
             if not self._folder_made:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._folder_made = True
             _replace_through_spare(path, data)
-            return
+            return True
         except OSError:
             self._folder_made = False
         try:  # no spare (a file system without hard links?): a new temporary file each time
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{LOCAL_HEAD}.", suffix=".tmp")
         except OSError:
-            return
+            return False
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -124,6 +125,8 @@ class LocalHeadNote:
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+            return False
+        return True
 
 
 def _replace_through_spare(path: Path, data: bytes) -> None:

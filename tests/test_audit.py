@@ -7,10 +7,13 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from helpers import make_repo
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pmcpost.audit import AuditLog, canonical, line_hash
+from pmcpost.audit import AuditLog, canonical, format_time, line_hash, parse_time
 from pmcpost.audit_verify import verify_chain
 from pmcpost.cli import cli
 from pmcpost.errors import AuditError
@@ -264,3 +267,69 @@ def test_clock_going_back_keeps_the_chain_in_order(tmp_path: Path) -> None:
     assert sorted(p.name for p in log_dir.iterdir()) == ["2026-12.jsonl"]
     result = verify_chain(log_dir)
     assert result.ok and result.entries == 2
+
+
+# -- the canonical form: orjson where it writes what json writes, json everywhere else -------------------------
+_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]))  # a lone surrogate is no UTF-8: both refuse it
+_LEAF = (
+    st.none()
+    | st.booleans()
+    | st.integers()  # beyond 64 bits too, which orjson refuses
+    | st.floats()  # orjson spells 1e-07 and 0.0001 differently, and NaN as null
+    | _TEXT  # control characters, quotes, backslashes, U+2028, Devanagari, emoji
+    | st.tuples(_TEXT, st.integers())
+    | st.builds(lambda text: type("Text", (str,), {})(text), _TEXT)  # a subclass of str
+)
+_VALUE = st.recursive(
+    _LEAF,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(_TEXT, inner, max_size=4)
+        | st.dictionaries(st.integers(-3, 3) | st.booleans() | st.none(), inner, max_size=3)
+    ),  # keys json converts
+    max_leaves=30,
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.dictionaries(_TEXT, _VALUE, max_size=8))
+def test_canonical_is_what_json_writes_byte_for_byte(entry: dict[str, object]) -> None:
+    try:
+        expected = _JSON.encode(entry).encode("utf-8")
+    except (TypeError, ValueError) as exc:  # keys json cannot sort: canonical refuses them the same way
+        with pytest.raises(type(exc)):
+            canonical(entry)
+        return
+    assert canonical(entry) == expected
+
+
+def test_canonical_writes_a_real_entry_as_json_does() -> None:
+    entry = {
+        "event": "posted",
+        "announcement": "water-supply/2026-12-03-water-cut",
+        "coordinator": {"id": "anil.jadhav", "name": "अनिल जाधव"},
+        "remote": {"id": "-1001234567890:55,56", "url": "https://t.me/pmcpune/55"},
+        "part": 0,
+        "parts": 2,
+        "reply_to": None,
+        "freeze_exempt": True,
+        "reason": 'a "quoted"\tline\nand \x00 \x7f \u2028 😀',
+    }
+    assert canonical(entry) == _JSON.encode(entry).encode("utf-8")
+    assert canonical(entry).startswith(b'{"announcement":"water-supply/2026-12-03-water-cut","coordinator":{"id"')
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.datetimes(
+        min_value=datetime(1000, 1, 2),  # noqa: DTZ001 - hypothesis bounds are naive; the zones come below
+        timezones=st.sampled_from(
+            [timezone.utc, timezone(timedelta(hours=5, minutes=30)), timezone(-timedelta(hours=9, minutes=30))]
+        ),
+    )
+)
+def test_entry_times_are_what_strftime_wrote(moment: datetime) -> None:
+    text = format_time(moment)
+    assert text == moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert parse_time(text) == moment

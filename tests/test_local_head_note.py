@@ -70,3 +70,23 @@ def test_a_deleted_note_is_written_afresh(tmp_path: Path) -> None:
     assert read_local_head(audit) is None
     note.write("c" * 64, "2026-12-01T04:32:00.000000Z")
     assert read_local_head(audit) == ("c" * 64, "2026-12-01T04:32:00.000000Z")
+
+
+def test_a_sync_with_nothing_new_leaves_the_note_alone_and_a_failed_note_is_tried_again(tmp_path: Path) -> None:
+    from pmcpost.audit import AuditLog
+
+    audit = make_git_folder(tmp_path)
+    log = AuditLog(audit)
+    log.append({"event": "intent", "announcement": "roads/2026-12-01-a", "platform": "twitter"})
+    path = local_head_file(audit)
+    assert path is not None
+    noted = os.stat(path).st_ino
+    log.sync()  # the end of a run: nothing written since the last note
+    assert os.stat(path).st_ino == noted
+    path.unlink()
+    path.mkdir()  # a folder where the note goes: it cannot be replaced now
+    log.append({"event": "posted", "announcement": "roads/2026-12-01-a", "platform": "twitter"})
+    assert read_local_head(audit) is None
+    path.rmdir()
+    log.sync()  # nothing new, but the head was never noted: noted now
+    assert read_local_head(audit) == (log._prev, log._last_time)
