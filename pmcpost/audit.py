@@ -18,6 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from pmcpost import __version__
 from pmcpost.errors import AuditError
 
@@ -32,11 +34,40 @@ EVENTS = ("intent", "posted", "failed", "reconciled", "retract-intent", "retract
 
 # What json.dumps(sort_keys=True, ensure_ascii=False, separators=(",", ":")) uses, made once, not per line.
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+# orjson writes what that encoder writes, byte for byte, for dicts of strings, integers, booleans, None, lists and
+# dicts of those (tests/test_audit.py checks it on generated entries); everything else is left to json.
+_ORJSON_OPTIONS = (
+    orjson.OPT_SORT_KEYS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+_PLAIN = frozenset((str, int, bool, type(None)))
 
 
 def canonical(entry: Mapping[str, Any]) -> bytes:
-    """The exact bytes of an entry's line (without the newline)."""
+    """The exact bytes of an entry's line (without the newline): the JSON of
+    ``json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":"))`` in UTF-8.
+
+    Written by orjson when the entry holds only what it writes exactly as json does, in a quarter of the time
+    (each post writes two entries, between requests); a float (orjson spells some differently), an integer beyond
+    64 bits, a key that is no string or a subclass goes to json, which also raises what it always raised."""
+    if type(entry) is dict and not _needs_json(entry):
+        try:
+            return orjson.dumps(entry, option=_ORJSON_OPTIONS)
+        except orjson.JSONEncodeError:
+            pass
     return _CANONICAL.encode(entry).encode("utf-8")
+
+
+def _needs_json(value: dict[Any, Any] | list[Any]) -> bool:
+    """Whether ``value`` holds anything but strings, integers, booleans, None, and lists and dicts of those."""
+    for item in value.values() if type(value) is dict else value:
+        kind = type(item)
+        if kind in _PLAIN or ((kind is dict or kind is list) and not _needs_json(item)):
+            continue
+        return True
+    return False
 
 
 def line_hash(line: bytes) -> str:
