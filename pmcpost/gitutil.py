@@ -13,10 +13,13 @@ import subprocess
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, NamedTuple
+from typing import IO, TYPE_CHECKING, NamedTuple, TypeVar
 
 from pmcpost.errors import GitError, UsageError
 from pmcpost.words import plural
+
+# A file asked about, as the caller names it (a string costs less to make for each of thousands of files)
+AnyPath = TypeVar("AnyPath", str, Path)
 
 if TYPE_CHECKING:
     from pmcpost.config import Config
@@ -173,7 +176,7 @@ def _content_files(content_dir: Path) -> Iterator[Path]:
         yield from (p for p in content_dir.rglob(f"*{suffix}") if p.is_file())
 
 
-def last_commits(root: Path, paths: Iterable[Path]) -> dict[Path, CommitInfo]:
+def last_commits(root: Path, paths: Iterable[AnyPath]) -> dict[AnyPath, CommitInfo]:
     """For each path, the commit that last changed it and its author, from one ``git log`` pass.
 
     Files git never committed are left out. A shallow clone knows only its own commits: publish from a
@@ -185,7 +188,7 @@ def last_commits(root: Path, paths: Iterable[Path]) -> dict[Path, CommitInfo]:
     # Paths under root (the usual case) are asked of git from root with --relative: one git process, no
     # question about the work tree first. Anything else (a path reached through a link, above root) is named
     # from the work tree's top.
-    under: dict[str, list[Path]] = {}
+    under: dict[str, list[AnyPath]] = {}
     for p in paths:
         rel = os.path.relpath(os.path.normpath(os.path.join(cwd, p)), base)
         if rel.startswith("..") or os.path.isabs(rel):
@@ -203,7 +206,7 @@ def last_commits(root: Path, paths: Iterable[Path]) -> dict[Path, CommitInfo]:
             raise GitError(f"git log failed: {stderr.strip() or f'exit code {code}'}")
         return found
     top, head = _top_and_head(root)
-    wanted: dict[str, list[Path]] = {}
+    wanted: dict[str, list[AnyPath]] = {}
     for p in paths:
         # normpath first: resolve() costs a system call per path component, too slow for thousands of files
         rel = os.path.relpath(os.path.normpath(os.path.join(cwd, p)), top)
@@ -220,8 +223,8 @@ def last_commits(root: Path, paths: Iterable[Path]) -> dict[Path, CommitInfo]:
 
 
 def _scan_log(
-    folder: Path, wanted: Mapping[str, list[Path]], *, relative: bool
-) -> tuple[dict[Path, CommitInfo], int, str, set[str]]:
+    folder: Path, wanted: Mapping[str, list[AnyPath]], *, relative: bool
+) -> tuple[dict[AnyPath, CommitInfo], int, str, set[str]]:
     """One ``git log`` from ``folder`` (names relative to it with ``relative``, else to the work tree's top),
     read until every wanted name is found: (found, git's exit code, its stderr, the names not found)."""
     # One pathspec, their common folder: git slows down badly with many pathspecs (seconds for 50 files)
@@ -250,9 +253,9 @@ def _start_log(folder: Path, spec: str, *, relative: bool) -> subprocess.Popen[b
 
 
 def _read_log(
-    proc: subprocess.Popen[bytes], wanted: Mapping[str, list[Path]]
-) -> tuple[dict[Path, CommitInfo], int, str, set[str]]:
-    found: dict[Path, CommitInfo] = {}
+    proc: subprocess.Popen[bytes], wanted: Mapping[str, list[AnyPath]]
+) -> tuple[dict[AnyPath, CommitInfo], int, str, set[str]]:
+    found: dict[AnyPath, CommitInfo] = {}
     remaining = set(wanted)
     assert proc.stdout is not None and proc.stderr is not None
     try:
@@ -296,7 +299,7 @@ class EarlyCommits:
         if proc is not None:
             _end_stream(proc)
 
-    def of(self, paths: Iterable[Path]) -> dict[Path, CommitInfo]:
+    def of(self, paths: Iterable[AnyPath]) -> dict[AnyPath, CommitInfo]:
         """What ``last_commits(root, paths)`` answers; a path outside the folder, or a git that failed (outside a
         work tree, no commit yet), is left to it."""
         paths = list(paths)
@@ -308,7 +311,7 @@ class EarlyCommits:
         # microseconds a file)
         folder = self._base if self._spec == "." else os.path.join(self._base, self._spec)
         start = len(self._base) + 1
-        wanted: dict[str, list[Path]] = {}
+        wanted: dict[str, list[AnyPath]] = {}
         for p in paths:
             full = os.path.normpath(os.path.join(cwd, p))
             if not full.startswith(folder + os.sep):

@@ -88,6 +88,7 @@ class Publisher:
         self._fields: dict[int, tuple[PlanItem, dict[str, Any]]] = {}  # id(item) -> (item, its entries' fields)
         self._kinds: dict[tuple[str, type], bool] = {}  # (platform, optional protocol) -> its adapter has it
         self._shas: dict[tuple[int, int], tuple[Message, str]] = {}  # (id(message), part) -> (message, hash)
+        self._credentials_checked: set[str] = set()  # platforms not skipped for want of credentials
 
     # -- audit entries ---------------------------------------------------------------------------
     def entry(
@@ -222,11 +223,14 @@ class Publisher:
     def _skip_reason(self, platform: str) -> str | None:
         if platform in self.stopped:
             return self.stopped[platform][1]
+        if platform in self._credentials_checked:  # the environment of a run does not change: asked once
+            return None
         missing = self.missing_credentials(platform)
         if missing and self.ctx.skip_without_credentials:
             reason = f"no credentials: set {', '.join(missing)} to post to {platform}"
             self.stopped[platform] = ("skipped", reason)
             return reason
+        self._credentials_checked.add(platform)
         return None
 
     def publish_item(self, item: PlanItem) -> Outcome:

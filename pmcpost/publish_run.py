@@ -339,7 +339,9 @@ def _context(
 
         actor = gitutil.actor(environ)
         # each content path as the entries name it (relative to the root, with '/'), by the file git is asked of
-        wanted = {config.root / p: p for p in sorted({i.announcement.path for i in plan.to_post})}
+        # (a string: a Path each cost more than git's answer for it)
+        root = os.fspath(config.root)
+        wanted = {os.path.join(root, p): p for p in {i.announcement.path for i in plan.to_post}}
         try:
             found = early.of(wanted)
         except UsageError:  # not in a git work tree: the entries name no commit

@@ -298,6 +298,8 @@ def test_early_commits_answer_as_last_commits_does(tmp_path: Path) -> None:
         assert early.of([a, b]) == {a: neha, b: vikas}
     with gitutil.EarlyCommits(root, root / "content") as early:
         assert early.of([a, root / "config.yaml"]) == {a: neha, root / "config.yaml": vikas}
+    with gitutil.EarlyCommits(root, root / "content") as early:  # strings are answered by the same strings
+        assert early.of([str(a), str(root / "config.yaml")]) == {str(a): neha, str(root / "config.yaml"): vikas}
     with gitutil.EarlyCommits(root, root / "content") as early:
         pass  # never asked: leaving stops its git
     empty = init_repo(tmp_path / "empty")
