@@ -89,6 +89,9 @@ class Publisher:
         self._kinds: dict[tuple[str, type], bool] = {}  # (platform, optional protocol) -> its adapter has it
         self._shas: dict[tuple[int, int], tuple[Message, str]] = {}  # (id(message), part) -> (message, hash)
         self._credentials_checked: set[str] = set()  # platforms not skipped for want of credentials
+        self._hand_posted: dict[str, bool] = {}  # platform -> posted by hand
+        # (event, id(item), part) -> (item, the fields its entries start from), for intents and outcomes
+        self._prepared: dict[tuple[str, int, int | None], tuple[PlanItem, dict[str, Any]]] = {}
 
     # -- audit entries ---------------------------------------------------------------------------
     def entry(
@@ -101,11 +104,7 @@ class Publisher:
         durable: bool | None = None,
         **extra: Any,
     ) -> None:
-        a = item.announcement
-        record: dict[str, Any] = {"event": event, **self._about(item)}
-        proof = self.ctx.proofs.get(a.path)
-        if proof is not None and event in ("intent", "posted", "reconciled"):
-            record["approval_proof"] = dict(proof)
+        record = dict(self._entry_fields(event, item, message, part))
         if event == "failed":
             from pmcpost import backoff
 
@@ -114,17 +113,39 @@ class Publisher:
             previous = max(int(known["step"]) if known else 0, item.record.backoff_step)
             now = self.ctx.now or datetime.fromtimestamp(self.ctx.wall_clock(), timezone.utc)
             record.update(backoff.fields(previous, now))
-        if message is not None and part is not None:
-            record["part"] = part
-            record["parts"] = len(message.parts)
-            record["text_sha256"] = self._text_sha256(message, part)
-            key = description(item.platform).key_for(message, part) if event == "intent" else ""
-            if key:  # the record key or idempotency key the create will carry, for settling a lost answer by hand
-                record["post_key"] = key
         # error and reason carry platforms' words: never a secret into a log that is pushed to git
         record.update({k: scrub(v) if isinstance(v, str) else v for k, v in extra.items() if v is not None})
         # Only intents must reach the disk before the network call; see AuditLog.append.
         self.ctx.log.append(record, durable=event in ("intent", "retract-intent") if durable is None else durable)
+
+    def _entry_fields(self, event: str, item: PlanItem, message: Message | None, part: int | None) -> dict[str, Any]:
+        """What an entry of ``event`` about ``item`` (and part ``part`` of ``message``) says before its own
+        details: the run, the announcement, its approval, the part and its text hash. Made once per intent and
+        per outcome of a part, and the outcome's is made with the intents (prepare_outcome): it is written
+        between two requests, where every microsecond keeps the platform waiting."""
+        key = (event, id(item), part)
+        found = self._prepared.get(key)
+        if found is not None and found[0] is item:
+            return found[1]
+        a = item.announcement
+        record: dict[str, Any] = {"event": event, **self._about(item)}
+        proof = self.ctx.proofs.get(a.path)
+        if proof is not None and event in ("intent", "posted", "reconciled"):
+            record["approval_proof"] = dict(proof)
+        if message is not None and part is not None:
+            record["part"] = part
+            record["parts"] = len(message.parts)
+            record["text_sha256"] = self._text_sha256(message, part)
+            key_for = description(item.platform).key_for(message, part) if event == "intent" else ""
+            if key_for:  # the record key or idempotency key the create will carry, for settling a lost answer by hand
+                record["post_key"] = key_for
+            if event in ("intent", "posted"):
+                self._prepared[key] = (item, record)  # the item is kept, so its id is not reused in this run
+        return record
+
+    def prepare_outcome(self, item: PlanItem, part: int) -> None:
+        """Make the fields of part ``part``'s ``posted`` entry now (with its intent), not between two requests."""
+        self._entry_fields("posted", item, item.message, part)
 
     def _about(self, item: PlanItem) -> dict[str, Any]:
         """What every entry of this run about ``item`` says of the run, the announcement and its commit (made
@@ -170,6 +191,13 @@ class Publisher:
             self._kinds[key] = isinstance(adapter, protocol)
         return self._kinds[key]
 
+    def _by_hand(self, platform: str) -> bool:
+        """Whether ``platform`` is posted by hand (handed over), asked once per platform and run."""
+        found = self._hand_posted.get(platform)
+        if found is None:
+            found = self._hand_posted[platform] = description(platform).by_hand
+        return found
+
     def close(self) -> None:
         for adapter in self.adapters.values():
             with contextlib.suppress(Exception):  # closing must never hide the run's real outcome
@@ -191,6 +219,7 @@ class Publisher:
                 if i in item.record.posted or i in item.record.pending:
                     continue
                 self.entry("intent", item, item.message, i, durable=False)
+                self.prepare_outcome(item, i)
                 item.record.pending[i] = {"run": self.ctx.run_id}
                 count += 1
         self.ctx.log.sync()
@@ -249,7 +278,7 @@ class Publisher:
             self.close_intents(item, said)
             return Outcome(item, "failed", error=said)
 
-        if description(item.platform).by_hand:
+        if self._by_hand(item.platform):
             return self.hand_over(adapter, item, message)
         remotes: list[RemotePost] = []
         reconciled = False

@@ -91,6 +91,20 @@ def test_thread_with_media_photo_post_feed_post_with_link_and_website(
     # Every entry names who is answerable, the commit and who ran it.
     posted = [e for e in audit_events(config) if e["event"] == "posted"]
     assert all(e["coordinator"] and e["approver"] and e["commit"] and e["text_sha256"] for e in posted)
+    # Each outcome says what its intent said (its fields are made with the intents), then where the post went
+    # and, after a thread's first part, which post it answers.
+    events = audit_events(config)
+    intents = {(e["announcement"], e["platform"], e["part"]): e for e in events if e["event"] == "intent"}
+    outcomes = {(e["announcement"], e["platform"], e["part"]): e for e in posted}
+    assert len(outcomes) == len(posted) == len(intents) and any(e["part"] for e in posted)
+    for key, e in outcomes.items():
+        said = {k: v for k, v in intents[key].items() if k not in ("event", "time", "prev", "post_key")}
+        assert {k: e.get(k) for k in said} == said
+        answers = {"reply_to"} if e["part"] else set()
+        assert set(e) == {*said, "event", "time", "prev", "remote", *answers}
+        if e["part"]:
+            before = outcomes[(key[0], key[1], int(str(e["part"])) - 1)]["remote"]
+            assert isinstance(before, dict) and e["reply_to"] == before["id"]
 
     # A rerun posts nothing more.
     before = (len(world.x.posts), len(world.graph.posts))

@@ -101,7 +101,8 @@ class TelegramPlatform:
         first photo. Exactly one send per call."""
         part = message.parts[index]
         limit = SPEC.limit_for(bool(part.media))
-        if utf16_length(part.text) > limit:
+        # a code point is one or two UTF-16 units: a text of at most limit / 2 of them fits without counting
+        if len(part.text) * 2 > limit and utf16_length(part.text) > limit:
             raise PlatformError(
                 f"the Telegram {'caption' if part.media else 'text'} is {utf16_length(part.text):,} UTF-16 units "
                 f"long; Telegram allows {limit:,}"

@@ -166,6 +166,22 @@ def test_server_errors_on_a_send_leave_the_outcome_unknown(tg_world: World) -> N
     adapter.close()
 
 
+def test_the_adapter_sends_up_to_the_limit_in_utf16_units_and_refuses_one_more(tg_world: World) -> None:
+    """Its own last check before a send: 4,096 units fit (ASCII, or 2,048 emoji), 4,097 do not, even when the
+    text has fewer than 4,097 characters; a refused text is never sent."""
+    config = tg_world.config()
+    [camp] = [a for a in load_all(config).announcements if a.id == CAMP_ID]
+    adapter = create_platform("telegram", config, tg_world.env)
+    for text in ("a" * 4096, "👍" * 2048, "पुणे " * 819):
+        adapter.post(Message("telegram", camp, (Part(text, "en"),)), 0, None)
+    sent = len(tg(tg_world).seen_posts())
+    for text in ("a" * 4097, "👍" * 2048 + "a", "👍" * 2049):
+        with pytest.raises(PlatformError, match=r"UTF-16 units long; Telegram allows 4,096"):
+            adapter.post(Message("telegram", camp, (Part(text, "en"),)), 0, None)
+    assert len(tg(tg_world).seen_posts()) == sent == 3
+    adapter.close()
+
+
 def test_validate_counts_utf16_units_against_the_caption_limit(tg_world: World) -> None:
     water = tg_world.root / WATER
     text = water.read_text("utf-8").replace("Please store enough water in advance.", "👍" * 200)
