@@ -469,17 +469,21 @@ def _warn_tokens(config: Config, now: datetime) -> None:
 
 
 def _summary(config: Config, outcomes: Sequence[Outcome]) -> None:
-    """What happened to each post, skipped ones left to the closing lines (one line per platform there)."""
+    """What happened to each post, skipped ones left to the closing lines (one line per platform there). In a log
+    (plain output) each outcome already has its line from _run_with_progress: the table then lists only what
+    did not go out, rather than every post a second time."""
+    listed = is_plain(sys.stdout)
     rows: list[list[Cell]] = []
     for o in outcomes:
-        if o.status == "skipped":
+        if o.status == "skipped" or (listed and o.ok):
             continue
         detail = ", ".join(r.url for r in o.remotes) if o.ok else (o.error or "")
         colour = {"posted": "green", "reconciled": "green", "held": "yellow"}.get(o.status, "red")
         colour = "yellow" if o.status == "handed over" else colour
         rows.append([o.item.id, o.item.platform, (o.status, colour), detail])
     if rows:
-        _table("Summary", ("announcement", "platform", "result", "link or error"), rows)
+        title = "Not posted" if listed else "Summary"
+        _table(title, ("announcement", "platform", "result", "link or error"), rows)
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1

@@ -129,3 +129,20 @@ def test_no_secret_in_output_audit_or_website(world: World) -> None:
         assert secret not in all_files_text(world.root / "audit")
         assert secret not in all_files_text(world.root / "public")
     assert_exactly_once(world)
+
+
+def test_a_log_names_each_post_once_and_ends_with_what_did_not_go_out(world: World) -> None:
+    """Piped (a CI log), each outcome has its line as it happens; the table after lists only what did not go
+    out, not every post a second time."""
+    world.graph.fail("*/feed", 400, method="POST", times=10)  # Facebook refuses both announcements
+    run = publish(world, "--yes", env=process_env(world))
+    assert run.returncode == 1, run.stdout + run.stderr
+    lines = run.stdout.splitlines()
+    posted = [line for line in lines if line.startswith("posted: ")]
+    assert sorted(line.split()[3] for line in posted) == ["twitter", "twitter", "website", "website"]
+    for line in posted:  # a link is printed once, on its own outcome's line
+        assert run.stdout.count(line.split()[-1]) == 1
+    table = lines[lines.index("Not posted:") + 1 :]
+    rows = table[: next(i for i, line in enumerate(table) if not line.startswith("  "))]
+    assert len(rows) == 2 and all(" facebook  failed " in row for row in rows)
+    assert "Summary" not in run.stdout
