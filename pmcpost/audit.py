@@ -89,7 +89,7 @@ def format_time(moment: datetime) -> str:
     """``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC: fixed width, so string order is time order. Made by isoformat,
     which gives the text strftime("%Y-%m-%dT%H:%M:%S.%fZ") gives (and pads a year before 1000 to four digits,
     as strftime does not) in a third less time: every audit entry is stamped."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" -> "Z"
 
 
 def parse_time(text: str) -> datetime:
