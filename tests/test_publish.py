@@ -7,6 +7,7 @@ chain intact.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -582,3 +583,31 @@ def test_a_bug_in_one_adapter_never_stops_the_others_or_leaks_its_message(world:
     assert "EAAPmc" not in all_files_text(config.audit_dir)
     state = read_state(config.audit_dir)
     assert state.get(facebook[0].item.id, "facebook").pending  # unknown outcome: the intent stays open
+
+
+class _WatchingX(XApiEmulator):
+    """The X emulator, noting at each request whether the process's garbage collector was on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.collecting: list[bool] = []
+
+    def handle(self, request: Request) -> Reply:
+        self.collecting.append(gc.isenabled())
+        return super().handle(request)
+
+
+def test_a_run_posts_with_the_collector_off_and_leaves_it_as_it_found_it(tmp_path: Path) -> None:
+    with _WatchingX() as x, GraphEmulator() as graph:
+        world = with_files(make_world(make_content_repo(tmp_path / "repo"), twitter=x, facebook=graph), CAMP)
+        assert gc.isenabled()
+        assert world.run() == 0
+        assert x.collecting and not any(x.collecting)  # off while posting
+        assert gc.isenabled()  # and back on after
+        gc.disable()
+        try:
+            assert world.run() == 0  # nothing left to post
+            assert not gc.isenabled()  # a caller that had it off keeps it off
+        finally:
+            gc.enable()
+        assert_exactly_once(world)
