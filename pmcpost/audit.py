@@ -63,8 +63,27 @@ def _canonical_line(entry: Mapping[str, Any], *, newline: bool) -> bytes:
             return orjson.dumps(entry, option=_ORJSON_LINE if newline else _ORJSON_OPTIONS)
         except orjson.JSONEncodeError:
             pass
-    line = _CANONICAL.encode(entry).encode("utf-8")
+    try:
+        line = _CANONICAL.encode(entry).encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (a platform's JSON may escape one, "\ud800", in an error or a name) has no UTF-8: it is
+        # written as U+FFFD, and a line read back gives the same bytes again.
+        line = _CANONICAL.encode(_without_surrogates(entry)).encode("utf-8")
     return line + b"\n" if newline else line
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings (keys too) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE_RE.sub("\ufffd", value)
+    if isinstance(value, Mapping):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_without_surrogates(v) for v in value]
+    return value
 
 
 def _needs_json(value: dict[Any, Any] | list[Any]) -> bool:

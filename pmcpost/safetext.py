@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 
 # C0 controls but tab and line feed, DEL, C1 controls, line/paragraph separators and the bidirectional
-# embeddings, overrides and isolates that can make a terminal show text in another order than it is.
-_INVISIBLE_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_INVISIBLE_OR_NEWLINE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# embeddings, overrides and isolates that can make a terminal show text in another order than it is; and lone
+# surrogates (a platform's JSON can escape one, "\ud800"), which no terminal or UTF-8 stream can take.
+_INVISIBLE_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_INVISIBLE_OR_NEWLINE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # Characters markdown (CommonMark and GitHub's extensions) gives a meaning inside a line; what could only
 # matter at the start of a line (#, -, +, 1.) cannot get there, as the text is kept on one line after a prefix.
 _MARKDOWN_RE = re.compile(r"([\\`*_\[\]()!|~])")

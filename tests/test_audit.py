@@ -271,7 +271,8 @@ def test_clock_going_back_keeps_the_chain_in_order(tmp_path: Path) -> None:
 
 # -- the canonical form: orjson where it writes what json writes, json everywhere else -------------------------
 _JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-_TEXT = st.text(st.characters(exclude_categories=["Cs"]))  # a lone surrogate is no UTF-8: both refuse it
+# a lone surrogate: json refuses it, canonical writes U+FFFD (a test of its own, below)
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]))
 _LEAF = (
     st.none()
     | st.booleans()
@@ -333,3 +334,14 @@ def test_entry_times_are_what_strftime_wrote(moment: datetime) -> None:
     text = format_time(moment)
     assert text == moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     assert parse_time(text) == moment
+
+
+def test_a_lone_surrogate_is_written_as_u_fffd_and_the_line_reads_back_the_same(tmp_path: Path) -> None:
+    entry = {"event": "failed", "error": "Bad Request: \ud800", "remote": {"\udfff": ["x\ud83d"]}}
+    line = canonical(entry)
+    assert line == '{"error":"Bad Request: \ufffd","event":"failed","remote":{"\ufffd":["x\ufffd"]}}'.encode()
+    assert canonical(json.loads(line)) == line  # what audit verify checks
+    log = AuditLog(tmp_path / "audit")
+    log.append(entry)
+    result = verify_chain(tmp_path / "audit")
+    assert result.ok and result.entries == 1, result.problems

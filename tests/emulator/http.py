@@ -76,7 +76,10 @@ class Reply:
 
     @classmethod
     def json(cls, status: int, data: Any, headers: Mapping[str, str] | None = None) -> Reply:
-        body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        try:
+            body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: sent escaped ("\ud800"), as JSON servers do
+            body = json.dumps(data).encode("ascii")
         return cls(status, body, {"content-type": "application/json; charset=utf-8", **(headers or {})})
 
 

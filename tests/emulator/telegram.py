@@ -53,6 +53,7 @@ class TelegramEmulator(Emulator):
         self.messages: dict[int, ChannelMessage] = {}
         self._ids = itertools.count(101)
         self.echo_path = False
+        self.garble = ""  # added to every error's description, as a broken platform or proxy might garble it
         self.photos_seen: list[bytes] = []
 
     # -- for tests/world.py ------------------------------------------------------------------------------
@@ -76,7 +77,8 @@ class TelegramEmulator(Emulator):
     # -- the API -----------------------------------------------------------------------------------------
     def error_reply(self, status: int, headers: Mapping[str, str]) -> Reply:
         descriptions = {429: "Too Many Requests: retry after 3", 502: "Bad Gateway", 500: "Internal Server Error"}
-        body: dict[str, Any] = {"ok": False, "error_code": status, "description": descriptions.get(status, "Error")}
+        description = descriptions.get(status, "Error") + self.garble
+        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
         if status == 429:
             body["parameters"] = {"retry_after": 3}
         return Reply.json(status, body, headers)
@@ -84,6 +86,7 @@ class TelegramEmulator(Emulator):
     def _error(self, request: Request, status: int, description: str, **parameters: Any) -> Reply:
         if self.echo_path:
             description += f" (while serving {request.path})"
+        description += self.garble
         body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
         if parameters:
             body["parameters"] = parameters

@@ -211,6 +211,9 @@ def test_visible() -> None:
     assert visible("a\x1b[31mb\x00c\x7f\x9bd\u202ee\u2066\nf\tg") == "a\\x1b[31mb\\x00c\\x7f\\x9bd\\u202ee\\u2066\nf\tg"
     assert visible("line\nnext", newlines=False) == "line\\x0anext"
     assert visible("पाणीपुरवठा\u200dबंद") == "पाणीपुरवठा\u200dबंद"  # joiners in Marathi stay
+    # a lone surrogate (a platform's JSON can escape one) would stop any UTF-8 stream it is written to
+    assert visible("bad \ud800 and \udfff") == "bad \\ud800 and \\udfff"
+    assert visible("👍") == "👍"  # a character outside the BMP is one code point, no surrogate
 
 
 def test_preview_text_shows_control_characters_visibly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -182,6 +182,25 @@ def test_the_adapter_sends_up_to_the_limit_in_utf16_units_and_refuses_one_more(t
     adapter.close()
 
 
+def test_a_garbled_refusal_is_recorded_and_shown_not_a_crash(
+    tg_world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Telegram's JSON may escape a lone surrogate ("\\ud800"), which no UTF-8 holds, beside control characters:
+    the run goes on, the log records the refusal with U+FFFD in the surrogate's place and still verifies, and
+    the output shows both escaped."""
+    channel = tg(tg_world)
+    channel.garble = " \ud800\x1b[2J"
+    channel.fail("/bot*/sendMessage", 400, method="POST", times=10)
+    assert tg_world.run() == 1
+    out = capsys.readouterr().out
+    assert "Error \\ud800\\x1b[2J (error 400)" in out and "\x1b" not in out
+    config = tg_world.config()
+    failed = [e for e in audit_events(config) if e["event"] == "failed" and e["platform"] == "telegram"]
+    assert failed and all(str(e["error"]).endswith("Error \ufffd\x1b[2J (error 400)") for e in failed)
+    code, said = cli_run(tg_world, "audit", "verify")
+    assert code == 0, said
+
+
 def test_validate_counts_utf16_units_against_the_caption_limit(tg_world: World) -> None:
     water = tg_world.root / WATER
     text = water.read_text("utf-8").replace("Please store enough water in advance.", "👍" * 200)
