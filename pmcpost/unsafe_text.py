@@ -59,8 +59,6 @@ def check_config(reader: Reader, root: Node, data: bytes) -> None:
 
 
 def _check(reader: Reader, root: Node, data: bytes, forbidden: re.Pattern[str], rule: str) -> None:
-    if not _any_scalar_matches(root, forbidden):  # the usual case: no path named, no line split
-        return
     lines = data.decode("utf-8", errors="replace").removeprefix("\ufeff").split("\n")
     for path, node in _scalars(root, ""):
         found = forbidden.search(node.value)
@@ -78,22 +76,6 @@ def _check(reader: Reader, root: Node, data: bytes, forbidden: re.Pattern[str], 
 def visible(text: str) -> str:
     """``text`` with every forbidden character written as <U+001B>, safe to print."""
     return CONFIG.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
-
-
-def _any_scalar_matches(root: Node, forbidden: re.Pattern[str]) -> bool:
-    """Whether any scalar (keys too) holds a match of ``forbidden``: _scalars without making the paths."""
-    stack: list[Node] = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ScalarNode):
-            if forbidden.search(node.value):
-                return True
-        elif isinstance(node, MappingNode):
-            for key, value in node.value:
-                stack += (key, value)
-        elif isinstance(node, SequenceNode):
-            stack += node.value
-    return False
 
 
 def _scalars(root: Node, root_path: str) -> Iterator[tuple[str, ScalarNode]]:
