@@ -96,7 +96,7 @@ def _needs_json(value: dict[Any, Any] | list[Any]) -> bool:
     return False
 
 
-def line_hash(line: bytes) -> str:
+def line_hash(line: bytes | memoryview) -> str:
     return hashlib.sha256(line).hexdigest()
 
 
@@ -250,7 +250,7 @@ class AuditLog:
             raise AuditError(f"cannot write the audit log {path.name}: {exc.strerror}") from None
         if durable:
             self._unsynced.discard(path)
-        self._prev = hashlib.sha256(memoryview(line)[:-1]).hexdigest()  # line_hash of the line without its newline
+        self._prev = line_hash(memoryview(line)[:-1])  # the line without its newline, not copied
         self._last_time = stamp
         self._newest = path
         if durable:

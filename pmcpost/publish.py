@@ -90,7 +90,7 @@ class Publisher:
         self._shas: dict[tuple[int, int], tuple[Message, str]] = {}  # (id(message), part) -> (message, hash)
         self._credentials_checked: set[str] = set()  # platforms not skipped for want of credentials
         self._hand_posted: dict[str, bool] = {}  # platform -> posted by hand
-        # (event, id(item), part) -> (item, the fields its entries start from), for intents and outcomes
+        # (event, id(item), part) -> (item, the fields its entry starts from), for the posted entries
         self._prepared: dict[tuple[str, int, int | None], tuple[PlanItem, dict[str, Any]]] = {}
 
     # -- audit entries ---------------------------------------------------------------------------
@@ -120,9 +120,9 @@ class Publisher:
 
     def _entry_fields(self, event: str, item: PlanItem, message: Message | None, part: int | None) -> dict[str, Any]:
         """What an entry of ``event`` about ``item`` (and part ``part`` of ``message``) says before its own
-        details: the run, the announcement, its approval, the part and its text hash. Made once per intent and
-        per outcome of a part, and the outcome's is made with the intents (prepare_outcome): it is written
-        between two requests, where every microsecond keeps the platform waiting."""
+        details: the run, the announcement, its approval, the part and its text hash. A part's ``posted`` fields
+        are made with its intent (prepare_outcome) and kept: that entry is written between two requests, where
+        every microsecond keeps the platform waiting."""
         key = (event, id(item), part)
         found = self._prepared.get(key)
         if found is not None and found[0] is item:
@@ -139,7 +139,7 @@ class Publisher:
             key_for = description(item.platform).key_for(message, part) if event == "intent" else ""
             if key_for:  # the record key or idempotency key the create will carry, for settling a lost answer by hand
                 record["post_key"] = key_for
-            if event in ("intent", "posted"):
+            if event == "posted":
                 self._prepared[key] = (item, record)  # the item is kept, so its id is not reused in this run
         return record
 
