@@ -98,6 +98,16 @@ def test_a_signed_entry_checks_and_any_change_breaks_it() -> None:
     assert check(moved, keys).verdict is Verdict.BAD
 
 
+def test_an_entry_with_a_lone_surrogate_is_signed_as_it_is_written(tmp_path: Path) -> None:
+    """A platform's error may carry a lone surrogate, written to the log as U+FFFD: the signature covers the
+    bytes written, so the entry read back from the file still checks."""
+    log = AuditLog(tmp_path / "audit", signer=signer(PRIVATE, "ci-2026-11"))
+    log.append({"event": "failed", "announcement": "roads/2026-12-01-a", "error": "Bad Request: \ud800"})
+    [(_, _, entry)] = list(iter_entries(tmp_path / "audit"))
+    assert entry["error"] == "Bad Request: \ufffd"
+    assert check(entry, PublicKeys({"ci-2026-11": PUBLIC})).verdict is Verdict.SIGNED
+
+
 def test_a_forgery_with_another_key_under_a_listed_id_is_bad() -> None:
     forged = sign(ENTRY, signer(OTHER_PRIVATE, "ci-2026-11"))
     result = check(forged, PublicKeys({"ci-2026-11": PUBLIC}))
